@@ -1,0 +1,25 @@
+//! A person who applies to a company.
+
+use crate::enums::Gender;
+use sea_orm::entity::prelude::*;
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "candidates")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub company_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// Lower-cased; unique within a company.
+    pub email: String,
+    pub gender: Gender,
+    pub preferred_language: Option<String>,
+    pub phone: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

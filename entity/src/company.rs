@@ -1,0 +1,28 @@
+//! A customer company: the tenant that owns every other row.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "companies")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub name: String,
+    /// Lower-case DNS label naming the company's inbound address `<slug>-jobs@…`.
+    #[sea_orm(unique)]
+    pub slug: String,
+    /// Secret that authorises `POST /inbound/{slug}`.
+    #[sea_orm(unique)]
+    pub inbound_token: String,
+    /// Public key that career pages send with `submitApplication`.
+    #[sea_orm(unique)]
+    pub form_key: String,
+    /// BCP 47 tag used when a candidate has no preferred language.
+    pub default_language: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,100 @@
+//! Enumerations stored as short upper-case strings, portable across databases.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Declares a string-backed enumeration whose stored value is the variant's
+/// SCREAMING_CASE name.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        pub enum $name {
+            $($(#[$vmeta])* #[sea_orm(string_value = $value)] $variant,)+
+        }
+    };
+}
+
+stored_enum!(
+    /// A candidate's grammatical gender, used to pick template forms.
+    Gender { Male = "MALE", Female = "FEMALE", Diverse = "DIVERSE", Unknown = "UNKNOWN" }
+);
+
+stored_enum!(
+    /// How an application reached the company.
+    ApplicationSource { Manual = "MANUAL", OnlineForm = "ONLINE_FORM", Email = "EMAIL" }
+);
+
+stored_enum!(
+    /// Where an application stands in the hiring process.
+    ApplicationStatus {
+        New = "NEW",
+        InProcess = "IN_PROCESS",
+        Offer = "OFFER",
+        Hired = "HIRED",
+        Rejected = "REJECTED",
+        Withdrawn = "WITHDRAWN",
+    }
+);
+
+stored_enum!(
+    /// Whether a position takes applications.
+    PositionStatus { Open = "OPEN", Closed = "CLOSED" }
+);
+
+stored_enum!(
+    /// Transport security of a subsidiary's SMTP server.
+    SmtpSecurity { None = "NONE", StartTls = "STARTTLS", Tls = "TLS" }
+);
+
+stored_enum!(
+    /// What a recruiting role may do with documents of one category.
+    DocumentAccess { View = "VIEW", Edit = "EDIT" }
+);
+
+stored_enum!(
+    /// Which way a message travelled.
+    MessageDirection { Outbound = "OUTBOUND", Inbound = "INBOUND" }
+);
+
+stored_enum!(
+    /// The lifecycle of a message (SPEC §4).
+    MessageStatus {
+        Draft = "DRAFT",
+        Scheduled = "SCHEDULED",
+        Queued = "QUEUED",
+        Sending = "SENDING",
+        Sent = "SENT",
+        Failed = "FAILED",
+        Bounced = "BOUNCED",
+        Cancelled = "CANCELLED",
+        Received = "RECEIVED",
+    }
+);
+
+stored_enum!(
+    /// The header a recipient stands in.
+    RecipientKind { To = "TO", Cc = "CC", Bcc = "BCC" }
+);
+
+stored_enum!(
+    /// Whether an interview still takes place.
+    InterviewStatus { Scheduled = "SCHEDULED", Cancelled = "CANCELLED" }
+);
+
+stored_enum!(
+    /// The candidate's answer to an interview invitation.
+    InvitationStatus {
+        NotSent = "NOT_SENT",
+        Pending = "PENDING",
+        Accepted = "ACCEPTED",
+        Declined = "DECLINED",
+        Tentative = "TENTATIVE",
+    }
+);
+
+stored_enum!(
+    /// The iTIP method of an invitation email (RFC 5546 §1.4).
+    InvitationMethod { Request = "REQUEST", Cancel = "CANCEL" }
+);

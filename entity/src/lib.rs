@@ -1,0 +1,31 @@
+//! SeaORM models of recruitmail's tables.
+//!
+//! Storage shape only: no GraphQL derives and no business rules. The API converts
+//! these models into its own types, so a new column is never exposed by accident.
+
+pub mod enums;
+
+pub mod api_token;
+pub mod application;
+pub mod candidate;
+pub mod company;
+pub mod document;
+pub mod document_category;
+pub mod email_batch;
+pub mod email_template;
+pub mod email_template_document;
+pub mod email_template_variant;
+pub mod interview;
+pub mod interview_participant;
+pub mod invitation;
+pub mod message;
+pub mod message_attachment;
+pub mod message_recipient;
+pub mod position;
+pub mod position_hiring_manager;
+pub mod recruiting_category;
+pub mod recruiting_role;
+pub mod role_assignment;
+pub mod role_document_permission;
+pub mod subsidiary;
+pub mod user;

@@ -1,0 +1,52 @@
+//! One email in either direction, with its delivery lifecycle.
+
+use crate::enums::{MessageDirection, MessageStatus};
+use sea_orm::entity::prelude::*;
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "messages")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub company_id: i64,
+    pub candidate_id: Option<i64>,
+    pub application_id: Option<i64>,
+    pub subsidiary_id: Option<i64>,
+    pub sender_user_id: Option<i64>,
+    pub template_id: Option<i64>,
+    pub batch_id: Option<i64>,
+    pub interview_id: Option<i64>,
+    pub direction: MessageDirection,
+    pub status: MessageStatus,
+    #[sea_orm(column_type = "Text")]
+    pub subject: String,
+    #[sea_orm(column_type = "Text")]
+    pub text_body: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub html_body: Option<String>,
+    pub from_address: String,
+    pub from_name: Option<String>,
+    /// Token in the Reply-To address that threads answers back to the candidate.
+    pub reply_token: Option<String>,
+    /// Our own or the sender's Message-ID (RFC 5322 §3.6.4).
+    pub message_id_header: Option<String>,
+    pub in_reply_to: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub references_header: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub scheduled_at: Option<DateTimeUtc>,
+    /// When the dispatcher may next try to deliver the message.
+    pub next_attempt_at: Option<DateTimeUtc>,
+    /// A dispatcher's claim on a SENDING message expires at this time.
+    pub lease_until: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    pub received_at: Option<DateTimeUtc>,
+    pub attempts: i32,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

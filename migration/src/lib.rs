@@ -1,0 +1,19 @@
+//! Schema migrations for recruitmail.
+//!
+//! Migrations describe tables with their own identifiers and never import the
+//! `entity` crate: an old migration must keep compiling after the models move on.
+//! Every migration runs on both SQLite and PostgreSQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+/// Applies recruitmail's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}

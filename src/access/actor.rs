@@ -1,0 +1,196 @@
+//! The authenticated caller and the union of their roles' rights.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{TimeDelta, Utc};
+use entity::enums::DocumentAccess;
+use entity::{
+    api_token, position_hiring_manager, recruiting_role, role_assignment, role_document_permission,
+    user,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, QuerySelect as _, Set,
+};
+
+use crate::error::{ApiError, ApiResult};
+
+use super::token;
+
+/// A section of the recruiting screens a role may open (SPEC §1.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum Section {
+    /// Candidates, their applications and documents.
+    Candidates,
+    /// A candidate's Messages thread: reading and sending email.
+    Messages,
+    /// Scheduling interviews and sending invitations.
+    Interviews,
+    /// Emailing many candidates at once.
+    BulkEmail,
+}
+
+/// Which positions (and so which applications and candidates) a caller sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PositionScope {
+    /// Every position of the company.
+    All,
+    /// Only these positions: a hiring manager's assignments.
+    Assigned(Arc<[i64]>),
+}
+
+impl PositionScope {
+    pub fn allows(&self, position_id: i64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Assigned(ids) => ids.contains(&position_id),
+        }
+    }
+}
+
+/// A signed-in user of one company with the union of their roles' rights.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: i64,
+    pub company_id: i64,
+    pub is_admin: bool,
+    sections: [bool; 4],
+    pub positions: PositionScope,
+    documents: HashMap<i64, DocumentAccess>,
+}
+
+impl Actor {
+    /// Whether the caller may open `section`. Recruiting admins may open all.
+    pub fn can(&self, section: Section) -> bool {
+        self.is_admin || self.sections[section as usize]
+    }
+
+    /// The caller's access to documents of one category, if any.
+    pub fn document_access(&self, category_id: i64) -> Option<DocumentAccess> {
+        if self.is_admin {
+            return Some(DocumentAccess::Edit);
+        }
+        self.documents.get(&category_id).copied()
+    }
+
+    /// Builds the rights of a user from their roles.
+    pub fn from_roles(
+        user: &user::Model,
+        roles: &[recruiting_role::Model],
+        documents: &[role_document_permission::Model],
+        assigned_positions: Vec<i64>,
+    ) -> Self {
+        let is_admin = roles.iter().any(|r| r.is_admin);
+        let mut sections = [false; 4];
+        for role in roles {
+            let flags = [
+                role.candidates_access,
+                role.messages_access,
+                role.interviews_access,
+                role.bulk_email_access,
+            ];
+            for (have, grant) in sections.iter_mut().zip(flags) {
+                *have |= grant;
+            }
+        }
+        // A role without the limit grants every position; only when all of the
+        // user's roles are limited does the assignment list apply.
+        let limited =
+            !is_admin && !roles.is_empty() && roles.iter().all(|r| r.assigned_positions_only);
+        let positions = if limited {
+            PositionScope::Assigned(assigned_positions.into())
+        } else {
+            PositionScope::All
+        };
+        let mut access = HashMap::new();
+        for permission in documents {
+            let entry = access
+                .entry(permission.document_category_id)
+                .or_insert(permission.access);
+            if permission.access == DocumentAccess::Edit {
+                *entry = DocumentAccess::Edit;
+            }
+        }
+        Self {
+            user_id: user.id,
+            company_id: user.company_id,
+            is_admin,
+            sections,
+            positions,
+            documents: access,
+        }
+    }
+}
+
+/// How stale `last_used_at` may get before a request refreshes it; keeps reads
+/// from turning into a write per request.
+const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::minutes(10);
+
+/// Resolves a bearer token to its actor, or `UNAUTHENTICATED`.
+pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> ApiResult<Actor> {
+    if !presented.starts_with(token::PREFIX) || presented.len() > 100 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let now = Utc::now();
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(token::digest(presented)))
+        .one(db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if found.revoked_at.is_some() || found.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let user = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active)
+        .ok_or(ApiError::Unauthenticated)?;
+    if found
+        .last_used_at
+        .is_none_or(|at| now - at > LAST_USED_RESOLUTION)
+    {
+        let mut active = found.into_active_model();
+        active.last_used_at = Set(Some(now));
+        active.update(db).await?;
+    }
+    load_actor(db, user).await
+}
+
+/// Loads the roles of `user` and builds its actor.
+pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> ApiResult<Actor> {
+    let role_ids = Query::select()
+        .column(role_assignment::Column::RoleId)
+        .from(role_assignment::Entity)
+        .and_where(role_assignment::Column::UserId.eq(user.id))
+        .to_owned();
+    let roles = recruiting_role::Entity::find()
+        .filter(recruiting_role::Column::Id.in_subquery(role_ids))
+        .filter(recruiting_role::Column::CompanyId.eq(user.company_id))
+        .all(db)
+        .await?;
+    let documents = if roles.is_empty() {
+        Vec::new()
+    } else {
+        role_document_permission::Entity::find()
+            .filter(role_document_permission::Column::RoleId.is_in(roles.iter().map(|r| r.id)))
+            .all(db)
+            .await?
+    };
+    let limited = roles
+        .iter()
+        .all(|r| r.assigned_positions_only && !r.is_admin);
+    let assigned = if !roles.is_empty() && limited {
+        position_hiring_manager::Entity::find()
+            .select_only()
+            .column(position_hiring_manager::Column::PositionId)
+            .filter(position_hiring_manager::Column::UserId.eq(user.id))
+            .into_tuple::<i64>()
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Actor::from_roles(&user, &roles, &documents, assigned))
+}

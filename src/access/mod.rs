@@ -1,0 +1,13 @@
+//! Who is calling and what they may do.
+//!
+//! A request's bearer token resolves to an [`Actor`]: a user of one company and
+//! the union of their recruiting roles. GraphQL fields declare what they need
+//! with [`Require`] guards; row-level limits (the company, a hiring manager's
+//! positions) come from the actor's [`PositionScope`] in every query.
+
+mod actor;
+mod guard;
+pub mod token;
+
+pub use actor::{Actor, PositionScope, Section, authenticate};
+pub use guard::{ContextExt, Require};

@@ -1,0 +1,108 @@
+//! Applications: one per candidate and position.
+
+use chrono::Utc;
+use entity::application;
+use entity::enums::{ApplicationSource, ApplicationStatus};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, Select, Set,
+};
+
+use crate::access::{Actor, PositionScope};
+use crate::error::{ApiError, ApiResult};
+use crate::positions;
+
+/// Filters of the `applications` list.
+#[derive(Debug, Default)]
+pub struct ApplicationFilter {
+    pub candidate_id: Option<i64>,
+    pub position_id: Option<i64>,
+    pub status: Option<ApplicationStatus>,
+    pub source: Option<ApplicationSource>,
+}
+
+/// The applications `actor` may see.
+pub fn visible(actor: &Actor) -> Select<application::Entity> {
+    let query =
+        application::Entity::find().filter(application::Column::CompanyId.eq(actor.company_id));
+    match &actor.positions {
+        PositionScope::All => query,
+        PositionScope::Assigned(ids) => {
+            query.filter(application::Column::PositionId.is_in(ids.iter().copied()))
+        }
+    }
+}
+
+pub fn search(actor: &Actor, filter: &ApplicationFilter) -> Select<application::Entity> {
+    let mut query = visible(actor);
+    if let Some(id) = filter.candidate_id {
+        query = query.filter(application::Column::CandidateId.eq(id));
+    }
+    if let Some(id) = filter.position_id {
+        query = query.filter(application::Column::PositionId.eq(id));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(application::Column::Status.eq(status));
+    }
+    if let Some(source) = filter.source {
+        query = query.filter(application::Column::Source.eq(source));
+    }
+    query
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<application::Model> {
+    visible(actor)
+        .filter(application::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("application"))
+}
+
+/// Creates an application by a recruiter (source MANUAL, which never triggers
+/// an automatic reply). The candidate and position must be visible to the actor.
+pub async fn create_manual(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    candidate_id: i64,
+    position_id: i64,
+    status: ApplicationStatus,
+) -> ApiResult<application::Model> {
+    let position = positions::find(db, actor, position_id).await?;
+    // A hiring manager may file an application on their position for a candidate
+    // they cannot see yet, so the candidate is checked within the company only.
+    let candidate = entity::candidate::Entity::find_by_id(candidate_id)
+        .filter(entity::candidate::Column::CompanyId.eq(actor.company_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("candidate"))?;
+    let now = Utc::now();
+    application::ActiveModel {
+        company_id: Set(actor.company_id),
+        candidate_id: Set(candidate.id),
+        position_id: Set(position.id),
+        source: Set(ApplicationSource::Manual),
+        status: Set(status),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))
+}
+
+pub async fn set_status(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    status: ApplicationStatus,
+) -> ApiResult<application::Model> {
+    let mut row = find(db, actor, id).await?.into_active_model();
+    row.status = Set(status);
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(db).await?)
+}

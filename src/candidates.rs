@@ -1,0 +1,230 @@
+//! Candidates: the people who apply. Unique by email address within a company.
+
+use chrono::Utc;
+use entity::enums::Gender;
+use entity::{application, candidate};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, Select, Set,
+};
+
+use crate::access::{Actor, PositionScope};
+use crate::domain::{EmailAddress, LanguageTag, Name};
+use crate::error::{ApiError, ApiResult};
+
+/// A validated new candidate.
+#[derive(Debug)]
+pub struct NewCandidate {
+    pub first_name: Name,
+    pub last_name: Name,
+    pub email: EmailAddress,
+    pub gender: Gender,
+    pub preferred_language: Option<LanguageTag>,
+    pub phone: Option<Phone>,
+}
+
+/// A validated change; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct CandidateChange {
+    pub first_name: Option<Name>,
+    pub last_name: Option<Name>,
+    pub email: Option<EmailAddress>,
+    pub gender: Option<Gender>,
+    /// `Some(None)` clears the language.
+    pub preferred_language: Option<Option<LanguageTag>>,
+    pub phone: Option<Option<Phone>>,
+}
+
+/// A phone number as typed: digits, spaces and `+-/().`, at most 50 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let ok = !raw.is_empty()
+            && raw.len() <= 50
+            && raw.chars().any(|c| c.is_ascii_digit())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-/().".contains(c));
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(
+                "must be a phone number of at most 50 characters (digits, spaces, + - / ( ) .)"
+                    .into(),
+            )
+        }
+    }
+}
+
+/// Filters of the `candidates` list.
+#[derive(Debug, Default)]
+pub struct CandidateFilter {
+    /// Case-insensitive substring of first name, last name or email.
+    pub search: Option<String>,
+    pub email: Option<EmailAddress>,
+    pub position_id: Option<i64>,
+}
+
+/// The candidates `actor` may see: their company's, and for hiring managers only
+/// those who applied to one of their positions.
+pub fn visible(actor: &Actor) -> Select<candidate::Entity> {
+    let query = candidate::Entity::find().filter(candidate::Column::CompanyId.eq(actor.company_id));
+    match &actor.positions {
+        PositionScope::All => query,
+        PositionScope::Assigned(ids) => query.filter(
+            candidate::Column::Id.in_subquery(
+                Query::select()
+                    .column(application::Column::CandidateId)
+                    .from(application::Entity)
+                    .and_where(application::Column::PositionId.is_in(ids.iter().copied()))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// `visible` narrowed by `filter`.
+pub fn search(actor: &Actor, filter: &CandidateFilter) -> Select<candidate::Entity> {
+    let mut query = visible(actor);
+    if let Some(text) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let like = |col: candidate::Column| {
+            Expr::expr(Func::lower(Expr::col(col)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        query = query.filter(
+            Condition::any()
+                .add(like(candidate::Column::FirstName))
+                .add(like(candidate::Column::LastName))
+                .add(like(candidate::Column::Email)),
+        );
+    }
+    if let Some(email) = &filter.email {
+        query = query.filter(candidate::Column::Email.eq(email.normalized()));
+    }
+    if let Some(position_id) = filter.position_id {
+        query = query.filter(
+            candidate::Column::Id.in_subquery(
+                Query::select()
+                    .column(application::Column::CandidateId)
+                    .from(application::Entity)
+                    .and_where(application::Column::PositionId.eq(position_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    query
+}
+
+/// `%`, `_` and `\` match literally in a LIKE pattern once escaped.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One candidate the actor may see, or `NOT_FOUND`.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<candidate::Model> {
+    visible(actor)
+        .filter(candidate::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("candidate"))
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewCandidate,
+) -> ApiResult<candidate::Model> {
+    let now = Utc::now();
+    candidate::ActiveModel {
+        company_id: Set(actor.company_id),
+        first_name: Set(new.first_name.into_inner()),
+        last_name: Set(new.last_name.into_inner()),
+        email: Set(new.email.normalized()),
+        gender: Set(new.gender),
+        preferred_language: Set(new.preferred_language.map(|l| l.as_str().to_owned())),
+        phone: Set(new.phone.map(|p| p.0)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    change: CandidateChange,
+) -> ApiResult<candidate::Model> {
+    let mut row = find(db, actor, id).await?.into_active_model();
+    if let Some(v) = change.first_name {
+        row.first_name = Set(v.into_inner());
+    }
+    if let Some(v) = change.last_name {
+        row.last_name = Set(v.into_inner());
+    }
+    if let Some(v) = change.email {
+        row.email = Set(v.normalized());
+    }
+    if let Some(v) = change.gender {
+        row.gender = Set(v);
+    }
+    if let Some(v) = change.preferred_language {
+        row.preferred_language = Set(v.map(|l| l.as_str().to_owned()));
+    }
+    if let Some(v) = change.phone {
+        row.phone = Set(v.map(|p| p.0));
+    }
+    row.updated_at = Set(Utc::now());
+    row.update(db)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))
+}
+
+/// Deletes a candidate with everything filed under them (applications,
+/// documents, messages, interviews), as a data-protection erasure requires.
+pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+    let row = find(db, actor, id).await?;
+    candidate::Entity::delete_by_id(row.id).exec(db).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
+    }
+
+    #[test]
+    fn phones_are_checked() {
+        assert!(Phone::parse("+49 (30) 123-456").is_ok());
+        assert!(Phone::parse("call me").is_err());
+        assert!(Phone::parse(&"1".repeat(51)).is_err());
+    }
+}

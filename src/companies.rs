@@ -1,0 +1,131 @@
+//! Companies: the tenants. Created by `recruitmail bootstrap` with a first admin.
+
+use chrono::Utc;
+use entity::{api_token, company, recruiting_role, role_assignment, user};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    Set, TransactionSession as _, TransactionTrait,
+};
+
+use crate::access::token;
+use crate::domain::{EmailAddress, Name, Slug};
+use crate::error::{ApiError, ApiResult};
+
+/// Name of the role every company starts with, held by its first user.
+pub const ADMIN_ROLE: &str = "Recruiting admin";
+
+/// What `bootstrap` created.
+#[derive(Debug)]
+pub struct Bootstrapped {
+    pub company: company::Model,
+    pub admin: user::Model,
+    /// The admin's API token, shown once.
+    pub token: String,
+}
+
+/// Creates a company, its admin role and first admin user, and an API token for
+/// that user, in one transaction.
+pub async fn bootstrap(
+    db: &impl TransactionTrait,
+    name: &str,
+    admin_email: &str,
+) -> ApiResult<Bootstrapped> {
+    let name = Name::parse(name).map_err(|m| ApiError::validation("company", m))?;
+    let email = EmailAddress::parse(admin_email).map_err(|m| ApiError::validation("admin", m))?;
+    let slug = Slug::from_name(name.as_str()).map_err(|m| ApiError::validation("company", m))?;
+    let txn = db.begin().await?;
+    let slug = free_slug(&txn, &slug).await?;
+    let now = Utc::now();
+    let company = company::ActiveModel {
+        name: Set(name.into_inner()),
+        slug: Set(slug),
+        inbound_token: Set(token::random_secret()),
+        form_key: Set(token::random_secret()),
+        default_language: Set("en".into()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a company with this slug"))?;
+    let role = recruiting_role::ActiveModel {
+        company_id: Set(company.id),
+        name: Set(ADMIN_ROLE.into()),
+        is_admin: Set(true),
+        candidates_access: Set(true),
+        messages_access: Set(true),
+        interviews_access: Set(true),
+        bulk_email_access: Set(true),
+        assigned_positions_only: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let admin = user::ActiveModel {
+        company_id: Set(company.id),
+        email: Set(email.normalized()),
+        display_name: Set(email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()),
+        signature_html: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    role_assignment::ActiveModel {
+        user_id: Set(admin.id),
+        role_id: Set(role.id),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let (secret, digest) = token::generate();
+    api_token::ActiveModel {
+        user_id: Set(admin.id),
+        name: Set("bootstrap".into()),
+        token_hash: Set(digest),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Bootstrapped {
+        company,
+        admin,
+        token: secret,
+    })
+}
+
+/// `slug`, or `slug-2`, `slug-3` … if taken.
+async fn free_slug(db: &impl ConnectionTrait, slug: &Slug) -> ApiResult<String> {
+    let taken: Vec<String> = company::Entity::find()
+        .filter(company::Column::Slug.starts_with(slug.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.slug)
+        .collect();
+    let candidate = |n: usize| {
+        if n == 1 {
+            slug.as_str().to_owned()
+        } else {
+            format!("{}-{n}", slug.as_str())
+        }
+    };
+    Ok((1..)
+        .map(candidate)
+        .find(|s| !taken.contains(s))
+        .unwrap_or_else(|| slug.as_str().to_owned()))
+}
+
+/// The company's inbound address `<slug>-jobs@<inbound domain>` (SPEC §1.1).
+pub fn inbound_address(company: &company::Model, inbound_domain: &str) -> String {
+    format!("{}-jobs@{inbound_domain}", company.slug)
+}

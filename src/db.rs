@@ -1,0 +1,59 @@
+//! Opening the database: SQLite in embedded mode, PostgreSQL at scale.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use migration::{Migrator, MigratorTrait as _};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::metrics::Metrics;
+use crate::settings::{Settings, redact_url};
+
+/// Connects with the configured pool size and counts every statement in `metrics`.
+pub async fn connect(
+    settings: &Settings,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options
+        .max_connections(settings.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let mut db = Database::connect(options).await.with_context(|| {
+        format!(
+            "cannot connect to DATABASE_URL {}",
+            redact_url(&settings.database_url)
+        )
+    })?;
+    // sqlx opens SQLite files in WAL mode with foreign keys enforced and a busy
+    // timeout, which is what the schema and concurrent readers rely on.
+    db.set_metric_callback(move |info| metrics.observe_query(info.elapsed, info.failed));
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// Pool figures `(in use, idle, maximum)` for the metrics endpoint.
+pub fn pool_figures(db: &DatabaseConnection, max: u32) -> (u32, u32, u32) {
+    // The pool getters panic on the other backend, hence the match first.
+    let (size, idle) = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            (pool.size(), pool.num_idle() as u32)
+        }
+        _ => (0, 0),
+    };
+    (size.saturating_sub(idle), idle, max)
+}

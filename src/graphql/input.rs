@@ -1,0 +1,38 @@
+//! Turning raw input values into domain types, naming the field on failure.
+
+use async_graphql::MaybeUndefined;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Parses `raw` with `parse`, reporting a failure as `VALIDATION` on `field`.
+pub fn parse<T>(
+    raw: &str,
+    field: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> ApiResult<T> {
+    parse(raw).map_err(|message| ApiError::validation(field, format!("{field}: {message}")))
+}
+
+/// An optional value: absent stays absent.
+pub fn optional<T>(
+    raw: Option<&str>,
+    field: &str,
+    parser: impl FnOnce(&str) -> Result<T, String>,
+) -> ApiResult<Option<T>> {
+    raw.map(|raw| parse(raw, field, parser)).transpose()
+}
+
+/// An update of a nullable field: `None` leaves it, `Some(None)` clears it
+/// (explicit `null`, or an empty string), `Some(Some(v))` sets it.
+pub fn change<T>(
+    raw: &MaybeUndefined<String>,
+    field: &str,
+    parser: impl FnOnce(&str) -> Result<T, String>,
+) -> ApiResult<Option<Option<T>>> {
+    match raw {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(v) if v.trim().is_empty() => Ok(Some(None)),
+        MaybeUndefined::Value(v) => parse(v, field, parser).map(|v| Some(Some(v))),
+    }
+}

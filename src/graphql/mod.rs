@@ -1,0 +1,61 @@
+//! The GraphQL API: one schema, built once at start, merged from per-feature
+//! roots. It knows nothing of HTTP: the caller passes the request's actor in.
+
+pub mod errors;
+pub mod ids;
+mod input;
+pub mod loaders;
+mod mutation;
+pub mod pagination;
+mod query;
+pub mod state;
+pub mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+
+/// The application's schema type.
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Deepest selection accepted; the deepest useful query of this API nests 8 levels.
+pub const MAX_DEPTH: usize = 12;
+/// Largest complexity accepted: lists count as `first` × their selection, so a
+/// full page of candidates with applications, positions and categories fits,
+/// and a page of pages of pages does not.
+pub const MAX_COMPLEXITY: usize = 10_000;
+
+/// Builds the schema with its limits and extensions; call once per process.
+pub fn build(db: DatabaseConnection, settings: Arc<Settings>, metrics: Arc<Metrics>) -> AppSchema {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(settings)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
+    .extension(errors::ErrorCodes { metrics })
+    .finish()
+}
+
+/// The schema's SDL, as `recruitmail export-schema` prints it.
+pub fn sdl() -> String {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
+}

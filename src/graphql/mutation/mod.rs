@@ -1,0 +1,16 @@
+//! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
+//! takes one `input` object and returns a payload object (SPEC §3).
+
+mod organisation;
+mod people;
+mod recruiting;
+
+use async_graphql::MergedObject;
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    organisation::OrganisationMutation,
+    recruiting::RecruitingMutation,
+    people::PeopleMutation,
+);

@@ -1,0 +1,147 @@
+//! Cursor connections (Relay): keyset pagination on the primary key.
+//!
+//! Pages are read with `id > after ORDER BY id LIMIT first + 1`, so a page costs
+//! the same wherever it is, and rows inserted meanwhile never shift a page.
+//! `totalCount` is computed only when asked for.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, OutputType};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait as _, DatabaseConnection, EntityTrait, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, QueryTrait as _, Select, Statement,
+};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Page size when a client gives no `first`.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// A validated page request.
+#[derive(Clone, Copy, Debug)]
+pub struct Page {
+    pub first: usize,
+    pub after: Option<i64>,
+}
+
+impl Page {
+    /// Validates `first` (1 to `max`) and decodes `after`.
+    pub fn new(first: Option<i32>, after: Option<&str>, max: usize) -> ApiResult<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE.min(max),
+            Some(n) if n >= 1 && (n as usize) <= max => n as usize,
+            Some(n) => {
+                return Err(ApiError::validation(
+                    "first",
+                    format!("first must be between 1 and {max}, got {n}"),
+                ));
+            }
+        };
+        let after = after.map(decode_cursor).transpose()?;
+        Ok(Self { first, after })
+    }
+}
+
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("cursor:")?.parse().ok())
+        .ok_or_else(|| ApiError::validation("after", "not a cursor returned by this API"))
+}
+
+/// The `totalCount` of a connection, counted only when selected.
+pub struct TotalCount {
+    count: Statement,
+}
+
+#[Object]
+impl TotalCount {
+    /// Number of items in the whole list, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = db
+            .query_one_raw(self.count.clone())
+            .await
+            .map_err(ApiError::from)?;
+        let count: i64 = match row {
+            Some(row) => row.try_get_by_index(0).map_err(ApiError::from)?,
+            None => 0,
+        };
+        Ok(count.max(0) as u64)
+    }
+}
+
+/// A connection of `T` with `totalCount`.
+pub type Conn<T> = Connection<String, T, TotalCount>;
+
+/// Runs `select` as one page ordered by `id`, wrapping each row with `wrap`.
+pub async fn paginate<E, T>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    id: E::Column,
+    page: Page,
+    wrap: impl Fn(E::Model) -> T,
+) -> ApiResult<Conn<T>>
+where
+    E: EntityTrait,
+    E::Column: ColumnTrait,
+    T: OutputType,
+{
+    let backend = db.get_database_backend();
+    let count = backend.build(
+        Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(select.clone().into_query(), Alias::new("counted")),
+    );
+    let mut query = select.order_by_asc(id).limit(page.first as u64 + 1);
+    if let Some(after) = page.after {
+        query = query.filter(id.gt(after));
+    }
+    let mut rows = query.all(db).await?;
+    let has_next = rows.len() > page.first;
+    rows.truncate(page.first);
+    let mut connection =
+        Connection::with_additional_fields(page.after.is_some(), has_next, TotalCount { count });
+    connection.edges.extend(rows.into_iter().map(|row| {
+        let cursor = row_id::<E>(&row, id);
+        Edge::new(encode_cursor(cursor), wrap(row))
+    }));
+    Ok(connection)
+}
+
+fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64
+where
+    E::Model: sea_orm::ModelTrait<Entity = E>,
+{
+    use sea_orm::ModelTrait as _;
+    match row.get(id) {
+        sea_orm::Value::BigInt(Some(v)) => v,
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_is_bounded_and_cursors_round_trip() {
+        assert_eq!(Page::new(None, None, 100).unwrap().first, DEFAULT_PAGE_SIZE);
+        assert_eq!(Page::new(Some(100), None, 100).unwrap().first, 100);
+        for bad in [0, -1, 101] {
+            let err = Page::new(Some(bad), None, 100).unwrap_err();
+            assert_eq!(err.code(), "VALIDATION");
+        }
+        let cursor = encode_cursor(77);
+        assert_eq!(Page::new(None, Some(&cursor), 100).unwrap().after, Some(77));
+        assert!(Page::new(None, Some("bogus"), 100).is_err());
+    }
+}

@@ -1,0 +1,17 @@
+//! Query roots, one per feature, merged into [`QueryRoot`].
+
+mod node;
+mod organisation;
+mod people;
+mod recruiting;
+
+use async_graphql::MergedObject;
+
+/// Every query field of the API.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    people::PeopleQuery,
+    node::NodeQuery,
+    recruiting::RecruitingQuery,
+    organisation::OrganisationQuery,
+);

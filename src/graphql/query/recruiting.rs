@@ -1,0 +1,158 @@
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::{application, candidate, position};
+
+use crate::access::{ContextExt as _, Require, Section};
+use crate::applications::{self, ApplicationFilter};
+use crate::candidates::{self, CandidateFilter};
+use crate::domain::EmailAddress;
+use crate::error::ApiError;
+use crate::graphql::ids::{Kind, decode};
+use crate::graphql::pagination::{Conn, Page, paginate};
+use crate::graphql::state::{db, max_page_size};
+use crate::graphql::types::{
+    Application, ApplicationSource, ApplicationStatus, Candidate, Position, PositionStatus,
+};
+use crate::positions::{self, PositionFilter};
+
+#[derive(Default)]
+pub struct RecruitingQuery;
+
+/// Narrows the `candidates` list; all given conditions must hold.
+#[derive(InputObject, Default)]
+struct CandidatesFilter {
+    /// Case-insensitive part of the first name, last name or email address.
+    search: Option<String>,
+    /// Exactly this email address.
+    email: Option<String>,
+    /// Applied to this position.
+    position_id: Option<ID>,
+}
+
+/// Narrows the `applications` list.
+#[derive(InputObject, Default)]
+struct ApplicationsFilter {
+    candidate_id: Option<ID>,
+    position_id: Option<ID>,
+    status: Option<ApplicationStatus>,
+    source: Option<ApplicationSource>,
+}
+
+/// Narrows the `positions` list.
+#[derive(InputObject, Default)]
+struct PositionsFilter {
+    status: Option<PositionStatus>,
+    subsidiary_id: Option<ID>,
+    category_id: Option<ID>,
+}
+
+#[Object]
+impl RecruitingQuery {
+    /// Candidates the caller may see, oldest first.
+    #[graphql(
+        guard = "Require::Section(Section::Candidates)",
+        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+    )]
+    async fn candidates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CandidatesFilter>,
+    ) -> Result<Conn<Candidate>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let filter = filter.unwrap_or_default();
+        if filter
+            .search
+            .as_ref()
+            .is_some_and(|s| s.chars().count() > 200)
+        {
+            return Err(ApiError::validation(
+                "filter.search",
+                "must be at most 200 characters",
+            ));
+        }
+        let filter = CandidateFilter {
+            search: filter.search,
+            email: filter
+                .email
+                .as_deref()
+                .map(EmailAddress::parse)
+                .transpose()
+                .map_err(|m| ApiError::validation("filter.email", m))?,
+            position_id: filter
+                .position_id
+                .map(|id| decode(&id, Kind::Position, "filter.positionId"))
+                .transpose()?,
+        };
+        let select = candidates::search(ctx.actor()?, &filter);
+        paginate(db(ctx)?, select, candidate::Column::Id, page, Candidate).await
+    }
+
+    /// One candidate, if the caller may see them.
+    #[graphql(guard = "Require::Section(Section::Candidates)")]
+    async fn candidate(&self, ctx: &Context<'_>, id: ID) -> Result<Candidate, ApiError> {
+        let id = decode(&id, Kind::Candidate, "id")?;
+        candidates::find(db(ctx)?, ctx.actor()?, id)
+            .await
+            .map(Candidate)
+    }
+
+    /// Applications the caller may see, oldest first.
+    #[graphql(
+        guard = "Require::Section(Section::Candidates)",
+        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+    )]
+    async fn applications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ApplicationsFilter>,
+    ) -> Result<Conn<Application>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let filter = filter.unwrap_or_default();
+        let filter = ApplicationFilter {
+            candidate_id: filter
+                .candidate_id
+                .map(|id| decode(&id, Kind::Candidate, "filter.candidateId"))
+                .transpose()?,
+            position_id: filter
+                .position_id
+                .map(|id| decode(&id, Kind::Position, "filter.positionId"))
+                .transpose()?,
+            status: filter.status.map(Into::into),
+            source: filter.source.map(Into::into),
+        };
+        let select = applications::search(ctx.actor()?, &filter);
+        paginate(db(ctx)?, select, application::Column::Id, page, Application).await
+    }
+
+    /// Positions the caller may see (hiring managers: their assigned ones).
+    #[graphql(
+        guard = "Require::SignedIn",
+        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+    )]
+    async fn positions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<PositionsFilter>,
+    ) -> Result<Conn<Position>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let filter = filter.unwrap_or_default();
+        let filter = PositionFilter {
+            status: filter.status.map(Into::into),
+            subsidiary_id: filter
+                .subsidiary_id
+                .map(|id| decode(&id, Kind::Subsidiary, "filter.subsidiaryId"))
+                .transpose()?,
+            category_id: filter
+                .category_id
+                .map(|id| decode(&id, Kind::Category, "filter.categoryId"))
+                .transpose()?,
+        };
+        let select = positions::search(ctx.actor()?, &filter);
+        paginate(db(ctx)?, select, position::Column::Id, page, Position).await
+    }
+}

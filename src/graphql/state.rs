@@ -1,0 +1,24 @@
+//! Shared values resolvers read from the schema's context.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::error::ApiError;
+use crate::settings::Settings;
+
+fn missing(what: &str) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("{what} missing from the GraphQL context"))
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| missing("database"))
+}
+
+pub fn max_page_size(ctx: &Context<'_>) -> Result<usize, ApiError> {
+    ctx.data::<Arc<Settings>>()
+        .map(|s| s.max_page_size)
+        .map_err(|_| missing("settings"))
+}

@@ -1,0 +1,56 @@
+//! API enumerations, mirrored from the stored ones so each can evolve apart.
+
+use async_graphql::Enum;
+use entity::enums as stored;
+
+/// A candidate's grammatical gender; templates pick word forms from it.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::Gender")]
+pub enum Gender {
+    Male,
+    Female,
+    Diverse,
+    /// Not known (the default): templates use the neutral form.
+    Unknown,
+}
+
+/// How an application reached the company.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::ApplicationSource")]
+pub enum ApplicationSource {
+    /// Entered by a recruiter.
+    Manual,
+    /// Sent from the career page's form.
+    OnlineForm,
+    /// Received by email at the inbound address.
+    Email,
+}
+
+/// Where an application stands.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::ApplicationStatus")]
+pub enum ApplicationStatus {
+    New,
+    InProcess,
+    Offer,
+    Hired,
+    Rejected,
+    Withdrawn,
+}
+
+/// Whether a position takes applications.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::PositionStatus")]
+pub enum PositionStatus {
+    Open,
+    Closed,
+}
+
+/// What a role may do with documents of one category.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::DocumentAccess")]
+pub enum DocumentAccess {
+    View,
+    /// View, upload and delete.
+    Edit,
+}

@@ -1,0 +1,24 @@
+//! The Relay `Node` interface: every object with a global ID.
+
+use async_graphql::{ID, Interface};
+
+use super::{
+    ApiToken, Application, Candidate, Category, Company, DocumentCategory, Position,
+    RecruitingRole, Subsidiary, User,
+};
+
+/// An object that can be fetched again by its global ID through `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Company(Company),
+    Subsidiary(Subsidiary),
+    Category(Category),
+    Position(Position),
+    Candidate(Candidate),
+    Application(Application),
+    User(User),
+    RecruitingRole(RecruitingRole),
+    DocumentCategory(DocumentCategory),
+    ApiToken(ApiToken),
+}

@@ -1,0 +1,138 @@
+//! The company and how it is organised: subsidiaries, categories, positions.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use entity::{company, document_category, position, recruiting_category, subsidiary};
+
+use super::{PositionStatus, User, load_required};
+use crate::access::{ContextExt as _, Require};
+use crate::error::ApiError;
+use crate::graphql::ids::Kind;
+use crate::graphql::loaders::{CategoryId, HiringManagersOfPosition, SubsidiaryId};
+use crate::settings::Settings;
+
+/// A customer company. Everything else belongs to exactly one.
+pub struct Company(pub company::Model);
+
+#[Object]
+impl Company {
+    pub async fn id(&self) -> ID {
+        Kind::Company.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// URL-safe identifier; the local part of the inbound address starts with it.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Where the company forwards its recruiting mailbox: `<slug>-jobs@<inbound domain>`.
+    async fn inbound_address(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let settings = ctx.data::<std::sync::Arc<Settings>>()?;
+        Ok(crate::companies::inbound_address(
+            &self.0,
+            settings.inbound_domain.as_str(),
+        ))
+    }
+    /// Public key a career page sends with `submitApplication`. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn form_key(&self) -> &str {
+        &self.0.form_key
+    }
+    /// BCP 47 tag used when a candidate has no preferred language.
+    async fn default_language(&self) -> &str {
+        &self.0.default_language
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A legal entity of the company; positions belong to one, and its email
+/// settings decide the sender of messages about them.
+pub struct Subsidiary(pub subsidiary::Model);
+
+#[Object]
+impl Subsidiary {
+    pub async fn id(&self) -> ID {
+        Kind::Subsidiary.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The subsidiary's own recruiting address, if it has one.
+    async fn email_address(&self) -> Option<&str> {
+        self.0.email_address.as_deref()
+    }
+    /// Display name shown with the address.
+    async fn email_display_name(&self) -> Option<&str> {
+        self.0.email_display_name.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A recruiting category grouping positions (e.g. "IT", "Apprenticeships").
+pub struct Category(pub recruiting_category::Model);
+
+#[Object]
+impl Category {
+    pub async fn id(&self) -> ID {
+        Kind::Category.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A job opening.
+pub struct Position(pub position::Model);
+
+#[Object]
+impl Position {
+    pub async fn id(&self) -> ID {
+        Kind::Position.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn status(&self) -> PositionStatus {
+        self.0.status.into()
+    }
+    async fn subsidiary(&self, ctx: &Context<'_>) -> Result<Subsidiary, ApiError> {
+        load_required(ctx, SubsidiaryId(self.0.subsidiary_id), "subsidiary")
+            .await
+            .map(Subsidiary)
+    }
+    async fn category(&self, ctx: &Context<'_>) -> Result<Category, ApiError> {
+        load_required(ctx, CategoryId(self.0.category_id), "category")
+            .await
+            .map(Category)
+    }
+    /// Users assigned as hiring managers; roles limited to assigned positions see it.
+    async fn hiring_managers(&self, ctx: &Context<'_>) -> Result<Vec<User>, ApiError> {
+        ctx.actor()?;
+        let users = super::load(ctx, HiringManagersOfPosition(self.0.id)).await?;
+        Ok(users.unwrap_or_default().into_iter().map(User).collect())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A kind of candidate document (CV, cover letter …); roles grant access per kind.
+pub struct DocumentCategory(pub document_category::Model);
+
+#[Object]
+impl DocumentCategory {
+    pub async fn id(&self) -> ID {
+        Kind::DocumentCategory.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}

@@ -1,0 +1,153 @@
+//! Users, their roles and their API tokens.
+
+use async_graphql::{ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{api_token, company, recruiting_role, role_document_permission, user};
+
+use super::{Company, DocumentAccess};
+use crate::access::{Actor, Section};
+use crate::graphql::ids::Kind;
+
+/// The caller: who they are, their company and what they may do.
+pub struct Viewer {
+    pub actor: Actor,
+    pub user: user::Model,
+    pub company: company::Model,
+}
+
+#[Object]
+impl Viewer {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+    async fn company(&self) -> Company {
+        Company(self.company.clone())
+    }
+    /// Whether the caller holds recruiting admin rights.
+    async fn is_admin(&self) -> bool {
+        self.actor.is_admin
+    }
+    /// The sections the caller may open.
+    async fn sections(&self) -> Vec<Section> {
+        [
+            Section::Candidates,
+            Section::Messages,
+            Section::Interviews,
+            Section::BulkEmail,
+        ]
+        .into_iter()
+        .filter(|s| self.actor.can(*s))
+        .collect()
+    }
+    /// Whether the caller sees only the positions they are assigned to.
+    async fn limited_to_assigned_positions(&self) -> bool {
+        matches!(
+            self.actor.positions,
+            crate::access::PositionScope::Assigned(_)
+        )
+    }
+}
+
+/// A person at the company who uses recruitmail.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    pub async fn id(&self) -> ID {
+        Kind::User.id(self.0.id)
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+    /// Deactivated users cannot sign in; their history stays.
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A named set of rights: sections, document access, and whether its holders
+/// see only the positions they are assigned to (hiring managers).
+pub struct RecruitingRole {
+    pub role: recruiting_role::Model,
+    pub documents: Vec<role_document_permission::Model>,
+}
+
+#[Object]
+impl RecruitingRole {
+    pub async fn id(&self) -> ID {
+        Kind::RecruitingRole.id(self.role.id)
+    }
+    async fn name(&self) -> &str {
+        &self.role.name
+    }
+    /// Recruiting admins manage settings, templates, categories, SMTP, users and roles.
+    async fn is_admin(&self) -> bool {
+        self.role.is_admin
+    }
+    async fn sections(&self) -> Vec<Section> {
+        let r = &self.role;
+        [
+            (r.candidates_access, Section::Candidates),
+            (r.messages_access, Section::Messages),
+            (r.interviews_access, Section::Interviews),
+            (r.bulk_email_access, Section::BulkEmail),
+        ]
+        .into_iter()
+        .filter_map(|(granted, section)| granted.then_some(section))
+        .collect()
+    }
+    async fn assigned_positions_only(&self) -> bool {
+        self.role.assigned_positions_only
+    }
+    async fn document_permissions(&self) -> Vec<DocumentPermission> {
+        self.documents
+            .iter()
+            .map(|p| DocumentPermission {
+                document_category_id: Kind::DocumentCategory.id(p.document_category_id),
+                access: p.access.into(),
+            })
+            .collect()
+    }
+}
+
+/// Access to the documents of one category.
+#[derive(SimpleObject)]
+pub struct DocumentPermission {
+    pub document_category_id: ID,
+    pub access: DocumentAccess,
+}
+
+/// A bearer token acting as one user. The secret is shown only when created.
+pub struct ApiToken(pub api_token::Model);
+
+#[Object]
+impl ApiToken {
+    pub async fn id(&self) -> ID {
+        Kind::ApiToken.id(self.0.id)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn user_id(&self) -> ID {
+        Kind::User.id(self.0.user_id)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Updated at most every few minutes.
+    async fn last_used_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_used_at
+    }
+    async fn expires_at(&self) -> Option<DateTime<Utc>> {
+        self.0.expires_at
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+}

@@ -1,0 +1,21 @@
+//! Thin actix-web adapters: they translate HTTP to calls and back, and hold no
+//! business rules.
+
+pub mod graphiql;
+mod graphql;
+mod health;
+mod metrics;
+
+use actix_web::web;
+
+/// Registers every route of the server.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql::execute))
+            .route(web::get().to(graphiql::page)),
+    )
+    .route("/healthz", web::get().to(health::check))
+    .route("/metrics", web::get().to(metrics::render))
+    .configure(graphiql::configure);
+}

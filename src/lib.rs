@@ -1,0 +1,36 @@
+//! recruitmail: the recruiting-communication backend.
+//!
+//! Every email between a company's recruiters and its candidates goes through it,
+//! behind one GraphQL API. The modules, in the order a request meets them:
+
+/// Bearer tokens, the caller's rights and the guards that check them.
+pub mod access;
+/// Building and running the application.
+pub mod app;
+/// Opening and migrating the database.
+pub mod db;
+/// Validated value types: email addresses, names, language tags.
+pub mod domain;
+/// The one error type at the API boundary.
+pub mod error;
+/// The GraphQL schema: types, roots, DataLoaders, pagination, error codes.
+pub mod graphql;
+/// Thin HTTP adapters: `/graphql`, `/healthz`, `/metrics`, the playground.
+pub mod http;
+/// Prometheus metrics.
+pub mod metrics;
+/// Settings from the environment, validated at start.
+pub mod settings;
+
+/// Applications.
+pub mod applications;
+/// Candidates.
+pub mod candidates;
+/// Companies (tenants) and their bootstrap.
+pub mod companies;
+/// Subsidiaries, recruiting categories and document categories.
+pub mod organisation;
+/// Users, recruiting roles, role assignments and API tokens.
+pub mod people;
+/// Positions and their hiring managers.
+pub mod positions;

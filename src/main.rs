@@ -1,0 +1,95 @@
+//! The `recruitmail` binary: parse the command line, load settings, run.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use recruitmail::app::Application;
+use recruitmail::settings::{Settings, Source};
+use recruitmail::{companies, db, graphql, metrics::Metrics};
+use tracing_subscriber::EnvFilter;
+
+/// Recruiting-communication backend with a GraphQL API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server and the mail scheduler (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
+    ExportSchema,
+    /// Create a company and its first admin; print the admin's API token.
+    Bootstrap {
+        /// The company's name.
+        #[arg(long)]
+        company: String,
+        /// The first admin's email address.
+        #[arg(long)]
+        admin: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("RECRUITMAIL_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "export-schema and bootstrap print their result"
+)]
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::ExportSchema = command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let settings = Settings::load(&Source::from_env()?)?;
+    match command {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Migrate => {
+            let conn = db::connect(&settings, Metrics::new().into()).await?;
+            db::migrate(&conn).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Bootstrap { company, admin } => {
+            let conn = db::connect(&settings, Metrics::new().into()).await?;
+            db::migrate(&conn).await?;
+            let created = companies::bootstrap(&conn, &company, &admin).await?;
+            eprintln!(
+                "created company `{}` (inbound address {}) with admin {}",
+                created.company.name,
+                companies::inbound_address(&created.company, settings.inbound_domain.as_str()),
+                created.admin.email
+            );
+            println!("{}", created.token);
+            Ok(())
+        }
+        Command::ExportSchema => Ok(()),
+    }
+}

@@ -1,0 +1,394 @@
+//! Every setting of the server, read from the environment (and an optional
+//! TOML file) and validated once at start.
+//!
+//! Each error names the variable that is wrong, so an operator can fix the
+//! deployment without reading code. Environment variables win over the file.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::domain::DomainName;
+
+/// The validated configuration of one server process.
+#[derive(Clone)]
+pub struct Settings {
+    /// `RECRUITMAIL_LISTEN`: address of the HTTP server (default `127.0.0.1:8080`;
+    /// port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// `RECRUITMAIL_DATA_DIR`: folder for the embedded database, blobs, the
+    /// outbox of `.eml` files and the generated secret key (default `./data`).
+    pub data_dir: PathBuf,
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…` (default an SQLite file in
+    /// the data folder).
+    pub database_url: String,
+    /// `RECRUITMAIL_DB_MAX_CONNECTIONS`: size of the database pool (default 10).
+    pub db_max_connections: u32,
+    /// `RECRUITMAIL_SECRET_KEY`: 32 bytes, base64 or hex, that encrypt secrets at
+    /// rest. Without it, a key is generated once into `<data dir>/secret.key`.
+    pub secret_key: SecretKey,
+    /// `RECRUITMAIL_INBOUND_DOMAIN`: domain of the companies' inbound addresses
+    /// (default `inbound.localhost`).
+    pub inbound_domain: DomainName,
+    /// `RECRUITMAIL_SMTP_LISTEN`: address of the optional inbound SMTP listener.
+    pub smtp_listen: Option<SocketAddr>,
+    /// `RECRUITMAIL_MAX_PAGE_SIZE`: largest `first` a connection accepts (default 100).
+    pub max_page_size: usize,
+}
+
+/// The key that encrypts secrets at rest. Its bytes never appear in `Debug`.
+#[derive(Clone)]
+pub struct SecretKey(pub [u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("inbound_domain", &self.inbound_domain.as_str())
+            .field("smtp_listen", &self.smtp_listen)
+            .field("max_page_size", &self.max_page_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A setting that could not be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct SettingsError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn invalid(variable: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        variable,
+        message: message.into(),
+    }
+}
+
+/// Where raw values come from: the process environment over an optional file.
+pub struct Source {
+    values: HashMap<String, String>,
+}
+
+impl Source {
+    /// The process environment, over the TOML file named by `RECRUITMAIL_CONFIG`
+    /// if set. The file's keys are the variable names in lower case without the
+    /// `RECRUITMAIL_` prefix (`listen = "0.0.0.0:8080"`, `database_url = …`).
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let mut values = HashMap::new();
+        if let Some(path) = env.get("RECRUITMAIL_CONFIG") {
+            values = read_file(Path::new(path))?;
+        }
+        values.extend(env);
+        Ok(Self { values })
+    }
+
+    /// Exactly these values, for tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    fn get(&self, variable: &str) -> Option<&str> {
+        self.values
+            .get(variable)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn read_file(path: &Path) -> Result<HashMap<String, String>, SettingsError> {
+    const VAR: &str = "RECRUITMAIL_CONFIG";
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid(VAR, format!("cannot read {}: {e}", path.display())))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| invalid(VAR, format!("{} is not valid TOML: {e}", path.display())))?;
+    let mut values = HashMap::new();
+    for (key, value) in table {
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            other => {
+                return Err(invalid(
+                    VAR,
+                    format!(
+                        "key `{key}` must be a string or an integer, not a {}",
+                        other.type_str()
+                    ),
+                ));
+            }
+        };
+        let variable = if key == "database_url" {
+            "DATABASE_URL".to_owned()
+        } else {
+            format!("RECRUITMAIL_{}", key.to_uppercase())
+        };
+        values.insert(variable, text);
+    }
+    Ok(values)
+}
+
+impl Settings {
+    /// Reads and validates every setting. May create the data folder and, in
+    /// embedded mode, the secret-key file in it.
+    pub fn load(source: &Source) -> Result<Self, SettingsError> {
+        let listen = parse_addr(source, "RECRUITMAIL_LISTEN")?
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let data_dir = PathBuf::from(source.get("RECRUITMAIL_DATA_DIR").unwrap_or("./data"));
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            invalid(
+                "RECRUITMAIL_DATA_DIR",
+                format!("cannot create {}: {e}", data_dir.display()),
+            )
+        })?;
+        let database_url = match source.get("DATABASE_URL") {
+            Some(url) if url.starts_with("sqlite:") || url.starts_with("postgres") => {
+                url.to_owned()
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "must start with sqlite: or postgres:// (postgresql:// also works)",
+                ));
+            }
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("recruitmail.db").display()
+            ),
+        };
+        let db_max_connections =
+            parse_number(source, "RECRUITMAIL_DB_MAX_CONNECTIONS", 1, 1000)?.unwrap_or(10) as u32;
+        let secret_key = match source.get("RECRUITMAIL_SECRET_KEY") {
+            Some(text) => decode_key(text).map_err(|m| invalid("RECRUITMAIL_SECRET_KEY", m))?,
+            None => embedded_key(&data_dir)?,
+        };
+        let inbound_domain = DomainName::parse(
+            source
+                .get("RECRUITMAIL_INBOUND_DOMAIN")
+                .unwrap_or("inbound.localhost"),
+        )
+        .map_err(|m| invalid("RECRUITMAIL_INBOUND_DOMAIN", m))?;
+        let smtp_listen = parse_addr(source, "RECRUITMAIL_SMTP_LISTEN")?;
+        let max_page_size =
+            parse_number(source, "RECRUITMAIL_MAX_PAGE_SIZE", 1, 1000)?.unwrap_or(100) as usize;
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            db_max_connections,
+            secret_key,
+            inbound_domain,
+            smtp_listen,
+            max_page_size,
+        })
+    }
+
+    /// Whether the database is the embedded SQLite file.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_addr(
+    source: &Source,
+    variable: &'static str,
+) -> Result<Option<SocketAddr>, SettingsError> {
+    source
+        .get(variable)
+        .map(|text| {
+            text.parse().map_err(|_| {
+                invalid(
+                    variable,
+                    format!("`{text}` is not an address like 127.0.0.1:8080"),
+                )
+            })
+        })
+        .transpose()
+}
+
+fn parse_number(
+    source: &Source,
+    variable: &'static str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, SettingsError> {
+    source
+        .get(variable)
+        .map(|text| match text.parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(invalid(
+                variable,
+                format!("`{text}` is not a whole number from {min} to {max}"),
+            )),
+        })
+        .transpose()
+}
+
+fn decode_key(text: &str) -> Result<SecretKey, String> {
+    let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        hex::decode(text).map_err(|e| e.to_string())?
+    } else {
+        BASE64
+            .decode(text)
+            .map_err(|_| "must be 32 bytes written as base64 or 64 hex digits".to_owned())?
+    };
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| "must be exactly 32 bytes (base64 or 64 hex digits)".to_owned())?;
+    Ok(SecretKey(key))
+}
+
+/// Reads `<data dir>/secret.key`, creating it with a random key on first use.
+fn embedded_key(data_dir: &Path) -> Result<SecretKey, SettingsError> {
+    const VAR: &str = "RECRUITMAIL_SECRET_KEY";
+    let path = data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => decode_key(text.trim()).map_err(|m| {
+            invalid(
+                VAR,
+                format!("unset, and {} is damaged: {m}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key: [u8; 32] = rand::random();
+            write_private(&path, &BASE64.encode(key)).map_err(|e| {
+                invalid(
+                    VAR,
+                    format!("unset, and {} cannot be written: {e}", path.display()),
+                )
+            })?;
+            Ok(SecretKey(key))
+        }
+        Err(e) => Err(invalid(
+            VAR,
+            format!("unset, and {} cannot be read: {e}", path.display()),
+        )),
+    }
+}
+
+/// Creates a file only its owner can read (where the platform has permissions).
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")
+}
+
+/// The URL with any password replaced, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap().to_owned();
+        let mut all = vec![("RECRUITMAIL_DATA_DIR", data.as_str())];
+        all.extend_from_slice(pairs);
+        Settings::load(&Source::from_pairs(all))
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert!(settings.is_sqlite());
+        assert!(settings.database_url.ends_with("recruitmail.db?mode=rwc"));
+        assert_eq!(settings.inbound_domain.as_str(), "inbound.localhost");
+        assert_eq!(settings.max_page_size, 100);
+    }
+
+    #[test]
+    fn embedded_secret_key_is_generated_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap();
+        let source = Source::from_pairs([("RECRUITMAIL_DATA_DIR", data)]);
+        let first = Settings::load(&source).unwrap().secret_key.0;
+        let second = Settings::load(&source).unwrap().secret_key.0;
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn each_error_names_its_variable() {
+        for (variable, value) in [
+            ("RECRUITMAIL_LISTEN", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("RECRUITMAIL_SECRET_KEY", "too-short"),
+            ("RECRUITMAIL_INBOUND_DOMAIN", "not a domain"),
+            ("RECRUITMAIL_SMTP_LISTEN", "25"),
+            ("RECRUITMAIL_DB_MAX_CONNECTIONS", "0"),
+            ("RECRUITMAIL_MAX_PAGE_SIZE", "many"),
+        ] {
+            let err = load(&[(variable, value)]).err().unwrap();
+            assert_eq!(err.variable, variable, "{err}");
+            assert!(err.to_string().starts_with(variable));
+        }
+    }
+
+    #[test]
+    fn secret_key_accepts_hex_and_base64() {
+        let hex_key = "11".repeat(32);
+        assert_eq!(
+            load(&[("RECRUITMAIL_SECRET_KEY", &hex_key)])
+                .unwrap()
+                .secret_key
+                .0,
+            [0x11; 32]
+        );
+        let b64 = BASE64.encode([7u8; 32]);
+        assert_eq!(
+            load(&[("RECRUITMAIL_SECRET_KEY", &b64)])
+                .unwrap()
+                .secret_key
+                .0,
+            [7; 32]
+        );
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_database_urls() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/rm"),
+            "postgres://app:***@db:5432/rm"
+        );
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
