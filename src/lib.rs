@@ -13,7 +13,7 @@ pub mod db;
 pub mod domain;
 /// The one error type at the API boundary.
 pub mod error;
-/// The GraphQL schema: types, roots, DataLoaders, pagination, error codes.
+/// The GraphQL schema: types, roots, batch loading, pagination, error codes.
 pub mod graphql;
 /// Thin HTTP adapters: `/graphql`, `/healthz`, `/metrics`, the playground.
 pub mod http;

@@ -66,9 +66,8 @@ impl Metrics {
             "GraphQL operations handled, by operation name and outcome",
             operations.clone(),
         );
-        let operation_seconds = Family::<OperationName, Histogram>::new_with_constructor(|| {
-            Histogram::new(BUCKETS)
-        });
+        let operation_seconds =
+            Family::<OperationName, Histogram>::new_with_constructor(|| Histogram::new(BUCKETS));
         registry.register(
             "graphql_operation_duration_seconds",
             "Time to execute a GraphQL operation",

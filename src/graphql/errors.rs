@@ -6,10 +6,12 @@
 //! other error is `INTERNAL` with its message replaced, so no internal detail
 //! reaches a client.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest,
+};
 use async_graphql::{Response, ServerError, Value};
 
 use crate::error::ApiError;
@@ -24,12 +26,15 @@ impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ErrorCodesExtension {
             metrics: self.metrics.clone(),
+            operation: Mutex::new(None),
         })
     }
 }
 
+/// Made per request, so it can remember the operation's name.
 struct ErrorCodesExtension {
     metrics: Arc<Metrics>,
+    operation: Mutex<Option<String>>,
 }
 
 #[async_trait::async_trait]
@@ -40,17 +45,24 @@ impl Extension for ErrorCodesExtension {
         for error in &mut response.errors {
             classify(error);
         }
-        let operation = ctx
-            .data_opt::<OperationName>()
-            .and_then(|name| name.0.as_deref());
+        let operation = self.operation.lock().ok().and_then(|mut name| name.take());
         self.metrics
-            .observe_operation(operation, response.is_err(), started.elapsed());
+            .observe_operation(operation.as_deref(), response.is_err(), started.elapsed());
         response
     }
-}
 
-/// The request's `operationName`, handed in by the HTTP layer for metrics.
-pub struct OperationName(pub Option<String>);
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let (Some(name), Ok(mut slot)) = (operation_name, self.operation.lock()) {
+            *slot = Some(name.to_owned());
+        }
+        next.run(ctx, operation_name).await
+    }
+}
 
 fn classify(error: &mut ServerError) {
     if error

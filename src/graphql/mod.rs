@@ -1,10 +1,10 @@
 //! The GraphQL API: one schema, built once at start, merged from per-feature
 //! roots. It knows nothing of HTTP: the caller passes the request's actor in.
 
+pub mod batch;
 pub mod errors;
 pub mod ids;
 mod input;
-pub mod loaders;
 mod mutation;
 pub mod pagination;
 mod query;

@@ -82,13 +82,14 @@ impl TotalCount {
 /// A connection of `T` with `totalCount`.
 pub type Conn<T> = Connection<String, T, TotalCount>;
 
-/// Runs `select` as one page ordered by `id`, wrapping each row with `wrap`.
+/// Runs `select` as one page ordered by `id`; `wrap` turns the page's rows
+/// into nodes together, so they can batch their nested lists.
 pub async fn paginate<E, T>(
     db: &DatabaseConnection,
     select: Select<E>,
     id: E::Column,
     page: Page,
-    wrap: impl Fn(E::Model) -> T,
+    wrap: impl FnOnce(Vec<E::Model>) -> Vec<T>,
 ) -> ApiResult<Conn<T>>
 where
     E: EntityTrait,
@@ -110,10 +111,16 @@ where
     rows.truncate(page.first);
     let mut connection =
         Connection::with_additional_fields(page.after.is_some(), has_next, TotalCount { count });
-    connection.edges.extend(rows.into_iter().map(|row| {
-        let cursor = row_id::<E>(&row, id);
-        Edge::new(encode_cursor(cursor), wrap(row))
-    }));
+    let cursors: Vec<String> = rows
+        .iter()
+        .map(|row| encode_cursor(row_id::<E>(row, id)))
+        .collect();
+    connection.edges.extend(
+        cursors
+            .into_iter()
+            .zip(wrap(rows))
+            .map(|(cursor, node)| Edge::new(cursor, node)),
+    );
     Ok(connection)
 }
 

@@ -9,8 +9,6 @@ use futures_util::StreamExt as _;
 use crate::access::authenticate;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::graphql::errors::OperationName;
-use crate::graphql::loaders::Loaders;
 
 /// Largest JSON body: generous for any query with variables, small enough that
 /// a flood of huge bodies cannot exhaust memory.
@@ -52,16 +50,11 @@ pub async fn execute(
             );
         }
     };
-    let operation = OperationName(request.operation_name.clone());
-    let mut request = request.data(operation);
+    let mut request = request;
     match bearer_token(&req) {
         Ok(None) => {}
         Ok(Some(token)) => match authenticate(&state.db, token).await {
-            Ok(actor) => {
-                let loaders =
-                    Loaders::new(state.db.clone(), actor.company_id, actor.positions.clone());
-                request = request.data(loaders).data(actor);
-            }
+            Ok(actor) => request = request.data(actor),
             Err(err) => return error_response(StatusCode::OK, &err),
         },
         Err(err) => return error_response(StatusCode::OK, &err),

@@ -205,7 +205,7 @@ impl OrganisationMutation {
         };
         let row = positions::create(db(ctx)?, ctx.actor()?, new).await?;
         Ok(PositionPayload {
-            position: Position(row),
+            position: Position::one(row),
         })
     }
 
@@ -235,7 +235,7 @@ impl OrganisationMutation {
         };
         let row = positions::update(db(ctx)?, ctx.actor()?, id, change).await?;
         Ok(PositionPayload {
-            position: Position(row),
+            position: Position::one(row),
         })
     }
 }

@@ -97,7 +97,7 @@ impl RecruitingMutation {
         };
         let row = candidates::create(db(ctx)?, ctx.actor()?, new).await?;
         Ok(CandidatePayload {
-            candidate: Candidate(row),
+            candidate: Candidate::one(row),
         })
     }
 
@@ -123,7 +123,7 @@ impl RecruitingMutation {
         };
         let row = candidates::update(db(ctx)?, ctx.actor()?, id, change).await?;
         Ok(CandidatePayload {
-            candidate: Candidate(row),
+            candidate: Candidate::one(row),
         })
     }
 
@@ -157,7 +157,7 @@ impl RecruitingMutation {
             applications::create_manual(db(ctx)?, ctx.actor()?, candidate_id, position_id, status)
                 .await?;
         Ok(ApplicationPayload {
-            application: Application(row),
+            application: Application::one(row),
         })
     }
 
@@ -171,7 +171,7 @@ impl RecruitingMutation {
         let id = decode(&input.id, Kind::Application, "id")?;
         let row = applications::set_status(db(ctx)?, ctx.actor()?, id, input.status.into()).await?;
         Ok(ApplicationPayload {
-            application: Application(row),
+            application: Application::one(row),
         })
     }
 }

@@ -50,10 +50,12 @@ impl NodeQuery {
             Kind::DocumentCategory => Node::DocumentCategory(DocumentCategory(
                 organisation::find_document_category(db, actor, row).await?,
             )),
-            Kind::Position => Node::Position(Position(positions::find(db, actor, row).await?)),
-            Kind::Candidate => Node::Candidate(Candidate(candidates::find(db, actor, row).await?)),
+            Kind::Position => Node::Position(Position::one(positions::find(db, actor, row).await?)),
+            Kind::Candidate => {
+                Node::Candidate(Candidate::one(candidates::find(db, actor, row).await?))
+            }
             Kind::Application => {
-                Node::Application(Application(applications::find(db, actor, row).await?))
+                Node::Application(Application::one(applications::find(db, actor, row).await?))
             }
             Kind::User => Node::User(User(people::find_user(db, actor, row).await?)),
             Kind::RecruitingRole => {

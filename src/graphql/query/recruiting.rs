@@ -85,7 +85,14 @@ impl RecruitingQuery {
                 .transpose()?,
         };
         let select = candidates::search(ctx.actor()?, &filter);
-        paginate(db(ctx)?, select, candidate::Column::Id, page, Candidate).await
+        paginate(
+            db(ctx)?,
+            select,
+            candidate::Column::Id,
+            page,
+            Candidate::all,
+        )
+        .await
     }
 
     /// One candidate, if the caller may see them.
@@ -94,7 +101,7 @@ impl RecruitingQuery {
         let id = decode(&id, Kind::Candidate, "id")?;
         candidates::find(db(ctx)?, ctx.actor()?, id)
             .await
-            .map(Candidate)
+            .map(Candidate::one)
     }
 
     /// Applications the caller may see, oldest first.
@@ -124,7 +131,14 @@ impl RecruitingQuery {
             source: filter.source.map(Into::into),
         };
         let select = applications::search(ctx.actor()?, &filter);
-        paginate(db(ctx)?, select, application::Column::Id, page, Application).await
+        paginate(
+            db(ctx)?,
+            select,
+            application::Column::Id,
+            page,
+            Application::all,
+        )
+        .await
     }
 
     /// Positions the caller may see (hiring managers: their assigned ones).
@@ -153,6 +167,6 @@ impl RecruitingQuery {
                 .transpose()?,
         };
         let select = positions::search(ctx.actor()?, &filter);
-        paginate(db(ctx)?, select, position::Column::Id, page, Position).await
+        paginate(db(ctx)?, select, position::Column::Id, page, Position::all).await
     }
 }

@@ -1,14 +1,16 @@
 //! The company and how it is organised: subsidiaries, categories, positions.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{company, document_category, position, recruiting_category, subsidiary};
 
-use super::{PositionStatus, User, load_required};
-use crate::access::{ContextExt as _, Require};
+use super::{PositionStatus, User, loading};
+use crate::access::Require;
 use crate::error::ApiError;
+use crate::graphql::batch::PositionSet;
 use crate::graphql::ids::Kind;
-use crate::graphql::loaders::{CategoryId, HiringManagersOfPosition, SubsidiaryId};
 use crate::settings::Settings;
 
 /// A customer company. Everything else belongs to exactly one.
@@ -90,37 +92,77 @@ impl Category {
 }
 
 /// A job opening.
-pub struct Position(pub position::Model);
+pub struct Position {
+    set: Arc<PositionSet>,
+    at: usize,
+}
+
+impl Position {
+    pub fn one(row: position::Model) -> Self {
+        Self {
+            set: PositionSet::new(vec![row]),
+            at: 0,
+        }
+    }
+
+    pub fn all(rows: Vec<position::Model>) -> Vec<Self> {
+        let len = rows.len();
+        let set = PositionSet::new(rows);
+        (0..len)
+            .map(|at| Self {
+                set: set.clone(),
+                at,
+            })
+            .collect()
+    }
+
+    /// The member of `set` with `id`.
+    pub(super) fn member(set: Arc<PositionSet>, id: i64) -> Result<Self, ApiError> {
+        let at = set.rows.iter().position(|p| p.id == id).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("dangling reference to position {id}"))
+        })?;
+        Ok(Self { set, at })
+    }
+
+    fn row(&self) -> &position::Model {
+        &self.set.rows[self.at]
+    }
+}
 
 #[Object]
 impl Position {
     pub async fn id(&self) -> ID {
-        Kind::Position.id(self.0.id)
+        Kind::Position.id(self.row().id)
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.row().name
     }
     async fn status(&self) -> PositionStatus {
-        self.0.status.into()
+        self.row().status.into()
     }
     async fn subsidiary(&self, ctx: &Context<'_>) -> Result<Subsidiary, ApiError> {
-        load_required(ctx, SubsidiaryId(self.0.subsidiary_id), "subsidiary")
-            .await
-            .map(Subsidiary)
+        let (db, actor) = loading(ctx)?;
+        let row = self
+            .set
+            .subsidiary(db, actor, self.row().subsidiary_id)
+            .await?;
+        Ok(Subsidiary(row))
     }
     async fn category(&self, ctx: &Context<'_>) -> Result<Category, ApiError> {
-        load_required(ctx, CategoryId(self.0.category_id), "category")
-            .await
-            .map(Category)
+        let (db, actor) = loading(ctx)?;
+        let row = self.set.category(db, actor, self.row().category_id).await?;
+        Ok(Category(row))
     }
-    /// Users assigned as hiring managers; roles limited to assigned positions see it.
+    /// Users assigned as hiring managers: roles limited to assigned positions
+    /// let them see this position's applications.
+    #[graphql(complexity = "5 * child_complexity")]
     async fn hiring_managers(&self, ctx: &Context<'_>) -> Result<Vec<User>, ApiError> {
-        ctx.actor()?;
-        let users = super::load(ctx, HiringManagersOfPosition(self.0.id)).await?;
-        Ok(users.unwrap_or_default().into_iter().map(User).collect())
+        let (db, actor) = loading(ctx)?;
+        let users = self.set.hiring_managers(db, actor, self.row().id).await?;
+        Ok(users.into_iter().map(User).collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row().created_at
     }
 }
 

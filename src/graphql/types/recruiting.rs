@@ -1,90 +1,158 @@
 //! Candidates and their applications.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{application, candidate};
 
-use super::{ApplicationSource, ApplicationStatus, Gender, Position, load, load_required};
+use super::{ApplicationSource, ApplicationStatus, Gender, Position, loading};
 use crate::error::ApiError;
+use crate::graphql::batch::{ApplicationSet, CandidateSet};
 use crate::graphql::ids::Kind;
-use crate::graphql::loaders::{ApplicationsOfCandidate, CandidateId, PositionId};
 
 /// A person who applies to the company.
-pub struct Candidate(pub candidate::Model);
+pub struct Candidate {
+    set: Arc<CandidateSet>,
+    at: usize,
+}
+
+impl Candidate {
+    /// One candidate on its own.
+    pub fn one(row: candidate::Model) -> Self {
+        Self {
+            set: CandidateSet::new(vec![row]),
+            at: 0,
+        }
+    }
+
+    /// Candidates loaded together, so nested lists load once for all of them.
+    pub fn all(rows: Vec<candidate::Model>) -> Vec<Self> {
+        let len = rows.len();
+        let set = CandidateSet::new(rows);
+        (0..len)
+            .map(|at| Self {
+                set: set.clone(),
+                at,
+            })
+            .collect()
+    }
+
+    fn row(&self) -> &candidate::Model {
+        &self.set.rows[self.at]
+    }
+}
 
 #[Object]
 impl Candidate {
     pub async fn id(&self) -> ID {
-        Kind::Candidate.id(self.0.id)
+        Kind::Candidate.id(self.row().id)
     }
     async fn first_name(&self) -> &str {
-        &self.0.first_name
+        &self.row().first_name
     }
     async fn last_name(&self) -> &str {
-        &self.0.last_name
+        &self.row().last_name
     }
     /// First and last name joined by a space.
     async fn full_name(&self) -> String {
-        format!("{} {}", self.0.first_name, self.0.last_name)
+        format!("{} {}", self.row().first_name, self.row().last_name)
     }
     async fn email(&self) -> &str {
-        &self.0.email
+        &self.row().email
     }
     async fn gender(&self) -> Gender {
-        self.0.gender.into()
+        self.row().gender.into()
     }
     /// BCP 47 tag; picks the template variant.
     async fn preferred_language(&self) -> Option<&str> {
-        self.0.preferred_language.as_deref()
+        self.row().preferred_language.as_deref()
     }
     async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+        self.row().phone.as_deref()
     }
     /// The candidate's applications the caller may see, oldest first.
+    #[graphql(complexity = "5 * child_complexity")]
     async fn applications(&self, ctx: &Context<'_>) -> Result<Vec<Application>, ApiError> {
-        let rows = load(ctx, ApplicationsOfCandidate(self.0.id)).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(Application)
-            .collect())
+        let (db, actor) = loading(ctx)?;
+        let set = self.set.applications(db, actor).await?;
+        let id = self.row().id;
+        Ok(Application::within(&set, |a| a.candidate_id == id))
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row().created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.row().updated_at
     }
 }
 
 /// A candidate's application to one position.
-pub struct Application(pub application::Model);
+pub struct Application {
+    set: Arc<ApplicationSet>,
+    at: usize,
+}
+
+impl Application {
+    pub fn one(row: application::Model) -> Self {
+        Self {
+            set: ApplicationSet::new(vec![row]),
+            at: 0,
+        }
+    }
+
+    pub fn all(rows: Vec<application::Model>) -> Vec<Self> {
+        let set = ApplicationSet::new(rows);
+        Self::within(&set, |_| true)
+    }
+
+    /// The members of `set` that match `keep`, sharing the set.
+    fn within(set: &Arc<ApplicationSet>, keep: impl Fn(&application::Model) -> bool) -> Vec<Self> {
+        set.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| keep(row))
+            .map(|(at, _)| Self {
+                set: set.clone(),
+                at,
+            })
+            .collect()
+    }
+
+    fn row(&self) -> &application::Model {
+        &self.set.rows[self.at]
+    }
+}
 
 #[Object]
 impl Application {
     pub async fn id(&self) -> ID {
-        Kind::Application.id(self.0.id)
+        Kind::Application.id(self.row().id)
     }
     async fn candidate(&self, ctx: &Context<'_>) -> Result<Candidate, ApiError> {
-        load_required(ctx, CandidateId(self.0.candidate_id), "candidate")
-            .await
-            .map(Candidate)
+        let (db, actor) = loading(ctx)?;
+        let set = self.set.candidates(db, actor).await?;
+        let id = self.row().candidate_id;
+        let at = set.rows.iter().position(|c| c.id == id).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("dangling reference to candidate {id}"))
+        })?;
+        Ok(Candidate { set, at })
     }
     async fn position(&self, ctx: &Context<'_>) -> Result<Position, ApiError> {
-        load_required(ctx, PositionId(self.0.position_id), "position")
-            .await
-            .map(Position)
+        let (db, actor) = loading(ctx)?;
+        let set = self.set.positions(db, actor).await?;
+        Position::member(set, self.row().position_id)
     }
     async fn source(&self) -> ApplicationSource {
-        self.0.source.into()
+        self.row().source.into()
     }
     async fn status(&self) -> ApplicationStatus {
-        self.0.status.into()
+        self.row().status.into()
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row().created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.row().updated_at
     }
 }

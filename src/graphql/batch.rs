@@ -1,0 +1,247 @@
+//! Batch loading of nested lists: one query per level, whatever the page size.
+//!
+//! Every object remembers the *set* of sibling rows it was loaded with (a page
+//! of candidates, the applications of those candidates …). The first sibling
+//! that resolves a relation loads it for the whole set in one query; the others
+//! wait for that same result. This is the DataLoader idea without its timer:
+//! a timer-based loader splits a batch whenever resolving a level takes longer
+//! than its delay (as under load), while a set is complete before any of its
+//! members resolves anything, so the statement count is exact and no request
+//! waits for a timer.
+//!
+//! Every load is limited to the caller's company, and applications to the
+//! caller's positions, so nested lists obey the same rules as top-level ones.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entity::{
+    application, candidate, position, position_hiring_manager, recruiting_category, subsidiary,
+    user,
+};
+use sea_orm::{
+    ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+};
+use tokio::sync::OnceCell;
+
+use crate::access::{Actor, PositionScope};
+use crate::error::ApiError;
+
+/// Candidates loaded together.
+pub struct CandidateSet {
+    pub rows: Vec<candidate::Model>,
+    applications: OnceCell<Arc<ApplicationSet>>,
+}
+
+/// Applications loaded together.
+pub struct ApplicationSet {
+    pub rows: Vec<application::Model>,
+    candidates: OnceCell<Arc<CandidateSet>>,
+    positions: OnceCell<Arc<PositionSet>>,
+}
+
+/// Positions loaded together.
+pub struct PositionSet {
+    pub rows: Vec<position::Model>,
+    subsidiaries: OnceCell<HashMap<i64, subsidiary::Model>>,
+    categories: OnceCell<HashMap<i64, recruiting_category::Model>>,
+    hiring_managers: OnceCell<HashMap<i64, Vec<user::Model>>>,
+}
+
+impl CandidateSet {
+    pub fn new(rows: Vec<candidate::Model>) -> Arc<Self> {
+        Arc::new(Self {
+            rows,
+            applications: OnceCell::new(),
+        })
+    }
+
+    /// The visible applications of every candidate in the set.
+    pub async fn applications(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<Arc<ApplicationSet>, ApiError> {
+        self.applications
+            .get_or_try_init(|| async {
+                let mut query = application::Entity::find()
+                    .filter(application::Column::CandidateId.is_in(self.rows.iter().map(|c| c.id)))
+                    .filter(application::Column::CompanyId.eq(actor.company_id))
+                    .order_by_asc(application::Column::Id);
+                if let PositionScope::Assigned(ids) = &actor.positions {
+                    query =
+                        query.filter(application::Column::PositionId.is_in(ids.iter().copied()));
+                }
+                Ok(ApplicationSet::new(query.all(db).await?))
+            })
+            .await
+            .cloned()
+    }
+}
+
+impl ApplicationSet {
+    pub fn new(rows: Vec<application::Model>) -> Arc<Self> {
+        Arc::new(Self {
+            rows,
+            candidates: OnceCell::new(),
+            positions: OnceCell::new(),
+        })
+    }
+
+    /// The candidates of every application in the set.
+    pub async fn candidates(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<Arc<CandidateSet>, ApiError> {
+        self.candidates
+            .get_or_try_init(|| async {
+                let rows = candidate::Entity::find()
+                    .filter(
+                        candidate::Column::Id
+                            .is_in(distinct(self.rows.iter().map(|a| a.candidate_id))),
+                    )
+                    .filter(candidate::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok(CandidateSet::new(rows))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The positions of every application in the set.
+    pub async fn positions(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<Arc<PositionSet>, ApiError> {
+        self.positions
+            .get_or_try_init(|| async {
+                let rows = position::Entity::find()
+                    .filter(
+                        position::Column::Id
+                            .is_in(distinct(self.rows.iter().map(|a| a.position_id))),
+                    )
+                    .filter(position::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok(PositionSet::new(rows))
+            })
+            .await
+            .cloned()
+    }
+}
+
+impl PositionSet {
+    pub fn new(rows: Vec<position::Model>) -> Arc<Self> {
+        Arc::new(Self {
+            rows,
+            subsidiaries: OnceCell::new(),
+            categories: OnceCell::new(),
+            hiring_managers: OnceCell::new(),
+        })
+    }
+
+    pub async fn subsidiary(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<subsidiary::Model, ApiError> {
+        let all = self
+            .subsidiaries
+            .get_or_try_init(|| async {
+                let rows = subsidiary::Entity::find()
+                    .filter(
+                        subsidiary::Column::Id
+                            .is_in(distinct(self.rows.iter().map(|p| p.subsidiary_id))),
+                    )
+                    .filter(subsidiary::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().map(|r| (r.id, r)).collect())
+            })
+            .await?;
+        all.get(&id)
+            .cloned()
+            .ok_or_else(|| dangling("subsidiary", id))
+    }
+
+    pub async fn category(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<recruiting_category::Model, ApiError> {
+        let all = self
+            .categories
+            .get_or_try_init(|| async {
+                let rows = recruiting_category::Entity::find()
+                    .filter(
+                        recruiting_category::Column::Id
+                            .is_in(distinct(self.rows.iter().map(|p| p.category_id))),
+                    )
+                    .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().map(|r| (r.id, r)).collect())
+            })
+            .await?;
+        all.get(&id)
+            .cloned()
+            .ok_or_else(|| dangling("category", id))
+    }
+
+    pub async fn hiring_managers(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        position_id: i64,
+    ) -> Result<Vec<user::Model>, ApiError> {
+        let all = self
+            .hiring_managers
+            .get_or_try_init(|| async {
+                let links = position_hiring_manager::Entity::find()
+                    .filter(
+                        position_hiring_manager::Column::PositionId
+                            .is_in(self.rows.iter().map(|p| p.id)),
+                    )
+                    .all(db)
+                    .await?;
+                let users: HashMap<i64, user::Model> = user::Entity::find()
+                    .filter(user::Column::Id.is_in(distinct(links.iter().map(|l| l.user_id))))
+                    .filter(user::Column::CompanyId.eq(actor.company_id))
+                    .order_by_asc(user::Column::DisplayName)
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|u| (u.id, u))
+                    .collect();
+                let mut grouped: HashMap<i64, Vec<user::Model>> = HashMap::new();
+                for link in links {
+                    if let Some(user) = users.get(&link.user_id) {
+                        grouped
+                            .entry(link.position_id)
+                            .or_default()
+                            .push(user.clone());
+                    }
+                }
+                Ok::<_, ApiError>(grouped)
+            })
+            .await?;
+        Ok(all.get(&position_id).cloned().unwrap_or_default())
+    }
+}
+
+fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// A foreign key whose row is missing: the schema's constraints make this a bug.
+fn dangling(what: &str, id: i64) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("dangling reference to {what} {id}"))
+}

@@ -1,0 +1,19 @@
+//! Integration tests: the real application on port 0 against a fresh database
+//! (SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set).
+
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed set-up step should fail the test loudly"
+)]
+
+mod helpers;
+
+mod bad_input;
+mod cli;
+mod crud;
+mod http_endpoints;
+mod n_plus_one;
+mod permissions;
+mod schema_file;
+mod tenancy;

@@ -1,0 +1,400 @@
+//! Every query and mutation field against every kind of caller.
+//!
+//! The fixture: company A with a recruiter, a hiring manager assigned to one
+//! position, and an admin; company B's admin tries A's IDs. Each row names an
+//! operation and the outcome expected for each caller.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, create_application, create_candidate, create_position, first_code, on_each_backend,
+    structure, user_with_role,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Caller {
+    Admin,
+    Recruiter,
+    HiringManager,
+    Anonymous,
+    OtherAdmin,
+}
+
+use Caller::*;
+
+const CALLERS: [Caller; 5] = [Admin, Recruiter, HiringManager, Anonymous, OtherAdmin];
+
+/// Expected outcome for one caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    Denied(&'static str),
+}
+
+use Outcome::{Allowed, Denied};
+
+const FORBIDDEN: Outcome = Denied("FORBIDDEN");
+const NOT_FOUND: Outcome = Denied("NOT_FOUND");
+
+/// IDs of company A's fixture, by name, for `$name` placeholders.
+struct Fixture {
+    ids: HashMap<&'static str, String>,
+    tokens: HashMap<Caller, Option<String>>,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let admin = app.admin.clone();
+    let mut ids = HashMap::new();
+    let (sub, cat, open_position) = structure(app, &admin, "fixture").await;
+    let (hm_user, _, hm_token) = user_with_role(
+        app,
+        &admin,
+        "Hiring Manager",
+        json!({ "sections": ["CANDIDATES", "INTERVIEWS"], "assignedPositionsOnly": true }),
+    )
+    .await;
+    let (recruiter_user, recruiter_role, recruiter_token) = user_with_role(
+        app,
+        &admin,
+        "Recruiter",
+        json!({ "sections": ["CANDIDATES", "MESSAGES", "INTERVIEWS", "BULK_EMAIL"] }),
+    )
+    .await;
+    let managed = create_position(app, &admin, &sub, &cat, "Managed position", &[&hm_user]).await;
+    let seen = create_candidate(app, &admin, "Seen", "ByManager", "seen@example.com").await;
+    let unseen = create_candidate(app, &admin, "Hidden", "FromManager", "hidden@example.com").await;
+    let seen_application = create_application(app, &admin, &seen, &managed).await;
+    let unseen_application = create_application(app, &admin, &unseen, &open_position).await;
+    let doc_cat = app
+        .ok(&admin, "mutation { createDocumentCategory(input: { name: \"CV\" }) { documentCategory { id } } }", json!({}))
+        .await["createDocumentCategory"]["documentCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app.other_company("Rival").await;
+    // Per-caller targets for operations that consume them (delete, unassign).
+    for caller in CALLERS {
+        let label = format!("{caller:?}");
+        let victim = create_candidate(
+            app,
+            &admin,
+            "Victim",
+            &label,
+            &format!("victim.{label}@example.com"),
+        )
+        .await;
+        create_application(app, &admin, &victim, &managed).await;
+        ids.insert(leak(format!("victim_{label}")), victim);
+        let (holder, _, _) = user_with_role(
+            app,
+            &admin,
+            &format!("Holder {label}"),
+            json!({ "sections": [] }),
+        )
+        .await;
+        ids.insert(leak(format!("holder_{label}")), holder);
+    }
+    let own_token = |token: &str| {
+        let token = token.to_owned();
+        async move {
+            app.ok(
+                &token,
+                "mutation { createApiToken(input: { name: \"spare\" }) { apiToken { id } } }",
+                json!({}),
+            )
+            .await["createApiToken"]["apiToken"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    for (caller, token) in [
+        (Admin, &admin),
+        (Recruiter, &recruiter_token),
+        (HiringManager, &hm_token),
+        (OtherAdmin, &other),
+    ] {
+        ids.insert(leak(format!("token_{caller:?}")), own_token(token).await);
+    }
+    ids.extend([
+        ("subsidiary", sub),
+        ("category", cat),
+        ("open_position", open_position),
+        ("managed_position", managed),
+        ("seen", seen),
+        ("unseen", unseen),
+        ("seen_application", seen_application),
+        ("unseen_application", unseen_application),
+        ("recruiter_user", recruiter_user),
+        ("recruiter_role", recruiter_role),
+        ("hm_user", hm_user),
+        ("doc_cat", doc_cat),
+    ]);
+    let tokens = HashMap::from([
+        (Admin, Some(admin)),
+        (Recruiter, Some(recruiter_token)),
+        (HiringManager, Some(hm_token)),
+        (Anonymous, None),
+        (OtherAdmin, Some(other)),
+    ]);
+    Fixture { ids, tokens }
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// One operation and what each caller gets: `[admin, recruiter, hiring manager,
+/// other company's admin]`; anonymous callers always get `UNAUTHENTICATED`.
+struct Case {
+    operation: &'static str,
+    expect: [Outcome; 4],
+}
+
+const fn case(operation: &'static str, expect: [Outcome; 4]) -> Case {
+    Case { operation, expect }
+}
+
+const ALL: [Outcome; 4] = [Allowed; 4];
+const ADMINS: [Outcome; 4] = [Allowed, FORBIDDEN, FORBIDDEN, Allowed];
+/// Admin-only, on company A's rows: the other company's admin finds nothing.
+const ADMIN_OF_A: [Outcome; 4] = [Allowed, FORBIDDEN, FORBIDDEN, NOT_FOUND];
+
+fn cases() -> Vec<Case> {
+    vec![
+        // Queries.
+        case("{ viewer { isAdmin } }", ALL),
+        case("{ users { id } }", ALL),
+        case("{ apiTokens { id } }", ALL),
+        case(
+            "{ subsidiaries { id } categories { id } documentCategories { id } }",
+            ALL,
+        ),
+        case("{ positions { totalCount } }", ALL),
+        case("{ recruitingRoles { id } }", ADMINS),
+        case("{ candidates { totalCount } }", ALL),
+        case("{ applications { totalCount } }", ALL),
+        case(
+            "{ candidate(id: \"$seen\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ candidate(id: \"$unseen\") { id } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$seen_application\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$unseen_application\") { id } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$open_position\") { id } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$managed_position\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$subsidiary\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$recruiter_user\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case("{ node(id: \"$recruiter_role\") { id } }", ADMIN_OF_A),
+        case(
+            "{ viewer { company { formKey } } }",
+            [Allowed, FORBIDDEN, FORBIDDEN, Allowed],
+        ),
+        // Company structure: recruiting admins only.
+        case(
+            "mutation { createSubsidiary(input: { name: \"Sub $caller\" }) { subsidiary { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { updateSubsidiary(input: { id: \"$subsidiary\", emailDisplayName: \"$caller\" }) { subsidiary { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { createCategory(input: { name: \"Cat $caller\" }) { category { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { updateCategory(input: { id: \"$category\", name: \"Renamed $caller\" }) { category { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { createDocumentCategory(input: { name: \"Doc $caller\" }) { documentCategory { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { createPosition(input: { name: \"P $caller\", subsidiaryId: \"$subsidiary\", categoryId: \"$category\" }) { position { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { updatePosition(input: { id: \"$open_position\", name: \"Renamed $caller\" }) { position { id } } }",
+            ADMIN_OF_A,
+        ),
+        // Candidates and applications: the Candidates section, scoped.
+        case(
+            "mutation { createCandidate(input: { firstName: \"New\", lastName: \"$caller\", email: \"new.$caller@example.com\" }) { candidate { id } } }",
+            ALL,
+        ),
+        case(
+            "mutation { updateCandidate(input: { id: \"$seen\", phone: \"+1 555 0100\" }) { candidate { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { updateCandidate(input: { id: \"$unseen\", phone: \"+1 555\" }) { candidate { id } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "mutation { deleteCandidate(input: { id: \"$victim_$caller\" }) { deletedCandidateId } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { createApplication(input: { candidateId: \"$unseen\", positionId: \"$managed_position\", status: NEW }) { application { id } } }",
+            [Allowed, Denied("CONFLICT"), Denied("CONFLICT"), NOT_FOUND],
+        ),
+        case(
+            "mutation { updateApplicationStatus(input: { id: \"$seen_application\", status: IN_PROCESS }) { application { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { updateApplicationStatus(input: { id: \"$unseen_application\", status: IN_PROCESS }) { application { id } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        // People: recruiting admins only.
+        case(
+            "mutation { createUser(input: { email: \"u.$caller@acme.example\", displayName: \"U\" }) { user { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { updateUser(input: { id: \"$recruiter_user\", displayName: \"R $caller\" }) { user { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { createRecruitingRole(input: { name: \"Role $caller\" }) { role { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { updateRecruitingRole(input: { id: \"$recruiter_role\", name: \"Recruiter role\", sections: [CANDIDATES, MESSAGES, INTERVIEWS, BULK_EMAIL] }) { role { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { assignRole(input: { userId: \"$holder_$caller\", roleId: \"$recruiter_role\" }) { user { id } } }",
+            ADMIN_OF_A,
+        ),
+        // Runs after assignRole: the admin's holder has the role to take away.
+        case(
+            "mutation { unassignRole(input: { userId: \"$holder_$caller\", roleId: \"$recruiter_role\" }) { user { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { createApiToken(input: { name: \"mine\" }) { token } }",
+            ALL,
+        ),
+        case(
+            "mutation { createApiToken(input: { name: \"theirs\", userId: \"$recruiter_user\" }) { token } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { createApiToken(input: { name: \"theirs\", userId: \"$hm_user\" }) { token } }",
+            [Allowed, FORBIDDEN, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { revokeApiToken(input: { id: \"$token_$caller\" }) { apiToken { id } } }",
+            ALL,
+        ),
+        case(
+            "mutation { revokeApiToken(input: { id: \"$token_Recruiter\" }) { apiToken { id } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+    ]
+}
+
+/// Replaces `$name` placeholders (longest first) with fixture IDs and `$caller`.
+fn fill(operation: &str, fixture: &Fixture, caller: Caller) -> String {
+    let mut text = operation.replace("$caller", &format!("{caller:?}"));
+    let mut names: Vec<_> = fixture.ids.keys().collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    for name in names {
+        text = text.replace(&format!("${name}"), &fixture.ids[name]);
+    }
+    text
+}
+
+fn outcome_of(response: &Value) -> Result<(), String> {
+    match first_code(response) {
+        None if response["data"].is_object() => Ok(()),
+        None => Err(format!("no data and no code: {response}")),
+        Some(code) => Err(code),
+    }
+}
+
+#[tokio::test]
+async fn every_field_checks_the_callers_rights() {
+    on_each_backend(async |app| {
+        let fixture = fixture(&app).await;
+        let mut failures = Vec::new();
+        for case in cases() {
+            for (i, caller) in CALLERS.into_iter().enumerate() {
+                let expected = match caller {
+                    Anonymous => Denied("UNAUTHENTICATED"),
+                    _ => case.expect[if i > 3 { 3 } else { i }],
+                };
+                let operation = fill(case.operation, &fixture, caller);
+                let token = fixture.tokens[&caller].as_deref();
+                let response = app.gql(token, &operation, json!({})).await;
+                let got = outcome_of(&response);
+                let ok = match (expected, &got) {
+                    (Allowed, Ok(())) => true,
+                    (Denied(code), Err(got)) => code == got,
+                    _ => false,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{caller:?} on `{}`: expected {expected:?}, got {got:?}",
+                        case.operation
+                    ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{:?}: {} mismatches:\n{}",
+            app.backend,
+            failures.len(),
+            failures.join("\n")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hiring_manager_sees_only_their_positions_in_nested_lists() {
+    on_each_backend(async |app| {
+        let fixture = fixture(&app).await;
+        let hm = fixture.tokens[&HiringManager].clone().unwrap();
+        let data = app
+            .ok(&hm, "{ candidates(first: 50) { totalCount edges { node { lastName applications { position { name } } } } } positions { edges { node { name } } } }", json!({}))
+            .await;
+        let names: Vec<&str> = data["candidates"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["lastName"].as_str().unwrap()).collect();
+        assert!(names.contains(&"ByManager"));
+        assert!(!names.contains(&"FromManager"), "{names:?}");
+        for edge in data["candidates"]["edges"].as_array().unwrap() {
+            for application in edge["node"]["applications"].as_array().unwrap() {
+                assert_eq!(application["position"]["name"], "Managed position");
+            }
+        }
+        assert_eq!(data["positions"]["edges"], json!([{ "node": { "name": "Managed position" } }]));
+    })
+    .await;
+}
