@@ -75,6 +75,11 @@ impl ApiError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::conflict(format!("{what} is still referenced by other records"))
             }
+            // SQLite reports an `ON DELETE RESTRICT` violation with the extended
+            // code SQLITE_CONSTRAINT_TRIGGER (1811), which sea-orm does not map.
+            _ if err.to_string().contains("FOREIGN KEY constraint failed") => {
+                Self::conflict(format!("{what} is still referenced by other records"))
+            }
             _ => Self::Internal(err.into()),
         }
     }

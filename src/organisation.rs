@@ -178,3 +178,23 @@ pub async fn create_document_category(
     .await
     .map_err(|e| ApiError::from_write(e, "a document category with this name"))
 }
+
+/// Deletes a subsidiary that no position belongs to (`CONFLICT` otherwise).
+pub async fn delete_subsidiary(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+    let row = find_subsidiary(db, actor, id).await?;
+    subsidiary::Entity::delete_by_id(row.id)
+        .exec(db)
+        .await
+        .map_err(|e| ApiError::from_write(e, "this subsidiary"))?;
+    Ok(())
+}
+
+/// Deletes a category that no position belongs to (`CONFLICT` otherwise).
+pub async fn delete_category(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+    let row = find_category(db, actor, id).await?;
+    recruiting_category::Entity::delete_by_id(row.id)
+        .exec(db)
+        .await
+        .map_err(|e| ApiError::from_write(e, "this category"))?;
+    Ok(())
+}

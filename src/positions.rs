@@ -190,3 +190,13 @@ async fn set_hiring_managers(
     .await?;
     Ok(())
 }
+
+/// Deletes a position without applications (`CONFLICT` otherwise: close it instead).
+pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+    let row = find(db, actor, id).await?;
+    position::Entity::delete_by_id(row.id)
+        .exec(db)
+        .await
+        .map_err(|e| ApiError::from_write(e, "this position"))?;
+    Ok(())
+}

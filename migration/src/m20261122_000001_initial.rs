@@ -741,8 +741,8 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index(
             Candidates::Table,
-            "ix_candidates_company_last_name",
-            &["company_id", "last_name"],
+            "ix_candidates_company_page",
+            &["company_id", "id"],
         ))
         .await?;
 

@@ -20,7 +20,7 @@ use entity::{
     user,
 };
 use sea_orm::{
-    ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    ColumnTrait as _, DatabaseConnection, EntityTrait, QueryFilter as _, QueryOrder as _,
 };
 use tokio::sync::OnceCell;
 
@@ -151,16 +151,16 @@ impl PositionSet {
     ) -> Result<subsidiary::Model, ApiError> {
         let all = self
             .subsidiaries
-            .get_or_try_init(|| async {
-                let rows = subsidiary::Entity::find()
-                    .filter(
-                        subsidiary::Column::Id
-                            .is_in(distinct(self.rows.iter().map(|p| p.subsidiary_id))),
-                    )
-                    .filter(subsidiary::Column::CompanyId.eq(actor.company_id))
-                    .all(db)
-                    .await?;
-                Ok::<_, ApiError>(rows.into_iter().map(|r| (r.id, r)).collect())
+            .get_or_try_init(|| {
+                let ids = distinct(self.rows.iter().map(|p| p.subsidiary_id));
+                by_id::<subsidiary::Entity>(
+                    db,
+                    actor,
+                    ids,
+                    subsidiary::Column::Id,
+                    subsidiary::Column::CompanyId,
+                    |r| r.id,
+                )
             })
             .await?;
         all.get(&id)
@@ -176,16 +176,13 @@ impl PositionSet {
     ) -> Result<recruiting_category::Model, ApiError> {
         let all = self
             .categories
-            .get_or_try_init(|| async {
-                let rows = recruiting_category::Entity::find()
-                    .filter(
-                        recruiting_category::Column::Id
-                            .is_in(distinct(self.rows.iter().map(|p| p.category_id))),
-                    )
-                    .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
-                    .all(db)
-                    .await?;
-                Ok::<_, ApiError>(rows.into_iter().map(|r| (r.id, r)).collect())
+            .get_or_try_init(|| {
+                let ids = distinct(self.rows.iter().map(|p| p.category_id));
+                let (id_col, company) = (
+                    recruiting_category::Column::Id,
+                    recruiting_category::Column::CompanyId,
+                );
+                by_id::<recruiting_category::Entity>(db, actor, ids, id_col, company, |r| r.id)
             })
             .await?;
         all.get(&id)
@@ -232,6 +229,23 @@ impl PositionSet {
             .await?;
         Ok(all.get(&position_id).cloned().unwrap_or_default())
     }
+}
+
+/// Rows of `E` with the given ids, within the caller's company, by id.
+async fn by_id<E: EntityTrait>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ids: Vec<i64>,
+    id: E::Column,
+    company: E::Column,
+    key: fn(&E::Model) -> i64,
+) -> Result<HashMap<i64, E::Model>, ApiError> {
+    let rows = E::find()
+        .filter(id.is_in(ids))
+        .filter(company.eq(actor.company_id))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
 }
 
 fn distinct(ids: impl Iterator<Item = i64>) -> Vec<i64> {

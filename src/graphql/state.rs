@@ -17,8 +17,12 @@ pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, ApiError> {
         .map_err(|_| missing("database"))
 }
 
-pub fn max_page_size(ctx: &Context<'_>) -> Result<usize, ApiError> {
+pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a Settings, ApiError> {
     ctx.data::<Arc<Settings>>()
-        .map(|s| s.max_page_size)
+        .map(|s| s.as_ref())
         .map_err(|_| missing("settings"))
+}
+
+pub fn max_page_size(ctx: &Context<'_>) -> Result<usize, ApiError> {
+    settings(ctx).map(|s| s.max_page_size)
 }

@@ -224,6 +224,20 @@ async fn organisation_roles_users_and_tokens_can_be_managed() {
         app.ok(admin, "mutation($id: ID!) { revokeApiToken(input: { id: $id }) { apiToken { revokedAt } } }", json!({ "id": token_id })).await;
         assert_eq!(app.error_code(Some(&secret), "{ viewer { isAdmin } }", json!({})).await, "UNAUTHENTICATED");
 
+        // Rows still in use are not deleted; unused ones are.
+        let applicant = create_candidate(&app, admin, "Applied", "Once", "applied@example.com").await;
+        create_application(&app, admin, &applicant, &position).await;
+        let spare = app.ok(admin, "mutation { createCategory(input: { name: \"Spare\" }) { category { id } } }", json!({})).await;
+        let spare = spare["createCategory"]["category"]["id"].clone();
+        let in_use = app.error_code(Some(admin), "mutation($id: ID!) { deleteCategory(input: { id: $id }) { deletedId } }", json!({ "id": cat })).await;
+        assert_eq!(in_use, "CONFLICT");
+        let deleted = app.ok(admin, "mutation($id: ID!) { deleteCategory(input: { id: $id }) { deletedId } }", json!({ "id": spare })).await;
+        assert_eq!(deleted["deleteCategory"]["deletedId"], spare);
+        let in_use = app.error_code(Some(admin), "mutation($id: ID!) { deleteSubsidiary(input: { id: $id }) { deletedId } }", json!({ "id": sub })).await;
+        assert_eq!(in_use, "CONFLICT");
+        let in_use = app.error_code(Some(admin), "mutation($id: ID!) { deletePosition(input: { id: $id }) { deletedId } }", json!({ "id": position })).await;
+        assert_eq!(in_use, "CONFLICT", "a position with applications is closed, not deleted");
+
         // The company keeps its last admin.
         let me = app.ok(admin, "{ viewer { user { id } } recruitingRoles { id isAdmin } }", json!({})).await;
         let admin_role = me["recruitingRoles"].as_array().unwrap().iter().find(|r| r["isAdmin"] == true).unwrap()["id"].clone();

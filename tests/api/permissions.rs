@@ -95,6 +95,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
         ids.insert(leak(format!("holder_{label}")), holder);
+        let spare = create_position(app, &admin, &sub, &cat, &format!("Spare {label}"), &[]).await;
+        ids.insert(leak(format!("spare_{label}")), spare);
     }
     let own_token = |token: &str| {
         let token = token.to_owned();
@@ -241,6 +243,18 @@ fn cases() -> Vec<Case> {
         case(
             "mutation { updatePosition(input: { id: \"$open_position\", name: \"Renamed $caller\" }) { position { id } } }",
             ADMIN_OF_A,
+        ),
+        case(
+            "mutation { deletePosition(input: { id: \"$spare_$caller\" }) { deletedId } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { deleteCategory(input: { id: \"$category\" }) { deletedId } }",
+            [Denied("CONFLICT"), FORBIDDEN, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { deleteSubsidiary(input: { id: \"$subsidiary\" }) { deletedId } }",
+            [Denied("CONFLICT"), FORBIDDEN, FORBIDDEN, NOT_FOUND],
         ),
         // Candidates and applications: the Candidates section, scoped.
         case(

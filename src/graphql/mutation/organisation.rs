@@ -91,6 +91,18 @@ struct PositionPayload {
     position: Position,
 }
 
+/// Names the object to delete.
+#[derive(InputObject)]
+struct DeleteInput {
+    id: ID,
+}
+
+/// The ID of the deleted object.
+#[derive(SimpleObject)]
+struct DeletePayload {
+    deleted_id: ID,
+}
+
 fn subsidiary_change(
     email_address: &MaybeUndefined<String>,
     email_display_name: &MaybeUndefined<String>,
@@ -236,6 +248,49 @@ impl OrganisationMutation {
         let row = positions::update(db(ctx)?, ctx.actor()?, id, change).await?;
         Ok(PositionPayload {
             position: Position::one(row),
+        })
+    }
+
+    /// Deletes a subsidiary no position belongs to. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn delete_subsidiary(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteInput,
+    ) -> Result<DeletePayload, ApiError> {
+        let id = decode(&input.id, Kind::Subsidiary, "id")?;
+        organisation::delete_subsidiary(db(ctx)?, ctx.actor()?, id).await?;
+        Ok(DeletePayload {
+            deleted_id: input.id,
+        })
+    }
+
+    /// Deletes a category no position belongs to. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn delete_category(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteInput,
+    ) -> Result<DeletePayload, ApiError> {
+        let id = decode(&input.id, Kind::Category, "id")?;
+        organisation::delete_category(db(ctx)?, ctx.actor()?, id).await?;
+        Ok(DeletePayload {
+            deleted_id: input.id,
+        })
+    }
+
+    /// Deletes a position that has no applications (close it otherwise).
+    /// Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn delete_position(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteInput,
+    ) -> Result<DeletePayload, ApiError> {
+        let id = decode(&input.id, Kind::Position, "id")?;
+        positions::delete(db(ctx)?, ctx.actor()?, id).await?;
+        Ok(DeletePayload {
+            deleted_id: input.id,
         })
     }
 }

@@ -11,7 +11,6 @@ use crate::access::Require;
 use crate::error::ApiError;
 use crate::graphql::batch::PositionSet;
 use crate::graphql::ids::Kind;
-use crate::settings::Settings;
 
 /// A customer company. Everything else belongs to exactly one.
 pub struct Company(pub company::Model);
@@ -29,8 +28,8 @@ impl Company {
         &self.0.slug
     }
     /// Where the company forwards its recruiting mailbox: `<slug>-jobs@<inbound domain>`.
-    async fn inbound_address(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
-        let settings = ctx.data::<std::sync::Arc<Settings>>()?;
+    async fn inbound_address(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
+        let settings = crate::graphql::state::settings(ctx)?;
         Ok(crate::companies::inbound_address(
             &self.0,
             settings.inbound_domain.as_str(),
