@@ -29,6 +29,8 @@ fn export_schema_command_prints_the_schema_file() {
 fn schema_keeps_the_contract_names() {
     let sdl = recruitmail::graphql::sdl();
     for name in [
+        "type Query {",
+        "type Mutation {",
         "viewer:",
         "node(id: ID!): Node!",
         "candidates(first: Int, after: String, filter: CandidatesFilter)",

@@ -9,6 +9,7 @@ use async_graphql::MergedObject;
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     organisation::OrganisationMutation,
     recruiting::RecruitingMutation,

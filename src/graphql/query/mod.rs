@@ -9,6 +9,7 @@ use async_graphql::MergedObject;
 
 /// Every query field of the API.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     people::PeopleQuery,
     node::NodeQuery,
