@@ -384,6 +384,36 @@ mod tests {
     }
 
     #[test]
+    fn a_config_file_is_read_and_the_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("recruitmail.toml");
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:9000\"\ninbound_domain = \"jobs.example.com\"\nmax_page_size = 50\n",
+        )
+        .unwrap();
+        let values = read_file(&file).unwrap();
+        assert_eq!(values["RECRUITMAIL_LISTEN"], "127.0.0.1:9000");
+        assert_eq!(values["RECRUITMAIL_MAX_PAGE_SIZE"], "50");
+
+        let mut source = Source { values };
+        source.values.insert(
+            "RECRUITMAIL_DATA_DIR".into(),
+            dir.path().to_str().unwrap().into(),
+        );
+        source
+            .values
+            .insert("RECRUITMAIL_LISTEN".into(), "127.0.0.1:9001".into());
+        let settings = Settings::load(&source).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:9001");
+        assert_eq!(settings.inbound_domain.as_str(), "jobs.example.com");
+        assert_eq!(settings.max_page_size, 50);
+
+        std::fs::write(&file, "listen = [1, 2]\n").unwrap();
+        assert_eq!(read_file(&file).unwrap_err().variable, "RECRUITMAIL_CONFIG");
+    }
+
+    #[test]
     fn passwords_are_redacted_from_database_urls() {
         assert_eq!(
             redact_url("postgres://app:hunter2@db:5432/rm"),

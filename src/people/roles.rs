@@ -1,90 +1,19 @@
-//! Users, recruiting roles, role assignments and API tokens.
+//! Recruiting roles, their document permissions, and who holds them.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::enums::DocumentAccess;
-use entity::{
-    api_token, document_category, recruiting_role, role_assignment, role_document_permission, user,
-};
+use entity::{document_category, recruiting_role, role_assignment, role_document_permission};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Select, Set,
+    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
     TransactionSession as _, TransactionTrait,
 };
 
-use crate::access::{Actor, token};
-use crate::domain::{EmailAddress, Name};
+use super::find_user;
+use crate::access::Actor;
+use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
-
-pub async fn users(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::CompanyId.eq(actor.company_id))
-        .order_by_asc(user::Column::DisplayName)
-        .all(db)
-        .await?)
-}
-
-pub async fn find_user(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> ApiResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .filter(user::Column::CompanyId.eq(actor.company_id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("user"))
-}
-
-/// Creates a user holding `role_ids`.
-pub async fn create_user(
-    db: &impl TransactionTrait,
-    actor: &Actor,
-    email: EmailAddress,
-    display_name: Name,
-    role_ids: &[i64],
-) -> ApiResult<user::Model> {
-    let txn = db.begin().await?;
-    let row = user::ActiveModel {
-        company_id: Set(actor.company_id),
-        email: Set(email.normalized()),
-        display_name: Set(display_name.into_inner()),
-        active: Set(true),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a user with this email address"))?;
-    for role_id in role_ids {
-        assign_role(&txn, actor, row.id, *role_id).await?;
-    }
-    txn.commit().await?;
-    Ok(row)
-}
-
-pub async fn update_user(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-    display_name: Option<Name>,
-    active: Option<bool>,
-) -> ApiResult<user::Model> {
-    let mut row = find_user(db, actor, id).await?.into_active_model();
-    if let Some(v) = display_name {
-        row.display_name = Set(v.into_inner());
-    }
-    if let Some(v) = active {
-        if !v && id == actor.user_id {
-            return Err(ApiError::validation(
-                "active",
-                "you cannot deactivate yourself",
-            ));
-        }
-        row.active = Set(v);
-    }
-    Ok(row.update(db).await?)
-}
 
 /// A validated role definition.
 #[derive(Debug)]
@@ -287,82 +216,4 @@ async fn ensure_an_admin_remains(db: &impl ConnectionTrait, actor: &Actor) -> Ap
         ));
     }
     Ok(())
-}
-
-/// A new token for `user_id`; the secret is returned once and only its digest stored.
-pub async fn create_api_token(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    user_id: i64,
-    name: Name,
-    expires_at: Option<DateTime<Utc>>,
-) -> ApiResult<(api_token::Model, String)> {
-    let owner = find_user(db, actor, user_id).await?;
-    if owner.id != actor.user_id && !actor.is_admin {
-        return Err(ApiError::forbidden(
-            "only recruiting admins create tokens for other users",
-        ));
-    }
-    let now = Utc::now();
-    if expires_at.is_some_and(|at| at <= now) {
-        return Err(ApiError::validation("expiresAt", "must be in the future"));
-    }
-    let (secret, digest) = token::generate();
-    let row = api_token::ActiveModel {
-        user_id: Set(owner.id),
-        name: Set(name.into_inner()),
-        token_hash: Set(digest),
-        expires_at: Set(expires_at),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok((row, secret))
-}
-
-/// The tokens the actor may manage: their own, or everyone's for admins.
-fn manageable_tokens(actor: &Actor) -> Select<api_token::Entity> {
-    let users = Query::select()
-        .column(user::Column::Id)
-        .from(user::Entity)
-        .and_where(user::Column::CompanyId.eq(actor.company_id))
-        .to_owned();
-    let mut query = api_token::Entity::find().filter(api_token::Column::UserId.in_subquery(users));
-    if !actor.is_admin {
-        query = query.filter(api_token::Column::UserId.eq(actor.user_id));
-    }
-    query
-}
-
-pub async fn api_tokens(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-) -> ApiResult<Vec<api_token::Model>> {
-    Ok(manageable_tokens(actor)
-        .order_by_asc(api_token::Column::Id)
-        .all(db)
-        .await?)
-}
-
-pub async fn find_api_token(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> ApiResult<api_token::Model> {
-    manageable_tokens(actor)
-        .filter(api_token::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("API token"))
-}
-
-pub async fn revoke_api_token(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> ApiResult<api_token::Model> {
-    let mut row = find_api_token(db, actor, id).await?.into_active_model();
-    row.revoked_at = Set(Some(Utc::now()));
-    Ok(row.update(db).await?)
 }

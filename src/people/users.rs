@@ -1,0 +1,84 @@
+//! The company's users.
+
+use chrono::Utc;
+use entity::user;
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set, TransactionSession as _,
+    TransactionTrait,
+};
+
+use super::assign_role;
+use crate::access::Actor;
+use crate::domain::{EmailAddress, Name};
+use crate::error::{ApiError, ApiResult};
+
+pub async fn users(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::CompanyId.eq(actor.company_id))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_user(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .filter(user::Column::CompanyId.eq(actor.company_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("user"))
+}
+
+/// Creates a user holding `role_ids`.
+pub async fn create_user(
+    db: &impl TransactionTrait,
+    actor: &Actor,
+    email: EmailAddress,
+    display_name: Name,
+    role_ids: &[i64],
+) -> ApiResult<user::Model> {
+    let txn = db.begin().await?;
+    let row = user::ActiveModel {
+        company_id: Set(actor.company_id),
+        email: Set(email.normalized()),
+        display_name: Set(display_name.into_inner()),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a user with this email address"))?;
+    for role_id in role_ids {
+        assign_role(&txn, actor, row.id, *role_id).await?;
+    }
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn update_user(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    display_name: Option<Name>,
+    active: Option<bool>,
+) -> ApiResult<user::Model> {
+    let mut row = find_user(db, actor, id).await?.into_active_model();
+    if let Some(v) = display_name {
+        row.display_name = Set(v.into_inner());
+    }
+    if let Some(v) = active {
+        if !v && id == actor.user_id {
+            return Err(ApiError::validation(
+                "active",
+                "you cannot deactivate yourself",
+            ));
+        }
+        row.active = Set(v);
+    }
+    Ok(row.update(db).await?)
+}
