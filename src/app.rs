@@ -9,6 +9,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 
+use crate::access::ActorCache;
 use crate::graphql::{self, AppSchema};
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -20,6 +21,9 @@ pub struct AppState {
     pub schema: AppSchema,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// Recently authenticated callers; also in the schema's data, so that
+    /// mutations changing rights can clear it.
+    pub actors: Arc<ActorCache>,
 }
 
 /// A built, not yet running, server.
@@ -46,12 +50,19 @@ impl Application {
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let schema = graphql::build(db.clone(), settings.clone(), metrics.clone());
+        let actors = Arc::new(ActorCache::default());
+        let schema = graphql::build(
+            db.clone(),
+            settings.clone(),
+            metrics.clone(),
+            actors.clone(),
+        );
         let state = web::Data::new(AppState {
             db,
             schema,
             settings: settings.clone(),
             metrics,
+            actors,
         });
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("RECRUITMAIL_LISTEN: cannot listen on {}", settings.listen))?;

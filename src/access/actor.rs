@@ -17,6 +17,8 @@ use sea_orm::{
 
 use crate::error::{ApiError, ApiResult};
 
+use super::cache::ActorCache;
+
 use super::token;
 
 /// A section of the recruiting screens a role may open (SPEC §1.8).
@@ -129,13 +131,21 @@ impl Actor {
 const LAST_USED_RESOLUTION: TimeDelta = TimeDelta::minutes(10);
 
 /// Resolves a bearer token to its actor, or `UNAUTHENTICATED`.
-pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> ApiResult<Actor> {
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    cache: &ActorCache,
+    presented: &str,
+) -> ApiResult<Arc<Actor>> {
     if !presented.starts_with(token::PREFIX) || presented.len() > 100 {
         return Err(ApiError::Unauthenticated);
     }
+    let digest = token::digest(presented);
+    if let Some(actor) = cache.get(&digest) {
+        return Ok(actor);
+    }
     let now = Utc::now();
     let found = api_token::Entity::find()
-        .filter(api_token::Column::TokenHash.eq(token::digest(presented)))
+        .filter(api_token::Column::TokenHash.eq(digest.as_str()))
         .one(db)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
@@ -147,6 +157,9 @@ pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> ApiResu
         .await?
         .filter(|u| u.active)
         .ok_or(ApiError::Unauthenticated)?;
+    let expires_in = found
+        .expires_at
+        .map(|at| (at - now).to_std().unwrap_or_default());
     if found
         .last_used_at
         .is_none_or(|at| now - at > LAST_USED_RESOLUTION)
@@ -155,7 +168,9 @@ pub async fn authenticate(db: &impl ConnectionTrait, presented: &str) -> ApiResu
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
     }
-    load_actor(db, user).await
+    let actor = Arc::new(load_actor(db, user).await?);
+    cache.insert(digest, actor.clone(), expires_in);
+    Ok(actor)
 }
 
 /// Loads the roles of `user` and builds its actor.

@@ -1,5 +1,7 @@
 //! The one guard mechanism: every protected GraphQL field names what it needs.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Guard};
 
 use crate::error::ApiError;
@@ -46,6 +48,8 @@ pub trait ContextExt {
 
 impl ContextExt for Context<'_> {
     fn actor(&self) -> Result<&Actor, ApiError> {
-        self.data_opt::<Actor>().ok_or(ApiError::Unauthenticated)
+        self.data_opt::<Arc<Actor>>()
+            .map(Arc::as_ref)
+            .ok_or(ApiError::Unauthenticated)
     }
 }

@@ -6,8 +6,10 @@
 //! positions) come from the actor's [`PositionScope`] in every query.
 
 mod actor;
+mod cache;
 mod guard;
 pub mod token;
 
 pub use actor::{Actor, PositionScope, Section, authenticate};
+pub use cache::ActorCache;
 pub use guard::{ContextExt, Require};

@@ -19,6 +19,7 @@ use sea_orm::DatabaseConnection;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
+use crate::access::ActorCache;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -33,7 +34,12 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema with its limits and extensions; call once per process.
-pub fn build(db: DatabaseConnection, settings: Arc<Settings>, metrics: Arc<Metrics>) -> AppSchema {
+pub fn build(
+    db: DatabaseConnection,
+    settings: Arc<Settings>,
+    metrics: Arc<Metrics>,
+    actors: Arc<ActorCache>,
+) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -41,6 +47,7 @@ pub fn build(db: DatabaseConnection, settings: Arc<Settings>, metrics: Arc<Metri
     )
     .data(db)
     .data(settings)
+    .data(actors)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)

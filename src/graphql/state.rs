@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
+use crate::access::ActorCache;
 use crate::error::ApiError;
 use crate::settings::Settings;
 
@@ -25,4 +26,12 @@ pub fn settings<'a>(ctx: &Context<'a>) -> Result<&'a Settings, ApiError> {
 
 pub fn max_page_size(ctx: &Context<'_>) -> Result<usize, ApiError> {
     settings(ctx).map(|s| s.max_page_size)
+}
+
+/// Forgets cached callers after a change to users, roles, assignments, tokens
+/// or hiring managers, so the change applies to the very next request.
+pub fn rights_changed(ctx: &Context<'_>) {
+    if let Ok(actors) = ctx.data::<Arc<ActorCache>>() {
+        actors.clear();
+    }
 }

@@ -53,7 +53,7 @@ pub async fn execute(
     let mut request = request;
     match bearer_token(&req) {
         Ok(None) => {}
-        Ok(Some(token)) => match authenticate(&state.db, token).await {
+        Ok(Some(token)) => match authenticate(&state.db, &state.actors, token).await {
             Ok(actor) => request = request.data(actor),
             Err(err) => return error_response(StatusCode::OK, &err),
         },

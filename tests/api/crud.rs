@@ -251,6 +251,15 @@ async fn organisation_roles_users_and_tokens_can_be_managed() {
         // A deactivated user's tokens stop working.
         let (hm_user, _, hm_token) = crate::helpers::user_with_role(&app, admin, "Deactivated", json!({ "sections": ["CANDIDATES"] })).await;
         app.ok(&hm_token, "{ viewer { isAdmin } }", json!({})).await;
+        // A change of rights applies to the very next request.
+        app.ok(
+            admin,
+            "mutation($u: ID!, $r: ID!) { assignRole(input: { userId: $u, roleId: $r }) { user { id } } }",
+            json!({ "u": hm_user, "r": admin_role }),
+        )
+        .await;
+        let promoted = app.ok(&hm_token, "{ viewer { isAdmin } }", json!({})).await;
+        assert_eq!(promoted["viewer"]["isAdmin"], true);
         app.ok(admin, "mutation($u: ID!) { updateUser(input: { id: $u, active: false }) { user { active } } }", json!({ "u": hm_user })).await;
         assert_eq!(app.error_code(Some(&hm_token), "{ viewer { isAdmin } }", json!({})).await, "UNAUTHENTICATED");
     })

@@ -6,7 +6,7 @@ use crate::domain::{EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_all};
 use crate::graphql::input::{change, optional, parse};
-use crate::graphql::state::db;
+use crate::graphql::state::{db, rights_changed};
 use crate::graphql::types::{Category, DocumentCategory, Position, PositionStatus, Subsidiary};
 use crate::organisation::{self, SubsidiaryChange};
 use crate::positions::{self, NewPosition, PositionChange};
@@ -216,6 +216,7 @@ impl OrganisationMutation {
             )?,
         };
         let row = positions::create(db(ctx)?, ctx.actor()?, new).await?;
+        rights_changed(ctx);
         Ok(PositionPayload {
             position: Position::one(row),
         })
@@ -246,6 +247,7 @@ impl OrganisationMutation {
                 .transpose()?,
         };
         let row = positions::update(db(ctx)?, ctx.actor()?, id, change).await?;
+        rights_changed(ctx);
         Ok(PositionPayload {
             position: Position::one(row),
         })
@@ -289,6 +291,7 @@ impl OrganisationMutation {
     ) -> Result<DeletePayload, ApiError> {
         let id = decode(&input.id, Kind::Position, "id")?;
         positions::delete(db(ctx)?, ctx.actor()?, id).await?;
+        rights_changed(ctx);
         Ok(DeletePayload {
             deleted_id: input.id,
         })

@@ -6,7 +6,7 @@ use crate::domain::{EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_all};
 use crate::graphql::input::{optional, parse};
-use crate::graphql::state::db;
+use crate::graphql::state::{db, rights_changed};
 use crate::graphql::types::{ApiToken, DocumentAccess, RecruitingRole, User};
 use crate::people::{self, RoleSpec};
 
@@ -164,6 +164,7 @@ impl PeopleMutation {
         let id = decode(&input.id, Kind::User, "id")?;
         let name = optional(input.display_name.as_deref(), "displayName", Name::parse)?;
         let row = people::update_user(db(ctx)?, ctx.actor()?, id, name, input.active).await?;
+        rights_changed(ctx);
         Ok(UserPayload { user: User(row) })
     }
 
@@ -191,6 +192,7 @@ impl PeopleMutation {
         let id = decode(&input.id, Kind::RecruitingRole, "id")?;
         let spec = role_spec(input.role)?;
         let (role, documents) = people::update_role(db(ctx)?, ctx.actor()?, id, spec).await?;
+        rights_changed(ctx);
         Ok(RecruitingRolePayload {
             role: RecruitingRole { role, documents },
         })
@@ -207,6 +209,7 @@ impl PeopleMutation {
         let role_id = decode(&input.role_id, Kind::RecruitingRole, "roleId")?;
         let (db, actor) = (db(ctx)?, ctx.actor()?);
         people::assign_role(db, actor, user_id, role_id).await?;
+        rights_changed(ctx);
         assignment_payload(db, actor, user_id, role_id).await
     }
 
@@ -221,6 +224,7 @@ impl PeopleMutation {
         let role_id = decode(&input.role_id, Kind::RecruitingRole, "roleId")?;
         let (db, actor) = (db(ctx)?, ctx.actor()?);
         people::unassign_role(db, actor, user_id, role_id).await?;
+        rights_changed(ctx);
         assignment_payload(db, actor, user_id, role_id).await
     }
 
@@ -254,6 +258,7 @@ impl PeopleMutation {
     ) -> Result<RevokeApiTokenPayload, ApiError> {
         let id = decode(&input.id, Kind::ApiToken, "id")?;
         let row = people::revoke_api_token(db(ctx)?, ctx.actor()?, id).await?;
+        rights_changed(ctx);
         Ok(RevokeApiTokenPayload {
             api_token: ApiToken(row),
         })
