@@ -51,12 +51,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let actors = Arc::new(ActorCache::default());
-        let schema = graphql::build(
-            db.clone(),
-            settings.clone(),
-            metrics.clone(),
-            actors.clone(),
-        );
+        let schema = graphql::build(db.clone(), settings.clone(), actors.clone());
         let state = web::Data::new(AppState {
             db,
             schema,

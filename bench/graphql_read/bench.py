@@ -256,6 +256,7 @@ TARGET_NAMES = {
     "typename": "recruitmail: `{ __typename }` (framework ceiling)",
 }
 DB_NAMES = {"pg": "PostgreSQL", "sqlite": "SQLite"}
+SERVER_ROLE = {"recruitmail": "recruitmail", "postgraphile": "postgraphile", "typename": "recruitmail"}
 
 RPS_TARGET = 5.0
 P99_TARGET_MS = 25.0
@@ -353,21 +354,34 @@ def cmd_report(args):
                     p(f"- recruitmail / PostGraphile requests/s at {conns} connection"
                       f"{'s' if conns > 1 else ''}: **{a['rps'] / b['rps']:.2f}×**")
             p()
-        p("CPU used during each scenario (median, in cores; 2.00 = both cores busy):")
+        p("CPU used during each scenario (median of the runs, in cores: 2.00 = both cores "
+          "busy; `other` = whole machine minus the processes named; last two columns = CPU "
+          "time per request of the server under test and, on PostgreSQL, of the database):")
         p()
         roles = []
         for k in keys:
             for role in stats[k]["cpu"]:
-                if role not in roles:
+                if role not in roles and role != "machine":
                     roles.append(role)
-        p("| target | connections | " + " | ".join(roles) + " |")
-        p("| --- | ---: |" + " ---: |" * len(roles))
+        pg_col = db == "pg"
+        p("| target | connections | " + " | ".join(roles)
+          + " | other | machine | server CPU ms / request |"
+          + (" postgres CPU ms / request |" if pg_col else ""))
+        p("| --- | ---: |" + " ---: |" * (len(roles) + 3 + pg_col))
         for target in ("recruitmail", "postgraphile", "typename"):
             for conns in (1, 32):
-                s = stats.get((db, target, conns))
-                if s:
-                    p(f"| {TARGET_NAMES[target]} | {conns} | "
-                      + " | ".join(f"{s['cpu'].get(r, 0.0):.2f}" for r in roles) + " |")
+                runs = summary.get((db, target, conns))
+                if not runs:
+                    continue
+                s = stats[(db, target, conns)]
+                server = SERVER_ROLE[target]
+                other = med([r["cpu"]["machine"] - sum(v for k, v in r["cpu"].items() if k != "machine")
+                             for r in runs])
+                per_req = lambda role: med([r["cpu"].get(role, 0.0) / r["rps"] * 1000 for r in runs])  # noqa: E731
+                p(f"| {TARGET_NAMES[target]} | {conns} | "
+                  + " | ".join(f"{s['cpu'].get(r, 0.0):.2f}" for r in roles)
+                  + f" | {max(other, 0.0):.2f} | {s['cpu']['machine']:.2f} | {per_req(server):.2f} |"
+                  + (f" {per_req('postgres'):.2f} |" if pg_col else ""))
         p()
 
     p("### Targets")

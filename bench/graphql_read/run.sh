@@ -146,13 +146,18 @@ commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$ROOT" status --porcelain -- . ':!bench' 2>/dev/null)" ]; then
   commit="$commit (plus uncommitted changes)"
 fi
-export M_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" M_CPUS="$(nproc)"
-export M_CPU_MODEL="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-export M_MEM="$(awk '/^MemTotal:/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
-export M_KERNEL="Linux $(uname -r)" M_COMMIT="$commit" M_RUSTC="$(rustc --version)"
-export M_PG="PostgreSQL $(psql "$PG_BASE/postgres" -Atqc 'SHOW server_version')"
-export M_POSTGRAPHILE="$("$POSTGRAPHILE" --version)" M_NODE="$(node --version)"
-export M_WRK="$(wrk --version 2>&1 | head -n 1 | awk '{ print "wrk " $2 }')"
+M_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+M_CPUS="$(nproc)"
+M_CPU_MODEL="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+M_MEM="$(awk '/^MemTotal:/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+M_KERNEL="Linux $(uname -r)"
+M_COMMIT="$commit"
+M_RUSTC="$(rustc --version)"
+M_PG="PostgreSQL $(psql "$PG_BASE/postgres" -Atqc 'SHOW server_version')"
+M_POSTGRAPHILE="$("$POSTGRAPHILE" --version)"
+M_NODE="$(node --version)"
+M_WRK="$({ wrk --version 2>&1 || true; } | awk 'NR == 1 { print "wrk " $2 }')"  # exits 1
+export M_DATE M_CPUS M_CPU_MODEL M_MEM M_KERNEL M_COMMIT M_RUSTC M_PG M_POSTGRAPHILE M_NODE M_WRK
 export M_POOL="$POOL" M_RUNS="$RUNS" M_DURATION="$DURATION" M_WARMUP="$WARMUP"
 export M_OUR_QUERY="$OUR_QUERY" M_PEER_QUERY="$PEER_QUERY"
 python3 - "$OUT/meta.json" <<'EOF'

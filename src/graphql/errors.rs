@@ -1,4 +1,4 @@
-//! Gives every error an `extensions.code` (SPEC §3) and times each operation.
+//! Gives every error an `extensions.code` (SPEC §3).
 //!
 //! Resolver errors carry an [`ApiError`] as their source and take its code.
 //! Errors the library raises before execution (syntax, unknown fields, depth or
@@ -6,62 +6,44 @@
 //! other error is `INTERNAL` with its message replaced, so no internal detail
 //! reaches a client.
 
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use async_graphql::{Request, Response, ServerError, Value};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest,
-};
-use async_graphql::{Response, ServerError, Value};
-
+use super::AppSchema;
 use crate::error::ApiError;
-use crate::metrics::Metrics;
 
-/// The extension factory.
-pub struct ErrorCodes {
-    pub metrics: Arc<Metrics>,
+/// Executes `request` and gives each error of the response its code.
+///
+/// This is done around execution rather than in a schema extension: with any
+/// extension registered, async-graphql runs the extension chain for every
+/// resolved field, which costs more than the classification itself.
+pub async fn execute(schema: &AppSchema, request: Request) -> Response {
+    let mut response = schema.execute(request).await;
+    for error in &mut response.errors {
+        classify(error);
+    }
+    response
 }
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension {
-            metrics: self.metrics.clone(),
-            operation: Mutex::new(None),
-        })
+/// The name of the operation a request runs, for metrics: the request's
+/// `operationName`, or else the name of a document's leading operation.
+pub fn operation_name(request: &Request) -> Option<&str> {
+    if let Some(name) = request.operation_name.as_deref() {
+        return Some(name);
     }
-}
-
-/// Made per request, so it can remember the operation's name.
-struct ErrorCodesExtension {
-    metrics: Arc<Metrics>,
-    operation: Mutex<Option<String>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            classify(error);
-        }
-        let operation = self.operation.lock().ok().and_then(|mut name| name.take());
-        self.metrics
-            .observe_operation(operation.as_deref(), response.is_err(), started.elapsed());
-        response
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let (Some(name), Ok(mut slot)) = (operation_name, self.operation.lock()) {
-            *slot = Some(name.to_owned());
-        }
-        next.run(ctx, operation_name).await
-    }
+    let text = request
+        .query
+        .lines()
+        .map(str::trim_start)
+        .skip_while(|line| line.is_empty() || line.starts_with('#'))
+        .next()?;
+    let rest = text
+        .strip_prefix("query")
+        .or_else(|| text.strip_prefix("mutation"))?
+        .trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
 }
 
 fn classify(error: &mut ServerError) {
@@ -94,5 +76,27 @@ fn classify(error: &mut ServerError) {
     ext.set("code", Value::from(code));
     if let Some(field) = field {
         ext.set("field", Value::from(field));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_come_from_the_request_or_the_document() {
+        let named = Request::new("{ viewer { isAdmin } }").operation_name("Mine");
+        assert_eq!(operation_name(&named), Some("Mine"));
+        let document = Request::new("# comment\n  query Candidates($first: Int) { x }");
+        assert_eq!(operation_name(&document), Some("Candidates"));
+        assert_eq!(
+            operation_name(&Request::new("mutation Add{ x }")),
+            Some("Add")
+        );
+        assert_eq!(
+            operation_name(&Request::new("{ viewer { isAdmin } }")),
+            None
+        );
+        assert_eq!(operation_name(&Request::new("query { x }")), None);
     }
 }

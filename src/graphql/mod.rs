@@ -20,7 +20,6 @@ pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
 use crate::access::ActorCache;
-use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 /// The application's schema type.
@@ -37,7 +36,6 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 pub fn build(
     db: DatabaseConnection,
     settings: Arc<Settings>,
-    metrics: Arc<Metrics>,
     actors: Arc<ActorCache>,
 ) -> AppSchema {
     Schema::build(
@@ -52,7 +50,6 @@ pub fn build(
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(20)
-    .extension(errors::ErrorCodes { metrics })
     .finish()
 }
 

@@ -1,5 +1,7 @@
 //! `POST /graphql`: authenticate the bearer token, then run the operation.
 
+use std::time::Instant;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::MultipartOptions;
@@ -9,6 +11,7 @@ use futures_util::StreamExt as _;
 use crate::access::authenticate;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::graphql::errors;
 
 /// Largest JSON body: generous for any query with variables, small enough that
 /// a flood of huge bodies cannot exhaust memory.
@@ -59,7 +62,12 @@ pub async fn execute(
         },
         Err(err) => return error_response(StatusCode::OK, &err),
     }
-    let response = state.schema.execute(request).await;
+    let started = Instant::now();
+    let operation = errors::operation_name(&request).map(str::to_owned);
+    let response = errors::execute(&state.schema, request).await;
+    state
+        .metrics
+        .observe_operation(operation.as_deref(), response.is_err(), started.elapsed());
     json(StatusCode::OK, &response)
 }
 
