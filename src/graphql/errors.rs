@@ -34,8 +34,7 @@ pub fn operation_name(request: &Request) -> Option<&str> {
         .query
         .lines()
         .map(str::trim_start)
-        .skip_while(|line| line.is_empty() || line.starts_with('#'))
-        .next()?;
+        .find(|line| !line.is_empty() && !line.starts_with('#'))?;
     let rest = text
         .strip_prefix("query")
         .or_else(|| text.strip_prefix("mutation"))?
