@@ -44,16 +44,16 @@ pub async fn execute(
     let options = MultipartOptions::default()
         .max_file_size(10 * 1024 * 1024)
         .max_num_files(20);
-    let request = match async_graphql::http::receive_body(content_type, &body[..], options).await {
-        Ok(request) => request,
-        Err(err) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                &ApiError::validation("body", format!("not a GraphQL request: {err}")),
-            );
-        }
-    };
-    let mut request = request;
+    let mut request =
+        match async_graphql::http::receive_body(content_type, &body[..], options).await {
+            Ok(request) => request,
+            Err(err) => {
+                return error_response(
+                    StatusCode::BAD_REQUEST,
+                    &ApiError::validation("body", format!("not a GraphQL request: {err}")),
+                );
+            }
+        };
     match bearer_token(&req) {
         Ok(None) => {}
         Ok(Some(token)) => match authenticate(&state.db, &state.actors, token).await {

@@ -1,4 +1,4 @@
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, Lookahead, Object};
 use entity::{application, candidate, position};
 
 use crate::access::{ContextExt as _, Require, Section};
@@ -6,6 +6,7 @@ use crate::applications::{self, ApplicationFilter};
 use crate::candidates::{self, CandidateFilter};
 use crate::domain::EmailAddress;
 use crate::error::ApiError;
+use crate::graphql::batch::{prefetch_applications, prefetch_candidates, prefetch_positions};
 use crate::graphql::ids::{Kind, decode};
 use crate::graphql::pagination::{Conn, Page, paginate};
 use crate::graphql::state::{db, max_page_size};
@@ -43,6 +44,14 @@ struct PositionsFilter {
     status: Option<PositionStatus>,
     subsidiary_id: Option<ID>,
     category_id: Option<ID>,
+}
+
+/// The selections on a connection's nodes, through `edges.node` and `nodes`.
+fn node_selections<'a>(ctx: &'a Context<'_>) -> impl Iterator<Item = Lookahead<'a>> {
+    let here = ctx.look_ahead();
+    [here.field("edges").field("node"), here.field("nodes")]
+        .into_iter()
+        .filter(Lookahead::exists)
 }
 
 #[Object]
@@ -85,14 +94,14 @@ impl RecruitingQuery {
                 .transpose()?,
         };
         let select = candidates::search(ctx.actor()?, &filter);
-        paginate(
-            db(ctx)?,
-            select,
-            candidate::Column::Id,
-            page,
-            Candidate::all,
-        )
-        .await
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let connection = paginate(db, select, candidate::Column::Id, page, Candidate::all).await?;
+        if let Some(edge) = connection.edges.first() {
+            for selection in node_selections(ctx) {
+                prefetch_candidates(edge.node.set(), selection, db, actor).await?;
+            }
+        }
+        Ok(connection)
     }
 
     /// One candidate, if the caller may see them.
@@ -131,14 +140,15 @@ impl RecruitingQuery {
             source: filter.source.map(Into::into),
         };
         let select = applications::search(ctx.actor()?, &filter);
-        paginate(
-            db(ctx)?,
-            select,
-            application::Column::Id,
-            page,
-            Application::all,
-        )
-        .await
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let connection =
+            paginate(db, select, application::Column::Id, page, Application::all).await?;
+        if let Some(edge) = connection.edges.first() {
+            for selection in node_selections(ctx) {
+                prefetch_applications(edge.node.set(), selection, db, actor).await?;
+            }
+        }
+        Ok(connection)
     }
 
     /// Positions the caller may see (hiring managers: their assigned ones).
@@ -167,6 +177,13 @@ impl RecruitingQuery {
                 .transpose()?,
         };
         let select = positions::search(ctx.actor()?, &filter);
-        paginate(db(ctx)?, select, position::Column::Id, page, Position::all).await
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let connection = paginate(db, select, position::Column::Id, page, Position::all).await?;
+        if let Some(edge) = connection.edges.first() {
+            for selection in node_selections(ctx) {
+                prefetch_positions(edge.node.set(), selection, db, actor).await?;
+            }
+        }
+        Ok(connection)
     }
 }

@@ -9,7 +9,7 @@ use entity::{company, document_category, position, recruiting_category, subsidia
 use super::{PositionStatus, User, loading};
 use crate::access::Require;
 use crate::error::ApiError;
-use crate::graphql::batch::PositionSet;
+use crate::graphql::batch::{PositionSet, dangling};
 use crate::graphql::ids::Kind;
 
 /// A customer company. Everything else belongs to exactly one.
@@ -117,10 +117,17 @@ impl Position {
 
     /// The member of `set` with `id`.
     pub(super) fn member(set: Arc<PositionSet>, id: i64) -> Result<Self, ApiError> {
-        let at = set.rows.iter().position(|p| p.id == id).ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("dangling reference to position {id}"))
-        })?;
+        let at = set
+            .rows
+            .iter()
+            .position(|p| p.id == id)
+            .ok_or_else(|| dangling("position", id))?;
         Ok(Self { set, at })
+    }
+
+    /// The set this position was loaded with.
+    pub fn set(&self) -> &PositionSet {
+        &self.set
     }
 
     fn row(&self) -> &position::Model {
@@ -141,24 +148,29 @@ impl Position {
     }
     async fn subsidiary(&self, ctx: &Context<'_>) -> Result<Subsidiary, ApiError> {
         let (db, actor) = loading(ctx)?;
-        let row = self
-            .set
-            .subsidiary(db, actor, self.row().subsidiary_id)
-            .await?;
-        Ok(Subsidiary(row))
+        let id = self.row().subsidiary_id;
+        let all = self.set.subsidiaries(db, actor).await?;
+        let row = all.get(&id).ok_or_else(|| dangling("subsidiary", id))?;
+        Ok(Subsidiary(row.clone()))
     }
     async fn category(&self, ctx: &Context<'_>) -> Result<Category, ApiError> {
         let (db, actor) = loading(ctx)?;
-        let row = self.set.category(db, actor, self.row().category_id).await?;
-        Ok(Category(row))
+        let id = self.row().category_id;
+        let all = self.set.categories(db, actor).await?;
+        let row = all.get(&id).ok_or_else(|| dangling("category", id))?;
+        Ok(Category(row.clone()))
     }
     /// Users assigned as hiring managers: roles limited to assigned positions
     /// let them see this position's applications.
     #[graphql(complexity = "5 * child_complexity")]
     async fn hiring_managers(&self, ctx: &Context<'_>) -> Result<Vec<User>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        let users = self.set.hiring_managers(db, actor, self.row().id).await?;
-        Ok(users.into_iter().map(User).collect())
+        let all = self.set.hiring_managers(db, actor).await?;
+        let users = all
+            .get(&self.row().id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        Ok(users.iter().cloned().map(User).collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at

@@ -8,7 +8,7 @@ use entity::{application, candidate};
 
 use super::{ApplicationSource, ApplicationStatus, Gender, Position, loading};
 use crate::error::ApiError;
-use crate::graphql::batch::{ApplicationSet, CandidateSet};
+use crate::graphql::batch::{ApplicationSet, CandidateSet, dangling};
 use crate::graphql::ids::Kind;
 
 /// A person who applies to the company.
@@ -36,6 +36,11 @@ impl Candidate {
                 at,
             })
             .collect()
+    }
+
+    /// The set this candidate was loaded with.
+    pub fn set(&self) -> &CandidateSet {
+        &self.set
     }
 
     fn row(&self) -> &candidate::Model {
@@ -119,6 +124,11 @@ impl Application {
             .collect()
     }
 
+    /// The set this application was loaded with.
+    pub fn set(&self) -> &ApplicationSet {
+        &self.set
+    }
+
     fn row(&self) -> &application::Model {
         &self.set.rows[self.at]
     }
@@ -133,9 +143,11 @@ impl Application {
         let (db, actor) = loading(ctx)?;
         let set = self.set.candidates(db, actor).await?;
         let id = self.row().candidate_id;
-        let at = set.rows.iter().position(|c| c.id == id).ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("dangling reference to candidate {id}"))
-        })?;
+        let at = set
+            .rows
+            .iter()
+            .position(|c| c.id == id)
+            .ok_or_else(|| dangling("candidate", id))?;
         Ok(Candidate { set, at })
     }
     async fn position(&self, ctx: &Context<'_>) -> Result<Position, ApiError> {
