@@ -93,8 +93,8 @@ impl RecruitingQuery {
                 .map(|id| decode(&id, Kind::Position, "filter.positionId"))
                 .transpose()?,
         };
-        let select = candidates::search(ctx.actor()?, &filter);
         let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let select = candidates::search(actor, &filter);
         let connection = paginate(db, select, candidate::Column::Id, page, Candidate::all).await?;
         if let Some(edge) = connection.edges.first() {
             for selection in node_selections(ctx) {
@@ -139,8 +139,8 @@ impl RecruitingQuery {
             status: filter.status.map(Into::into),
             source: filter.source.map(Into::into),
         };
-        let select = applications::search(ctx.actor()?, &filter);
         let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let select = applications::search(actor, &filter);
         let connection =
             paginate(db, select, application::Column::Id, page, Application::all).await?;
         if let Some(edge) = connection.edges.first() {
@@ -176,8 +176,8 @@ impl RecruitingQuery {
                 .map(|id| decode(&id, Kind::Category, "filter.categoryId"))
                 .transpose()?,
         };
-        let select = positions::search(ctx.actor()?, &filter);
         let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let select = positions::search(actor, &filter);
         let connection = paginate(db, select, position::Column::Id, page, Position::all).await?;
         if let Some(edge) = connection.edges.first() {
             for selection in node_selections(ctx) {
