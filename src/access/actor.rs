@@ -97,11 +97,7 @@ impl Actor {
                 *have |= grant;
             }
         }
-        // A role without the limit grants every position; only when all of the
-        // user's roles are limited does the assignment list apply.
-        let limited =
-            !is_admin && !roles.is_empty() && roles.iter().all(|r| r.assigned_positions_only);
-        let positions = if limited {
+        let positions = if limited_to_assignments(roles) {
             PositionScope::Assigned(assigned_positions.into())
         } else {
             PositionScope::All
@@ -124,6 +120,18 @@ impl Actor {
             documents: access,
         }
     }
+}
+
+/// Whether a user with `roles` sees only the positions they are assigned to.
+///
+/// Every position is visible through an admin role or through a role that
+/// grants the Candidates section without the assignment limit; otherwise only
+/// the assigned ones are (so a limited hiring-manager role is not widened by,
+/// say, an unlimited role for Messages only).
+fn limited_to_assignments(roles: &[recruiting_role::Model]) -> bool {
+    !roles
+        .iter()
+        .any(|r| r.is_admin || (r.candidates_access && !r.assigned_positions_only))
 }
 
 /// How stale `last_used_at` may get before a request refreshes it; keeps reads
@@ -193,10 +201,7 @@ pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> ApiResu
             .all(db)
             .await?
     };
-    let limited = roles
-        .iter()
-        .all(|r| r.assigned_positions_only && !r.is_admin);
-    let assigned = if !roles.is_empty() && limited {
+    let assigned = if limited_to_assignments(&roles) {
         position_hiring_manager::Entity::find()
             .select_only()
             .column(position_hiring_manager::Column::PositionId)
@@ -208,4 +213,43 @@ pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> ApiResu
         Vec::new()
     };
     Ok(Actor::from_roles(&user, &roles, &documents, assigned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(is_admin: bool, candidates: bool, limited: bool) -> recruiting_role::Model {
+        recruiting_role::Model {
+            id: 1,
+            company_id: 1,
+            name: "r".into(),
+            is_admin,
+            candidates_access: candidates,
+            messages_access: true,
+            interviews_access: false,
+            bulk_email_access: false,
+            assigned_positions_only: limited,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn only_an_unlimited_candidates_role_or_admin_widens_the_position_scope() {
+        let hiring_manager = role(false, true, true);
+        assert!(limited_to_assignments(std::slice::from_ref(&hiring_manager)));
+        assert!(limited_to_assignments(&[
+            hiring_manager.clone(),
+            role(false, false, false)
+        ]));
+        assert!(!limited_to_assignments(&[
+            hiring_manager.clone(),
+            role(false, true, false)
+        ]));
+        assert!(!limited_to_assignments(&[
+            hiring_manager,
+            role(true, false, true)
+        ]));
+        assert!(limited_to_assignments(&[]));
+    }
 }

@@ -57,7 +57,6 @@ impl ActorCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::PositionScope;
 
     fn actor() -> Arc<Actor> {
         let user = entity::user::Model {
@@ -78,7 +77,6 @@ mod tests {
         cache.insert("d".into(), actor(), None);
         let hit = cache.get("d").unwrap();
         assert_eq!((hit.user_id, hit.company_id), (7, 3));
-        assert_eq!(hit.positions, PositionScope::All);
         assert!(cache.get("other").is_none());
         cache.clear();
         assert!(cache.get("d").is_none());

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use entity::enums::DocumentAccess;
-use entity::{document_category, recruiting_role, role_assignment, role_document_permission};
+use entity::{document_category, recruiting_role, role_assignment, role_document_permission, user};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
@@ -199,15 +199,26 @@ pub async fn unassign_role(
     Ok(())
 }
 
-async fn ensure_an_admin_remains(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<()> {
+/// Refuses a change that would leave the company without an active admin.
+pub(super) async fn ensure_an_admin_remains(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> ApiResult<()> {
     let admin_roles = Query::select()
         .column(recruiting_role::Column::Id)
         .from(recruiting_role::Entity)
         .and_where(recruiting_role::Column::CompanyId.eq(actor.company_id))
         .and_where(recruiting_role::Column::IsAdmin.eq(true))
         .to_owned();
+    let active_users = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::CompanyId.eq(actor.company_id))
+        .and_where(user::Column::Active.eq(true))
+        .to_owned();
     let admins = role_assignment::Entity::find()
         .filter(role_assignment::Column::RoleId.in_subquery(admin_roles))
+        .filter(role_assignment::Column::UserId.in_subquery(active_users))
         .count(db)
         .await?;
     if admins == 0 {
