@@ -237,7 +237,9 @@ mod tests {
     #[test]
     fn only_an_unlimited_candidates_role_or_admin_widens_the_position_scope() {
         let hiring_manager = role(false, true, true);
-        assert!(limited_to_assignments(std::slice::from_ref(&hiring_manager)));
+        assert!(limited_to_assignments(std::slice::from_ref(
+            &hiring_manager
+        )));
         assert!(limited_to_assignments(&[
             hiring_manager.clone(),
             role(false, false, false)
