@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::access::{Actor, PositionScope};
 use crate::error::{ApiError, ApiResult};
-use crate::positions;
+use crate::{candidates, positions};
 
 /// Filters of the `applications` list.
 #[derive(Debug, Default)]
@@ -72,13 +72,9 @@ pub async fn create_manual(
     status: ApplicationStatus,
 ) -> ApiResult<application::Model> {
     let position = positions::find(db, actor, position_id).await?;
-    // A hiring manager may file an application on their position for a candidate
-    // they cannot see yet, so the candidate is checked within the company only.
-    let candidate = entity::candidate::Entity::find_by_id(candidate_id)
-        .filter(entity::candidate::Column::CompanyId.eq(actor.company_id))
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("candidate"))?;
+    // The candidate must be visible too: filing an application must not let a
+    // hiring manager pull an arbitrary candidate into their positions' view.
+    let candidate = candidates::find(db, actor, candidate_id).await?;
     let now = Utc::now();
     application::ActiveModel {
         company_id: Set(actor.company_id),

@@ -2,11 +2,11 @@
 
 use chrono::Utc;
 use entity::enums::Gender;
-use entity::{application, candidate};
+use entity::{application, candidate, message};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Select, Set,
+    IntoActiveModel as _, QueryFilter as _, Select, Set, TransactionSession as _, TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -206,9 +206,18 @@ pub async fn update(
 
 /// Deletes a candidate with everything filed under them (applications,
 /// documents, messages, interviews), as a data-protection erasure requires.
-pub async fn delete(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
-    let row = find(db, actor, id).await?;
-    candidate::Entity::delete_by_id(row.id).exec(db).await?;
+///
+/// Messages go first: a sent attachment keeps its document (`RESTRICT`), and
+/// PostgreSQL may apply the document cascade before the message cascade.
+pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+    let txn = db.begin().await?;
+    let row = find(&txn, actor, id).await?;
+    message::Entity::delete_many()
+        .filter(message::Column::CandidateId.eq(row.id))
+        .exec(&txn)
+        .await?;
+    candidate::Entity::delete_by_id(row.id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -16,7 +16,13 @@ use crate::error::ApiError;
 /// This is done around execution rather than in a schema extension: with any
 /// extension registered, async-graphql runs the extension chain for every
 /// resolved field, which costs more than the classification itself.
-pub async fn execute(schema: &AppSchema, request: Request) -> Response {
+pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
+    if let Err(refused) = super::limits::check(&mut request) {
+        let mut error = ServerError::new(refused.to_string(), None);
+        error.source = Some(std::sync::Arc::new(refused));
+        classify(&mut error);
+        return Response::from_errors(vec![error]);
+    }
     let mut response = schema.execute(request).await;
     for error in &mut response.errors {
         classify(error);

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod errors;
 pub mod ids;
 mod input;
+pub mod limits;
 mod mutation;
 pub mod pagination;
 mod query;

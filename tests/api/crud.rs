@@ -265,3 +265,85 @@ async fn organisation_roles_users_and_tokens_can_be_managed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn erasing_a_candidate_removes_their_messages_and_sent_documents() {
+    use entity::enums::{MessageDirection, MessageStatus};
+    use entity::{document, message, message_attachment};
+    use sea_orm::{ActiveModelTrait as _, EntityTrait as _, PaginatorTrait as _, Set};
+
+    on_each_backend(async |app| {
+        let admin = app.admin.as_str();
+        let (_, _, position) = structure(&app, admin, "E").await;
+        let id = create_candidate(&app, admin, "Erase", "Me", "erase@example.com").await;
+        create_application(&app, admin, &id, &position).await;
+        let row_id: i64 = {
+            use base64::Engine as _;
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(&id)
+                .unwrap();
+            String::from_utf8(raw)
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        // A sent message with the candidate's CV attached (mail arrives in a later
+        // feature; the rows are written directly here).
+        let db = &app.state.db;
+        let now = chrono::Utc::now();
+        let cv = document::ActiveModel {
+            company_id: Set(1),
+            candidate_id: Set(Some(row_id)),
+            file_name: Set("cv.pdf".into()),
+            content_type: Set("application/pdf".into()),
+            size_bytes: Set(3),
+            sha256: Set("0".repeat(64)),
+            blob_key: Set("blobs/0".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        let sent = message::ActiveModel {
+            company_id: Set(1),
+            candidate_id: Set(Some(row_id)),
+            direction: Set(MessageDirection::Outbound),
+            status: Set(MessageStatus::Sent),
+            subject: Set("Your application".into()),
+            text_body: Set("Thank you".into()),
+            from_address: Set("jobs@acme.example".into()),
+            attempts: Set(1),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        message_attachment::ActiveModel {
+            message_id: Set(sent.id),
+            document_id: Set(cv.id),
+            position: Set(0),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+
+        app.ok(
+            admin,
+            "mutation($id: ID!) { deleteCandidate(input: { id: $id }) { deletedCandidateId } }",
+            json!({ "id": id }),
+        )
+        .await;
+        assert_eq!(message::Entity::find().count(db).await.unwrap(), 0);
+        assert_eq!(document::Entity::find().count(db).await.unwrap(), 0);
+        assert_eq!(
+            message_attachment::Entity::find().count(db).await.unwrap(),
+            0
+        );
+    })
+    .await;
+}

@@ -95,6 +95,16 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
         ids.insert(leak(format!("holder_{label}")), holder);
+        let outsider = create_candidate(
+            app,
+            &admin,
+            "Outsider",
+            &label,
+            &format!("outsider.{label}@example.com"),
+        )
+        .await;
+        create_application(app, &admin, &outsider, &open_position).await;
+        ids.insert(leak(format!("outsider_{label}")), outsider);
         let spare = create_position(app, &admin, &sub, &cat, &format!("Spare {label}"), &[]).await;
         ids.insert(leak(format!("spare_{label}")), spare);
     }
@@ -274,8 +284,8 @@ fn cases() -> Vec<Case> {
             ADMIN_OF_A,
         ),
         case(
-            "mutation { createApplication(input: { candidateId: \"$unseen\", positionId: \"$managed_position\", status: NEW }) { application { id } } }",
-            [Allowed, Denied("CONFLICT"), Denied("CONFLICT"), NOT_FOUND],
+            "mutation { createApplication(input: { candidateId: \"$outsider_$caller\", positionId: \"$managed_position\", status: NEW }) { application { id } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "mutation { updateApplicationStatus(input: { id: \"$seen_application\", status: IN_PROCESS }) { application { id } } }",
