@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait as _};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DbBackend};
 
 use crate::metrics::Metrics;
 use crate::settings::{Settings, redact_url};
@@ -28,8 +28,14 @@ pub async fn connect(
             redact_url(&settings.database_url)
         )
     })?;
-    // sqlx opens SQLite files in WAL mode with foreign keys enforced and a busy
-    // timeout, which is what the schema and concurrent readers rely on.
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers go on while a writer commits; the mode is stored in
+        // the file, so setting it once per start is enough. (sqlx already turns
+        // foreign keys on and sets a busy timeout on every connection.)
+        db.execute_unprepared("PRAGMA journal_mode = WAL")
+            .await
+            .context("cannot switch SQLite to WAL mode")?;
+    }
     db.set_metric_callback(move |info| metrics.observe_query(info.elapsed, info.failed));
     Ok(db)
 }

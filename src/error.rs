@@ -87,7 +87,11 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        Self::Internal(err.into())
+        match err {
+            // The row was deleted between reading and updating it.
+            DbErr::RecordNotUpdated => Self::NotFound("record"),
+            err => Self::Internal(err.into()),
+        }
     }
 }
 

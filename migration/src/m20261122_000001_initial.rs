@@ -1206,6 +1206,46 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
+        // Indexes on the remaining foreign keys, so deletes that cascade or set
+        // NULL through them do not scan the referencing table.
+        for (table, name, col) in [
+            ("messages", "ix_messages_application", "application_id"),
+            ("messages", "ix_messages_interview", "interview_id"),
+            ("messages", "ix_messages_subsidiary", "subsidiary_id"),
+            ("messages", "ix_messages_sender", "sender_user_id"),
+            ("documents", "ix_documents_category", "document_category_id"),
+            ("documents", "ix_documents_uploaded_by", "uploaded_by_id"),
+            (
+                "email_template_documents",
+                "ix_email_template_documents_document",
+                "document_id",
+            ),
+            (
+                "recruiting_categories",
+                "ix_categories_auto_reply_template",
+                "auto_reply_template_id",
+            ),
+            (
+                "recruiting_categories",
+                "ix_categories_auto_reply_sender",
+                "auto_reply_sender_id",
+            ),
+            ("interviews", "ix_interviews_created_by", "created_by_id"),
+            (
+                "email_batches",
+                "ix_email_batches_created_by",
+                "created_by_id",
+            ),
+            (
+                "role_document_permissions",
+                "ix_role_document_permissions_category",
+                "document_category_id",
+            ),
+        ] {
+            m.create_index(index(Alias::new(table), name, &[col]))
+                .await?;
+        }
+
         Ok(())
     }
 

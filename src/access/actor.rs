@@ -34,6 +34,18 @@ pub enum Section {
     BulkEmail,
 }
 
+impl Section {
+    /// The name clients know the section by.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Candidates => "CANDIDATES",
+            Self::Messages => "MESSAGES",
+            Self::Interviews => "INTERVIEWS",
+            Self::BulkEmail => "BULK_EMAIL",
+        }
+    }
+}
+
 /// Which positions (and so which applications and candidates) a caller sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PositionScope {
@@ -151,6 +163,7 @@ pub async fn authenticate(
     if let Some(actor) = cache.get(&digest) {
         return Ok(actor);
     }
+    let generation = cache.generation();
     let now = Utc::now();
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(digest.as_str()))
@@ -177,7 +190,7 @@ pub async fn authenticate(
         active.update(db).await?;
     }
     let actor = Arc::new(load_actor(db, user).await?);
-    cache.insert(digest, actor.clone(), expires_in);
+    cache.insert(digest, actor.clone(), expires_in, generation);
     Ok(actor)
 }
 

@@ -15,7 +15,15 @@ use super::Actor;
 /// Cached actors by token digest, each with the instant it stops being valid.
 #[derive(Default)]
 pub struct ActorCache {
-    entries: Mutex<HashMap<String, (Arc<Actor>, Instant)>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<String, (Arc<Actor>, Instant)>,
+    /// Raised by every [`ActorCache::clear`]: an actor loaded before a clear
+    /// may hold the old rights and must not be stored after it.
+    generation: u64,
 }
 
 impl ActorCache {
@@ -26,30 +34,49 @@ impl ActorCache {
 
     /// The actor for `digest`, if its entry is still valid.
     pub fn get(&self, digest: &str) -> Option<Arc<Actor>> {
-        let entries = self.entries.lock().ok()?;
-        entries
+        let inner = self.inner.lock().ok()?;
+        inner
+            .entries
             .get(digest)
             .filter(|(_, valid_until)| Instant::now() < *valid_until)
             .map(|(actor, _)| actor.clone())
     }
 
+    /// The current generation; read it before loading an actor.
+    pub fn generation(&self) -> u64 {
+        self.inner
+            .lock()
+            .map(|inner| inner.generation)
+            .unwrap_or_default()
+    }
+
     /// Remembers `actor` for the TTL, or until `expires_in` if the token
-    /// expires sooner.
-    pub fn insert(&self, digest: String, actor: Arc<Actor>, expires_in: Option<Duration>) {
+    /// expires sooner, unless the cache was cleared since `generation` was read.
+    pub fn insert(
+        &self,
+        digest: String,
+        actor: Arc<Actor>,
+        expires_in: Option<Duration>,
+        generation: u64,
+    ) {
         let ttl = expires_in.map_or(Self::TTL, |left| left.min(Self::TTL));
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.generation != generation {
+                return;
             }
-            entries.insert(digest, (actor, Instant::now() + ttl));
+            if inner.entries.len() >= Self::CAPACITY {
+                inner.entries.clear();
+            }
+            inner.entries.insert(digest, (actor, Instant::now() + ttl));
         }
     }
 
     /// Forgets every entry: called whenever users, roles, assignments, tokens or
     /// hiring-manager assignments change.
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.entries.clear();
+            inner.generation += 1;
         }
     }
 }
@@ -74,7 +101,7 @@ mod tests {
     #[test]
     fn entries_are_served_until_cleared() {
         let cache = ActorCache::default();
-        cache.insert("d".into(), actor(), None);
+        cache.insert("d".into(), actor(), None, cache.generation());
         let hit = cache.get("d").unwrap();
         assert_eq!((hit.user_id, hit.company_id), (7, 3));
         assert!(cache.get("other").is_none());
@@ -83,9 +110,23 @@ mod tests {
     }
 
     #[test]
+    fn an_actor_loaded_before_a_clear_is_not_stored_after_it() {
+        let cache = ActorCache::default();
+        let seen = cache.generation();
+        cache.clear();
+        cache.insert("d".into(), actor(), None, seen);
+        assert!(cache.get("d").is_none());
+    }
+
+    #[test]
     fn a_token_expiring_sooner_than_the_ttl_is_not_served_past_its_expiry() {
         let cache = ActorCache::default();
-        cache.insert("d".into(), actor(), Some(Duration::ZERO));
+        cache.insert(
+            "d".into(),
+            actor(),
+            Some(Duration::ZERO),
+            cache.generation(),
+        );
         assert!(cache.get("d").is_none());
     }
 }

@@ -33,7 +33,9 @@ impl Guard for Require {
             Err(ApiError::forbidden(match self {
                 Self::SignedIn => "signed-in users only".to_owned(),
                 Self::Admin => "recruiting admin rights are required".to_owned(),
-                Self::Section(section) => format!("access to the {section:?} section is required"),
+                Self::Section(section) => {
+                    format!("access to the {} section is required", section.api_name())
+                }
             })
             .into())
         }

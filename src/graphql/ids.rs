@@ -86,8 +86,17 @@ pub fn decode(id: &ID, kind: Kind, field: &str) -> ApiResult<i64> {
     Ok(row)
 }
 
+/// Most IDs one list argument may carry.
+pub const MAX_IDS: usize = 100;
+
 /// Decodes a list of IDs of one kind, naming the position of a bad one.
 pub fn decode_all(ids: &[ID], kind: Kind, field: &str) -> ApiResult<Vec<i64>> {
+    if ids.len() > MAX_IDS {
+        return Err(ApiError::validation(
+            field,
+            format!("at most {MAX_IDS} IDs are accepted"),
+        ));
+    }
     ids.iter()
         .enumerate()
         .map(|(i, id)| decode(id, kind, &format!("{field}.{i}")))

@@ -9,6 +9,7 @@ use sea_orm::{
 };
 
 use super::assign_role;
+use super::roles::ensure_an_admin_remains;
 use crate::access::Actor;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
@@ -60,25 +61,32 @@ pub async fn create_user(
     Ok(row)
 }
 
+/// Renames, deactivates or reactivates a user; the company keeps an active admin.
 pub async fn update_user(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     actor: &Actor,
     id: i64,
     display_name: Option<Name>,
     active: Option<bool>,
 ) -> ApiResult<user::Model> {
-    let mut row = find_user(db, actor, id).await?.into_active_model();
+    let txn = db.begin().await?;
+    let mut row = find_user(&txn, actor, id).await?.into_active_model();
     if let Some(v) = display_name {
         row.display_name = Set(v.into_inner());
     }
+    if active == Some(false) && id == actor.user_id {
+        return Err(ApiError::validation(
+            "active",
+            "you cannot deactivate yourself",
+        ));
+    }
     if let Some(v) = active {
-        if !v && id == actor.user_id {
-            return Err(ApiError::validation(
-                "active",
-                "you cannot deactivate yourself",
-            ));
-        }
         row.active = Set(v);
     }
-    Ok(row.update(db).await?)
+    let row = row.update(&txn).await?;
+    if active == Some(false) {
+        ensure_an_admin_remains(&txn, actor).await?;
+    }
+    txn.commit().await?;
+    Ok(row)
 }

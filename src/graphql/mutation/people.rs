@@ -116,6 +116,12 @@ struct RevokeApiTokenPayload {
 }
 
 fn role_spec(input: RoleDefinition) -> Result<RoleSpec, ApiError> {
+    if input.document_permissions.len() > crate::graphql::ids::MAX_IDS {
+        return Err(ApiError::validation(
+            "documentPermissions",
+            "at most 100 document permissions are accepted",
+        ));
+    }
     let documents = input
         .document_permissions
         .iter()

@@ -59,7 +59,7 @@ impl RecruitingQuery {
     /// Candidates the caller may see, oldest first.
     #[graphql(
         guard = "Require::Section(Section::Candidates)",
-        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
     )]
     async fn candidates(
         &self,
@@ -70,14 +70,12 @@ impl RecruitingQuery {
     ) -> Result<Conn<Candidate>, ApiError> {
         let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
         let filter = filter.unwrap_or_default();
-        if filter
-            .search
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > 200)
+        if let Some(search) = &filter.search
+            && (search.chars().count() > 200 || search.chars().any(char::is_control))
         {
             return Err(ApiError::validation(
                 "filter.search",
-                "must be at most 200 characters",
+                "must be one line of at most 200 characters",
             ));
         }
         let filter = CandidateFilter {
@@ -116,7 +114,7 @@ impl RecruitingQuery {
     /// Applications the caller may see, oldest first.
     #[graphql(
         guard = "Require::Section(Section::Candidates)",
-        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
     )]
     async fn applications(
         &self,
@@ -154,7 +152,7 @@ impl RecruitingQuery {
     /// Positions the caller may see (hiring managers: their assigned ones).
     #[graphql(
         guard = "Require::SignedIn",
-        complexity = "first.unwrap_or(20).max(1) as usize * child_complexity"
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
     )]
     async fn positions(
         &self,
