@@ -1,7 +1,7 @@
 //! Companies: the tenants. Created by `recruitmail bootstrap` with a first admin.
 
 use chrono::Utc;
-use entity::{api_token, company, recruiting_role, role_assignment, user};
+use entity::{company, recruiting_role, role_assignment, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
     Set, TransactionSession as _, TransactionTrait,
@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::access::token;
 use crate::domain::{EmailAddress, Name, Slug};
 use crate::error::{ApiError, ApiResult};
+use crate::people;
 
 /// Name of the role every company starts with, held by its first user.
 pub const ADMIN_ROLE: &str = "Recruiting admin";
@@ -85,16 +86,7 @@ pub async fn bootstrap(
     }
     .insert(&txn)
     .await?;
-    let (secret, digest) = token::generate();
-    api_token::ActiveModel {
-        user_id: Set(admin.id),
-        name: Set("bootstrap".into()),
-        token_hash: Set(digest),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    let (_, secret) = people::issue(&txn, admin.id, "bootstrap", None).await?;
     txn.commit().await?;
     Ok(Bootstrapped {
         company,

@@ -97,14 +97,9 @@ impl ApplicationSet {
     ) -> Result<Arc<CandidateSet>, ApiError> {
         self.candidates
             .get_or_try_init(|| async {
-                let rows = candidate::Entity::find()
-                    .filter(
-                        candidate::Column::Id
-                            .is_in(distinct(self.rows.iter().map(|a| a.candidate_id))),
-                    )
-                    .filter(candidate::Column::CompanyId.eq(actor.company_id))
-                    .all(db)
-                    .await?;
+                let ids = distinct(self.rows.iter().map(|a| a.candidate_id));
+                let (id, company) = (candidate::Column::Id, candidate::Column::CompanyId);
+                let rows = within_company::<candidate::Entity>(db, actor, ids, id, company).await?;
                 Ok(CandidateSet::new(rows))
             })
             .await
@@ -119,14 +114,9 @@ impl ApplicationSet {
     ) -> Result<Arc<PositionSet>, ApiError> {
         self.positions
             .get_or_try_init(|| async {
-                let rows = position::Entity::find()
-                    .filter(
-                        position::Column::Id
-                            .is_in(distinct(self.rows.iter().map(|a| a.position_id))),
-                    )
-                    .filter(position::Column::CompanyId.eq(actor.company_id))
-                    .all(db)
-                    .await?;
+                let ids = distinct(self.rows.iter().map(|a| a.position_id));
+                let (id, company) = (position::Column::Id, position::Column::CompanyId);
+                let rows = within_company::<position::Entity>(db, actor, ids, id, company).await?;
                 Ok(PositionSet::new(rows))
             })
             .await
@@ -272,7 +262,22 @@ pub async fn prefetch_positions(
     Ok(())
 }
 
-/// Rows of `E` with the given ids, within the caller's company, by id.
+/// Rows of `E` with the given ids, within the caller's company.
+async fn within_company<E: EntityTrait>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ids: Vec<i64>,
+    id: E::Column,
+    company: E::Column,
+) -> Result<Vec<E::Model>, ApiError> {
+    Ok(E::find()
+        .filter(id.is_in(ids))
+        .filter(company.eq(actor.company_id))
+        .all(db)
+        .await?)
+}
+
+/// [`within_company`], by id.
 async fn by_id<E: EntityTrait>(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -281,11 +286,7 @@ async fn by_id<E: EntityTrait>(
     company: E::Column,
     key: fn(&E::Model) -> i64,
 ) -> Result<HashMap<i64, E::Model>, ApiError> {
-    let rows = E::find()
-        .filter(id.is_in(ids))
-        .filter(company.eq(actor.company_id))
-        .all(db)
-        .await?;
+    let rows = within_company::<E>(db, actor, ids, id, company).await?;
     Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
 }
 

@@ -113,8 +113,8 @@ where
         Connection::with_additional_fields(page.after.is_some(), has_next, TotalCount { count });
     let cursors: Vec<String> = rows
         .iter()
-        .map(|row| encode_cursor(row_id::<E>(row, id)))
-        .collect();
+        .map(|row| row_id::<E>(row, id).map(encode_cursor))
+        .collect::<ApiResult<_>>()?;
     connection.edges.extend(
         cursors
             .into_iter()
@@ -124,14 +124,14 @@ where
     Ok(connection)
 }
 
-fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> i64
-where
-    E::Model: sea_orm::ModelTrait<Entity = E>,
-{
+/// The row's key, which every paged table has as a BIGINT `id`.
+fn row_id<E: EntityTrait>(row: &E::Model, id: E::Column) -> ApiResult<i64> {
     use sea_orm::ModelTrait as _;
     match row.get(id) {
-        sea_orm::Value::BigInt(Some(v)) => v,
-        _ => 0,
+        sea_orm::Value::BigInt(Some(v)) => Ok(v),
+        other => Err(ApiError::Internal(anyhow::anyhow!(
+            "paged by a column that is not a BIGINT key: {other:?}"
+        ))),
     }
 }
 

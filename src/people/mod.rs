@@ -8,5 +8,5 @@ pub use roles::{
     RoleSpec, RoleWithDocuments, assign_role, create_role, find_role, roles, unassign_role,
     update_role,
 };
-pub use tokens::{api_tokens, create_api_token, find_api_token, revoke_api_token};
+pub use tokens::{api_tokens, create_api_token, find_api_token, issue, revoke_api_token};
 pub use users::{create_user, find_user, update_user, users};

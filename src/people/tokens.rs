@@ -31,13 +31,24 @@ pub async fn create_api_token(
     if expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::validation("expiresAt", "must be in the future"));
     }
+    issue(db, owner.id, name.as_str(), expires_at).await
+}
+
+/// Stores a new token for `user_id` without checking rights; the caller has.
+/// Returns the row and the secret, which exists nowhere else afterwards.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<DateTime<Utc>>,
+) -> ApiResult<(api_token::Model, String)> {
     let (secret, digest) = token::generate();
     let row = api_token::ActiveModel {
-        user_id: Set(owner.id),
-        name: Set(name.into_inner()),
+        user_id: Set(user_id),
+        name: Set(name.to_owned()),
         token_hash: Set(digest),
         expires_at: Set(expires_at),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
     }
     .insert(db)

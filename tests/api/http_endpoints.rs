@@ -7,15 +7,18 @@ use crate::helpers::{Backend, TestApp};
 #[tokio::test]
 async fn healthz_checks_the_database() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
-    let response = app
-        .client
-        .get(format!("{}/healthz", app.base))
-        .send()
-        .await
-        .unwrap();
+    let url = format!("{}/healthz", app.base);
+    let response = app.client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["database"], "ok");
+
+    // With the database gone, the same check reports it.
+    app.state.db.close_by_ref().await.unwrap();
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["database"], "unavailable");
 }
 
 #[tokio::test]
