@@ -34,3 +34,5 @@ pub mod organisation;
 pub mod people;
 /// Positions and their hiring managers.
 pub mod positions;
+/// The template language: checking, compiling and rendering templates.
+pub mod templates;
