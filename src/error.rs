@@ -9,6 +9,8 @@
 
 use sea_orm::{DbErr, SqlErr};
 
+use crate::templates::TemplateError;
+
 /// An error a GraphQL operation reports to its caller.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -25,6 +27,14 @@ pub enum ApiError {
     /// `VALIDATION`: an input value is malformed; `field` names it (dotted path).
     #[error("{message}")]
     Validation { field: String, message: String },
+    /// `VALIDATION` of a template text. The field is `prefix` and the part
+    /// (`body`, `translations.0.subject`); the error names the placeholder and
+    /// its line and column where it has them.
+    #[error("{prefix}{error}")]
+    Template {
+        prefix: String,
+        error: Box<TemplateError>,
+    },
     /// `CONFLICT`: the change contradicts stored data (a duplicate, a row in use).
     #[error("{0}")]
     Conflict(String),
@@ -44,6 +54,23 @@ impl ApiError {
         }
     }
 
+    /// A template error in the part of the input that `prefix` leads to.
+    pub fn template(prefix: impl Into<String>, error: TemplateError) -> Self {
+        Self::Template {
+            prefix: prefix.into(),
+            error: Box::new(error),
+        }
+    }
+
+    /// The input field a `VALIDATION` error is about.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            Self::Validation { field, .. } => Some(field.clone()),
+            Self::Template { prefix, error } => Some(format!("{prefix}{}", error.part.field())),
+            _ => None,
+        }
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::Forbidden(message.into())
     }
@@ -58,7 +85,7 @@ impl ApiError {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::Validation { .. } => "VALIDATION",
+            Self::Validation { .. } | Self::Template { .. } => "VALIDATION",
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::Internal(_) => "INTERNAL",

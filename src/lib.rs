@@ -28,6 +28,10 @@ pub mod applications;
 pub mod candidates;
 /// Companies (tenants) and their bootstrap.
 pub mod companies;
+/// Candidates' documents and template attachments.
+pub mod documents;
+/// Stored email templates, and previews of messages rendered from them.
+pub mod email_templates;
 /// Subsidiaries, recruiting categories and document categories.
 pub mod organisation;
 /// Users, recruiting roles, role assignments and API tokens.

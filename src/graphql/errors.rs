@@ -59,16 +59,16 @@ fn classify(error: &mut ServerError) {
     {
         return;
     }
+    let mut template = None;
     let (code, field) = match error.source::<ApiError>() {
         Some(api) => {
             if let ApiError::Internal(cause) = api {
                 tracing::error!(error = ?cause, path = ?error.path, "internal error");
             }
-            let field = match api {
-                ApiError::Validation { field, .. } => Some(field.clone()),
-                _ => None,
-            };
-            (api.code(), field)
+            if let ApiError::Template { error, .. } = api {
+                template = Some(error.clone());
+            }
+            (api.code(), api.field())
         }
         None if error.source.is_none() => ("VALIDATION", None),
         None => {
@@ -81,6 +81,21 @@ fn classify(error: &mut ServerError) {
     ext.set("code", Value::from(code));
     if let Some(field) = field {
         ext.set("field", Value::from(field));
+    }
+    if let Some(template) = template {
+        if let Some(name) = template.placeholder() {
+            ext.set("placeholder", Value::from(name));
+        }
+        if let Some((line, column)) = template.position {
+            ext.set("line", Value::from(line));
+            ext.set("column", Value::from(column));
+        }
+        if !template.allowed().is_empty() {
+            ext.set(
+                "validPlaceholders",
+                Value::List(template.allowed().iter().map(|n| Value::from(*n)).collect()),
+            );
+        }
     }
 }
 

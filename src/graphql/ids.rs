@@ -23,10 +23,13 @@ pub enum Kind {
     RecruitingRole,
     DocumentCategory,
     ApiToken,
+    EmailTemplate,
+    Document,
+    Interview,
 }
 
 impl Kind {
-    const ALL: [Kind; 10] = [
+    const ALL: [Kind; 13] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -37,6 +40,9 @@ impl Kind {
         Kind::RecruitingRole,
         Kind::DocumentCategory,
         Kind::ApiToken,
+        Kind::EmailTemplate,
+        Kind::Document,
+        Kind::Interview,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -52,6 +58,9 @@ impl Kind {
             Kind::RecruitingRole => "RecruitingRole",
             Kind::DocumentCategory => "DocumentCategory",
             Kind::ApiToken => "ApiToken",
+            Kind::EmailTemplate => "EmailTemplate",
+            Kind::Document => "Document",
+            Kind::Interview => "Interview",
         }
     }
 

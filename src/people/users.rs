@@ -13,6 +13,7 @@ use super::roles::ensure_an_admin_remains;
 use crate::access::Actor;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
+use crate::templates::Signature;
 
 pub async fn users(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<user::Model>> {
     Ok(user::Entity::find()
@@ -89,4 +90,26 @@ pub async fn update_user(
     }
     txn.commit().await?;
     Ok(row)
+}
+
+/// Sets or (with `None`) removes the caller's own signature.
+pub async fn set_signature(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    html: Option<&str>,
+) -> ApiResult<user::Model> {
+    let html = match html.map(str::trim).filter(|h| !h.is_empty()) {
+        Some(html) => Some(
+            Signature::new(html)
+                .map_err(|e| ApiError::validation("signature", format!("signature: {e}")))?
+                .html()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let mut row = find_user(db, actor, actor.user_id)
+        .await?
+        .into_active_model();
+    row.signature_html = Set(html);
+    Ok(row.update(db).await?)
 }

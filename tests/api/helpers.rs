@@ -274,6 +274,22 @@ pub async fn create_application(
         .to_owned()
 }
 
+/// Creates a plain email template named `name`; returns its ID.
+pub async fn create_template(app: &TestApp, token: &str, name: &str) -> String {
+    app.ok(
+        token,
+        "mutation($n: String!) {
+            createEmailTemplate(input: { name: $n, subject: \"Your application as {{ position_name }}\",
+                body: \"<p>Dear {{ first_name }},</p><p>thank you.</p>\" }) { emailTemplate { id } }
+        }",
+        json!({ "n": name }),
+    )
+    .await["createEmailTemplate"]["emailTemplate"]["id"]
+        .as_str()
+        .expect("template id")
+        .to_owned()
+}
+
 /// Creates a user holding a new role, and a token for them.
 /// Returns (user id, role id, token).
 pub async fn user_with_role(

@@ -16,4 +16,5 @@ mod http_endpoints;
 mod n_plus_one;
 mod permissions;
 mod schema_file;
+mod templates;
 mod tenancy;

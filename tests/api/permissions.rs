@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, create_position, first_code, on_each_backend,
-    structure, user_with_role,
+    TestApp, create_application, create_candidate, create_position, create_template, first_code,
+    on_each_backend, structure, user_with_role,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,6 +73,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .as_str()
         .unwrap()
         .to_owned();
+    let template = create_template(app, &admin, "Fixture template").await;
     let other = app.other_company("Rival").await;
     // Per-caller targets for operations that consume them (delete, unassign).
     for caller in CALLERS {
@@ -107,6 +108,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ids.insert(leak(format!("outsider_{label}")), outsider);
         let spare = create_position(app, &admin, &sub, &cat, &format!("Spare {label}"), &[]).await;
         ids.insert(leak(format!("spare_{label}")), spare);
+        let spare_template = create_template(app, &admin, &format!("Spare {label}")).await;
+        ids.insert(leak(format!("template_{label}")), spare_template);
     }
     let own_token = |token: &str| {
         let token = token.to_owned();
@@ -143,6 +146,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("recruiter_role", recruiter_role),
         ("hm_user", hm_user),
         ("doc_cat", doc_cat),
+        ("template", template),
     ]);
     let tokens = HashMap::from([
         (Admin, Some(admin)),
@@ -340,6 +344,45 @@ fn cases() -> Vec<Case> {
         case(
             "mutation { revokeApiToken(input: { id: \"$token_Recruiter\" }) { apiToken { id } } }",
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        // Templates: recruiting admins change them; the Messages section reads
+        // and previews them.
+        case("{ placeholders { name } }", ALL),
+        case(
+            "{ emailTemplates { id subject } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "{ emailTemplate(id: \"$template\") { id } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$template\") { id } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ previewEmail(input: { templateId: \"$template\", candidateId: \"$seen\" }) { subject } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ previewEmail(input: { subject: \"Hi\", body: \"<p>{{ first_name }}</p>\", candidateId: \"$unseen\" }) { text } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { createEmailTemplate(input: { name: \"T $caller\", subject: \"S\", body: \"<p>B</p>\" }) { emailTemplate { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { updateEmailTemplate(input: { id: \"$template\", subject: \"New $caller\" }) { emailTemplate { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { deleteEmailTemplate(input: { id: \"$template_$caller\" }) { deletedId } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { updateMySignature(input: { signature: \"<p>$caller</p>\" }) { user { signature } } }",
+            ALL,
         ),
     ]
 }

@@ -4,6 +4,7 @@
 mod organisation;
 mod people;
 mod recruiting;
+mod templates;
 
 use async_graphql::MergedObject;
 
@@ -14,4 +15,5 @@ pub struct MutationRoot(
     organisation::OrganisationMutation,
     recruiting::RecruitingMutation,
     people::PeopleMutation,
+    templates::TemplatesMutation,
 );

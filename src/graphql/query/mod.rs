@@ -4,6 +4,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod templates;
 
 use async_graphql::MergedObject;
 
@@ -15,4 +16,5 @@ pub struct QueryRoot(
     node::NodeQuery,
     recruiting::RecruitingQuery,
     organisation::OrganisationQuery,
+    templates::TemplatesQuery,
 );

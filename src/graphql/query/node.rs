@@ -7,10 +7,12 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
-    ApiToken, Application, Candidate, Category, Company, DocumentCategory, Node, Position,
-    RecruitingRole, Subsidiary, User,
+    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailTemplate,
+    Node, Position, RecruitingRole, Subsidiary, User,
 };
-use crate::{applications, candidates, organisation, people, positions};
+use crate::{
+    applications, candidates, documents, email_templates, organisation, people, positions,
+};
 
 #[derive(Default)]
 pub struct NodeQuery;
@@ -24,6 +26,7 @@ impl NodeQuery {
         let required = match kind {
             Kind::Candidate | Kind::Application => Require::Section(Section::Candidates),
             Kind::RecruitingRole => Require::Admin,
+            Kind::EmailTemplate => Require::Section(Section::Messages),
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -65,6 +68,13 @@ impl NodeQuery {
             Kind::ApiToken => {
                 Node::ApiToken(ApiToken(people::find_api_token(db, actor, row).await?))
             }
+            Kind::EmailTemplate => {
+                Node::EmailTemplate(EmailTemplate(email_templates::find(db, actor, row).await?))
+            }
+            Kind::Document => Node::Document(Document(documents::find(db, actor, row).await?)),
+            // Interview IDs name interviews in inputs; the object type is not
+            // part of the schema yet.
+            Kind::Interview => return Err(ApiError::NotFound("interview").into()),
         })
     }
 }

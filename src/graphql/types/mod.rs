@@ -6,12 +6,14 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod templates;
 
 pub use enums::*;
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
+pub use templates::{Document, EmailPreview, EmailTemplate, PlaceholderInfo};
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;

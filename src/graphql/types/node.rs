@@ -3,8 +3,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    ApiToken, Application, Candidate, Category, Company, DocumentCategory, Position,
-    RecruitingRole, Subsidiary, User,
+    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailTemplate,
+    Position, RecruitingRole, Subsidiary, User,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -21,4 +21,6 @@ pub enum Node {
     RecruitingRole(RecruitingRole),
     DocumentCategory(DocumentCategory),
     ApiToken(ApiToken),
+    EmailTemplate(EmailTemplate),
+    Document(Document),
 }

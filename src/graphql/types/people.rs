@@ -66,6 +66,10 @@ impl User {
     async fn active(&self) -> bool {
         self.0.active
     }
+    /// HTML appended to every message this user sends, under a `-- ` line.
+    async fn signature(&self) -> Option<&str> {
+        self.0.signature_html.as_deref()
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

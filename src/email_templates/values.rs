@@ -1,0 +1,201 @@
+//! What a message to one candidate is personalised with, loaded once and
+//! turned into placeholder values.
+
+use chrono::{NaiveDate, Utc};
+use entity::{
+    application, candidate, company, interview, interview_participant, position, subsidiary, user,
+};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+};
+
+use crate::access::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::templates::{Signature, Values, dates};
+use crate::{applications, candidates};
+
+/// The rows a message to one candidate draws on.
+#[derive(Clone, Debug)]
+pub struct MessageContext {
+    pub candidate: candidate::Model,
+    /// The application the message is about: the one named, the interview's,
+    /// or else the candidate's latest visible one.
+    pub application: Option<application::Model>,
+    pub position: Option<position::Model>,
+    pub subsidiary: Option<subsidiary::Model>,
+    pub company: company::Model,
+    pub interview: Option<interview::Model>,
+    /// Display names of the interview's participants, by name.
+    pub participants: Vec<String>,
+    pub sender: user::Model,
+}
+
+impl MessageContext {
+    /// The placeholder values for a message in `language`, written on `today`.
+    pub fn values(&self, language: &str, today: NaiveDate) -> Values {
+        let c = &self.candidate;
+        Values {
+            first_name: Some(c.first_name.clone()),
+            last_name: Some(c.last_name.clone()),
+            full_name: Some(format!("{} {}", c.first_name, c.last_name)),
+            email: Some(c.email.clone()),
+            position_name: self.position.as_ref().map(|p| p.name.clone()),
+            company_name: Some(self.company.name.clone()),
+            subsidiary_name: self.subsidiary.as_ref().map(|s| s.name.clone()),
+            sender_name: Some(self.sender.display_name.clone()),
+            sender_email: Some(self.sender.email.clone()),
+            application_date: self
+                .application
+                .as_ref()
+                .map(|a| dates::date(a.created_at.date_naive(), language)),
+            today: Some(dates::date(today, language)),
+            interview: self.interview.as_ref().map(|i| {
+                dates::interview(
+                    &i.title,
+                    i.starts_at,
+                    i.ends_at,
+                    &i.time_zone,
+                    i.location.as_deref(),
+                    i.video_link.as_deref(),
+                    &self.participants,
+                    language,
+                )
+            }),
+            ..Values::for_gender(c.gender)
+        }
+    }
+
+    /// The language to write in when nothing else decides: the candidate's
+    /// preferred language, else the company's default.
+    pub fn language(&self) -> &str {
+        self.candidate
+            .preferred_language
+            .as_deref()
+            .unwrap_or(&self.company.default_language)
+    }
+
+    /// Values for today.
+    pub fn values_now(&self, language: &str) -> Values {
+        self.values(language, Utc::now().date_naive())
+    }
+}
+
+/// The sender's signature, if they have written one.
+pub fn sender_signature(sender: &user::Model) -> Option<Signature> {
+    let html = sender.signature_html.as_deref()?;
+    // Stored signatures were checked when saved; one that no longer passes is
+    // left out rather than failing every message of its author.
+    Signature::new(html).ok()
+}
+
+/// Loads what a message from `actor` to a candidate draws on, checking that
+/// the application and interview belong to the candidate and are visible.
+pub async fn load_context(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    candidate_id: i64,
+    application_id: Option<i64>,
+    interview_id: Option<i64>,
+) -> ApiResult<MessageContext> {
+    let candidate = candidates::find(db, actor, candidate_id).await?;
+    let interview = match interview_id {
+        Some(id) => Some(
+            interview::Entity::find_by_id(id)
+                .filter(interview::Column::CompanyId.eq(actor.company_id))
+                .one(db)
+                .await?
+                .ok_or(ApiError::NotFound("interview"))?,
+        ),
+        None => None,
+    };
+    let application_id = match (application_id, &interview) {
+        (Some(given), Some(i)) if given != i.application_id => {
+            return Err(ApiError::validation(
+                "applicationId",
+                "applicationId: the interview belongs to another application",
+            ));
+        }
+        (Some(given), _) => Some(given),
+        (None, Some(i)) => Some(i.application_id),
+        (None, None) => None,
+    };
+    let application = match application_id {
+        Some(id) => {
+            let found = applications::find(db, actor, id).await?;
+            if found.candidate_id != candidate.id {
+                return Err(ApiError::validation(
+                    if interview_id.is_some() {
+                        "interviewId"
+                    } else {
+                        "applicationId"
+                    },
+                    "the application belongs to another candidate",
+                ));
+            }
+            Some(found)
+        }
+        None => {
+            applications::visible(actor)
+                .filter(application::Column::CandidateId.eq(candidate.id))
+                .order_by_desc(application::Column::CreatedAt)
+                .order_by_desc(application::Column::Id)
+                .one(db)
+                .await?
+        }
+    };
+    let position = match &application {
+        Some(a) => position::Entity::find_by_id(a.position_id).one(db).await?,
+        None => None,
+    };
+    let subsidiary = match &position {
+        Some(p) => {
+            subsidiary::Entity::find_by_id(p.subsidiary_id)
+                .one(db)
+                .await?
+        }
+        None => None,
+    };
+    let company = company::Entity::find_by_id(actor.company_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    let sender = user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let participants = match &interview {
+        Some(i) => participant_names(db, i.id).await?,
+        None => Vec::new(),
+    };
+    Ok(MessageContext {
+        candidate,
+        application,
+        position,
+        subsidiary,
+        company,
+        interview,
+        participants,
+        sender,
+    })
+}
+
+async fn participant_names(db: &impl ConnectionTrait, interview_id: i64) -> ApiResult<Vec<String>> {
+    let user_ids: Vec<i64> = interview_participant::Entity::find()
+        .filter(interview_participant::Column::InterviewId.eq(interview_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.display_name)
+        .collect())
+}

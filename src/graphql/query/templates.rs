@@ -1,0 +1,90 @@
+use async_graphql::{Context, ID, InputObject, Object};
+
+use crate::access::{ContextExt as _, Require, Section};
+use crate::email_templates::{self, PreviewRequest, PreviewSource};
+use crate::error::ApiError;
+use crate::graphql::ids::{Kind, decode};
+use crate::graphql::state::db;
+use crate::graphql::types::{EmailPreview, EmailTemplate, PlaceholderInfo};
+use crate::templates::PLACEHOLDERS;
+
+#[derive(Default)]
+pub struct TemplatesQuery;
+
+/// What to render: a stored template, or a free subject and body.
+#[derive(InputObject)]
+struct PreviewEmailInput {
+    /// A stored template; or give `subject` and `body` instead.
+    template_id: Option<ID>,
+    /// A free-form subject (with placeholders), together with `body`.
+    subject: Option<String>,
+    /// A free-form HTML body (with placeholders), together with `subject`.
+    body: Option<String>,
+    candidate_id: ID,
+    /// The application the message is about; by default the interview's, or
+    /// the candidate's latest one.
+    application_id: Option<ID>,
+    /// Fills the interview placeholders.
+    interview_id: Option<ID>,
+}
+
+#[Object]
+impl TemplatesQuery {
+    /// The company's email templates, by name.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn email_templates(&self, ctx: &Context<'_>) -> Result<Vec<EmailTemplate>, ApiError> {
+        let rows = email_templates::list(db(ctx)?, ctx.actor()?).await?;
+        Ok(rows.into_iter().map(EmailTemplate).collect())
+    }
+
+    /// One email template.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn email_template(&self, ctx: &Context<'_>, id: ID) -> Result<EmailTemplate, ApiError> {
+        let id = decode(&id, Kind::EmailTemplate, "id")?;
+        Ok(EmailTemplate(
+            email_templates::find(db(ctx)?, ctx.actor()?, id).await?,
+        ))
+    }
+
+    /// Every placeholder templates may use, with a description and an example.
+    #[graphql(guard = "Require::SignedIn")]
+    async fn placeholders(&self) -> Vec<PlaceholderInfo> {
+        PLACEHOLDERS.iter().map(PlaceholderInfo).collect()
+    }
+
+    /// Renders a template or a free-form message for one candidate as they
+    /// would receive it, with the caller's signature. Nothing is sent or stored.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn preview_email(
+        &self,
+        ctx: &Context<'_>,
+        input: PreviewEmailInput,
+    ) -> Result<EmailPreview, ApiError> {
+        let source = match (input.template_id, input.subject, input.body) {
+            (Some(id), None, None) => {
+                PreviewSource::Template(decode(&id, Kind::EmailTemplate, "templateId")?)
+            }
+            (None, Some(subject), Some(body)) => PreviewSource::Free { subject, body },
+            _ => {
+                return Err(ApiError::validation(
+                    "templateId",
+                    "give either templateId, or subject and body",
+                ));
+            }
+        };
+        let request = PreviewRequest {
+            source,
+            candidate_id: decode(&input.candidate_id, Kind::Candidate, "candidateId")?,
+            application_id: input
+                .application_id
+                .map(|id| decode(&id, Kind::Application, "applicationId"))
+                .transpose()?,
+            interview_id: input
+                .interview_id
+                .map(|id| decode(&id, Kind::Interview, "interviewId"))
+                .transpose()?,
+        };
+        let preview = email_templates::preview(db(ctx)?, ctx.actor()?, request).await?;
+        Ok(EmailPreview(preview))
+    }
+}
