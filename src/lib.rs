@@ -24,6 +24,8 @@ pub mod settings;
 
 /// Applications.
 pub mod applications;
+/// File contents, stored once per digest.
+pub mod blobs;
 /// Candidates.
 pub mod candidates;
 /// Companies (tenants) and their bootstrap.
@@ -32,6 +34,8 @@ pub mod companies;
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.
 pub mod email_templates;
+/// Outbound mail: SMTP settings, the outbox and its dispatcher.
+pub mod mail;
 /// Subsidiaries, recruiting categories and document categories.
 pub mod organisation;
 /// Users, recruiting roles, role assignments and API tokens.

@@ -37,6 +37,20 @@ pub struct Settings {
     pub smtp_listen: Option<SocketAddr>,
     /// `RECRUITMAIL_MAX_PAGE_SIZE`: largest `first` a connection accepts (default 100).
     pub max_page_size: usize,
+    /// `RECRUITMAIL_MAX_ATTACHMENT_BYTES`: largest total of one message's
+    /// attachments, in or out (default 10 MiB).
+    pub max_attachment_bytes: usize,
+    /// `RECRUITMAIL_SMTP_RELAY`: the server-wide relay for mail of subsidiaries
+    /// without their own SMTP server, as a URL (`smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host:465`). Without it, such mail is written as `.eml` files to
+    /// `<data dir>/outbox`.
+    pub smtp_relay: Option<String>,
+    /// `RECRUITMAIL_SMTP_CA_FILE`: PEM file of extra root certificates trusted
+    /// for SMTP servers (a private CA), besides the public ones.
+    pub smtp_ca_pem: Option<Vec<u8>>,
+    /// `RECRUITMAIL_SMTP_CONCURRENCY`: messages sent at once through one SMTP
+    /// server, each on its own pooled connection (default 4).
+    pub smtp_concurrency: usize,
 }
 
 /// The key that encrypts secrets at rest. Its bytes never appear in `Debug`.
@@ -59,6 +73,9 @@ impl std::fmt::Debug for Settings {
             .field("inbound_domain", &self.inbound_domain.as_str())
             .field("smtp_listen", &self.smtp_listen)
             .field("max_page_size", &self.max_page_size)
+            .field("max_attachment_bytes", &self.max_attachment_bytes)
+            .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
+            .field("smtp_concurrency", &self.smtp_concurrency)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +207,42 @@ impl Settings {
         let smtp_listen = parse_addr(source, "RECRUITMAIL_SMTP_LISTEN")?;
         let max_page_size =
             parse_number(source, "RECRUITMAIL_MAX_PAGE_SIZE", 1, 1000)?.unwrap_or(100) as usize;
+        let max_attachment_bytes = parse_number(
+            source,
+            "RECRUITMAIL_MAX_ATTACHMENT_BYTES",
+            1024,
+            100 * 1024 * 1024,
+        )?
+        .unwrap_or(10 * 1024 * 1024) as usize;
+        let smtp_relay = match source.get("RECRUITMAIL_SMTP_RELAY") {
+            Some(url) => {
+                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).map_err(
+                    |e| invalid("RECRUITMAIL_SMTP_RELAY", format!("not an SMTP URL: {e}")),
+                )?;
+                Some(url.to_owned())
+            }
+            None => None,
+        };
+        let smtp_ca_pem = match source.get("RECRUITMAIL_SMTP_CA_FILE") {
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| {
+                    invalid(
+                        "RECRUITMAIL_SMTP_CA_FILE",
+                        format!("cannot read {path}: {e}"),
+                    )
+                })?;
+                lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(|e| {
+                    invalid(
+                        "RECRUITMAIL_SMTP_CA_FILE",
+                        format!("not a PEM certificate: {e}"),
+                    )
+                })?;
+                Some(pem)
+            }
+            None => None,
+        };
+        let smtp_concurrency =
+            parse_number(source, "RECRUITMAIL_SMTP_CONCURRENCY", 1, 64)?.unwrap_or(4) as usize;
         Ok(Self {
             listen,
             data_dir,
@@ -199,6 +252,10 @@ impl Settings {
             inbound_domain,
             smtp_listen,
             max_page_size,
+            max_attachment_bytes,
+            smtp_relay,
+            smtp_ca_pem,
+            smtp_concurrency,
         })
     }
 

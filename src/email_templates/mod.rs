@@ -19,8 +19,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
-    TransactionSession as _, TransactionTrait,
+    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    Select, Set, TransactionSession as _, TransactionTrait,
 };
 
 use crate::access::Actor;
@@ -87,13 +87,16 @@ pub struct TemplateChange {
     pub document_ids: Option<Vec<i64>>,
 }
 
-/// The company's templates, by name.
-pub async fn list(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<Template>> {
-    let rows = email_template::Entity::find()
-        .filter(email_template::Column::CompanyId.eq(actor.company_id))
-        .order_by_asc(email_template::Column::Name)
-        .all(db)
-        .await?;
+/// The company's templates.
+pub fn visible(actor: &Actor) -> Select<email_template::Entity> {
+    email_template::Entity::find().filter(email_template::Column::CompanyId.eq(actor.company_id))
+}
+
+/// Loads the variants and documents of `rows`, keeping their order.
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    rows: Vec<email_template::Model>,
+) -> ApiResult<Vec<Template>> {
     with_parts(db, rows).await
 }
 
@@ -184,7 +187,7 @@ pub async fn create(
                 .one(&txn)
                 .await?
                 .ok_or(ApiError::NotFound("company"))?;
-            LanguageTag::parse(&company.default_language).map_err(anyhow::Error::msg)?
+            stored_language(&company.default_language)?
         }
     };
     let main = VariantDraft {
@@ -224,7 +227,12 @@ pub async fn update(
     change: TemplateChange,
 ) -> ApiResult<Template> {
     let txn = db.begin().await?;
-    let current = find(&txn, actor, id).await?;
+    // Locked until commit: two admins editing at once apply one after the other.
+    let row = find_row_locked(&txn, actor, id).await?;
+    let current = with_parts(&txn, vec![row])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("email template"))?;
     let Some(main) = current.main() else {
         return Err(anyhow::anyhow!("template {id} has no variant").into());
     };
@@ -232,26 +240,40 @@ pub async fn update(
         .interview_related
         .unwrap_or(current.row.interview_related);
     let new_main = VariantDraft {
-        language: match change.language {
-            Some(language) => language,
-            None => LanguageTag::parse(&main.language).map_err(anyhow::Error::msg)?,
+        language: match &change.language {
+            Some(language) => language.clone(),
+            None => stored_language(&main.language)?,
         },
         subject: change.subject.unwrap_or_else(|| main.subject.clone()),
         body: change.body.unwrap_or_else(|| main.body.clone()),
     };
+    let replace_translations = change.translations.is_some();
     let translations = match change.translations {
         Some(translations) => translations,
-        None => current
-            .translations()
-            .iter()
-            .map(|v| {
-                Ok(VariantDraft {
-                    language: LanguageTag::parse(&v.language).map_err(anyhow::Error::msg)?,
-                    subject: v.subject.clone(),
-                    body: v.body.clone(),
+        None => {
+            let kept = current
+                .translations()
+                .iter()
+                .map(|v| {
+                    Ok(VariantDraft {
+                        language: stored_language(&v.language)?,
+                        subject: v.subject.clone(),
+                        body: v.body.clone(),
+                    })
                 })
-            })
-            .collect::<ApiResult<_>>()?,
+                .collect::<ApiResult<Vec<_>>>()?;
+            if kept.iter().any(|t| t.language == new_main.language) {
+                return Err(ApiError::validation(
+                    "language",
+                    format!(
+                        "language: the template already has a translation in `{}`; \
+                         send the translations without it",
+                        new_main.language.as_str()
+                    ),
+                ));
+            }
+            kept
+        }
     };
     check_variants(interview_related, &new_main, &translations)?;
     if let Some(ids) = &change.document_ids {
@@ -268,20 +290,25 @@ pub async fn update(
         .await
         .map_err(|e| ApiError::from_write(e, "a template with this name"))?;
 
-    // The main variant keeps its row (and so stays first); translations are
-    // replaced, after the main variant has taken its possibly new language.
-    email_template_variant::Entity::delete_many()
-        .filter(email_template_variant::Column::TemplateId.eq(id))
-        .filter(email_template_variant::Column::Id.ne(main.id))
-        .exec(&txn)
-        .await?;
+    if replace_translations {
+        // Translations go first, so the main variant can take a language one
+        // of them had.
+        email_template_variant::Entity::delete_many()
+            .filter(email_template_variant::Column::TemplateId.eq(id))
+            .filter(email_template_variant::Column::Id.ne(main.id))
+            .exec(&txn)
+            .await?;
+    }
+    // The main variant keeps its row, and so stays first.
     let mut main_row = main.clone().into_active_model();
     main_row.language = Set(new_main.language.as_str().to_owned());
     main_row.subject = Set(new_main.subject);
     main_row.body = Set(new_main.body);
     main_row.update(&txn).await?;
-    for translation in &translations {
-        insert_variant(&txn, id, translation).await?;
+    if replace_translations {
+        for translation in &translations {
+            insert_variant(&txn, id, translation).await?;
+        }
     }
     if let Some(document_ids) = change.document_ids {
         email_template_document::Entity::delete_many()
@@ -295,11 +322,31 @@ pub async fn update(
     Ok(template)
 }
 
+/// A language tag read back from storage, where only valid ones are written.
+fn stored_language(tag: &str) -> ApiResult<LanguageTag> {
+    Ok(LanguageTag::parse(tag).map_err(anyhow::Error::msg)?)
+}
+
+/// The template, locked against concurrent changes until the transaction
+/// ends (PostgreSQL; SQLite transactions write one at a time anyway).
+async fn find_row_locked(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<email_template::Model> {
+    email_template::Entity::find_by_id(id)
+        .filter(email_template::Column::CompanyId.eq(actor.company_id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("email template"))
+}
+
 /// Deletes a template that nothing pending depends on. Sent messages keep
 /// their text; they only lose the link to the template.
 pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
     let txn = db.begin().await?;
-    let row = find_row(&txn, actor, id).await?;
+    let row = find_row_locked(&txn, actor, id).await?;
     let categories: Vec<String> = recruiting_category::Entity::find()
         .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
         .filter(recruiting_category::Column::AutoReplyTemplateId.eq(id))

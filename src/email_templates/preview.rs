@@ -4,9 +4,9 @@
 use sea_orm::ConnectionTrait;
 
 use super::{find, load_context, sender_signature};
-use crate::access::Actor;
+use crate::access::{Actor, Section};
 use crate::error::{ApiError, ApiResult};
-use crate::templates::{Compiled, Rendered, choose_variant};
+use crate::templates::{Compiled, RenderError, Rendered, TemplateError, choose_variant};
 
 /// What to preview.
 #[derive(Debug)]
@@ -41,6 +41,11 @@ pub async fn preview(
     actor: &Actor,
     request: PreviewRequest,
 ) -> ApiResult<Preview> {
+    if request.interview_id.is_some() && !actor.can(Section::Interviews) {
+        return Err(ApiError::forbidden(
+            "access to the INTERVIEWS section is required to fill in an interview",
+        ));
+    }
     let context = load_context(
         db,
         actor,
@@ -64,7 +69,7 @@ pub async fn preview(
                 &variant.body,
                 template.row.interview_related,
             )
-            .map_err(|e| ApiError::template("template.", e))?;
+            .map_err(|e| stored_template_error(id, e))?;
             (compiled, variant.language.clone())
         }
         PreviewSource::Free { subject, body } => {
@@ -77,6 +82,18 @@ pub async fn preview(
     let signature = sender_signature(&context.sender);
     let rendered = compiled
         .render(&values, signature.as_ref())
-        .map_err(|e| ApiError::validation("input", e.to_string()))?;
+        .map_err(|e| match e {
+            RenderError::TooLarge(_) => ApiError::PayloadTooLarge(e.to_string()),
+            RenderError::Engine(_) => ApiError::Internal(e.into()),
+        })?;
     Ok(Preview { rendered, language })
+}
+
+/// A stored template that no longer compiles (the rules changed since it was
+/// saved) is reported on the input that named it.
+fn stored_template_error(id: i64, error: TemplateError) -> ApiError {
+    ApiError::validation(
+        "templateId",
+        format!("the stored template {id} must be corrected before use: {error}"),
+    )
 }

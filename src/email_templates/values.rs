@@ -108,33 +108,29 @@ pub async fn load_context(
         ),
         None => None,
     };
-    let application_id = match (application_id, &interview) {
-        (Some(given), Some(i)) if given != i.application_id => {
+    // The interview's application must be visible before anything about it
+    // is told, so that an interview ID of someone else's candidate reveals nothing.
+    let interview_application = match &interview {
+        Some(i) => Some(
+            applications::find(db, actor, i.application_id)
+                .await
+                .map_err(|e| match e {
+                    ApiError::NotFound(_) => ApiError::NotFound("interview"),
+                    other => other,
+                })?,
+        ),
+        None => None,
+    };
+    let application = match (application_id, interview_application) {
+        (Some(given), Some(of_interview)) if given != of_interview.id => {
             return Err(ApiError::validation(
                 "applicationId",
                 "applicationId: the interview belongs to another application",
             ));
         }
-        (Some(given), _) => Some(given),
-        (None, Some(i)) => Some(i.application_id),
-        (None, None) => None,
-    };
-    let application = match application_id {
-        Some(id) => {
-            let found = applications::find(db, actor, id).await?;
-            if found.candidate_id != candidate.id {
-                return Err(ApiError::validation(
-                    if interview_id.is_some() {
-                        "interviewId"
-                    } else {
-                        "applicationId"
-                    },
-                    "the application belongs to another candidate",
-                ));
-            }
-            Some(found)
-        }
-        None => {
+        (_, Some(of_interview)) => Some(of_interview),
+        (Some(given), None) => Some(applications::find(db, actor, given).await?),
+        (None, None) => {
             applications::visible(actor)
                 .filter(application::Column::CandidateId.eq(candidate.id))
                 .order_by_desc(application::Column::CreatedAt)
@@ -143,6 +139,18 @@ pub async fn load_context(
                 .await?
         }
     };
+    if let Some(found) = &application
+        && found.candidate_id != candidate.id
+    {
+        return Err(ApiError::validation(
+            if interview_id.is_some() {
+                "interviewId"
+            } else {
+                "applicationId"
+            },
+            "the application belongs to another candidate",
+        ));
+    }
     let position = match &application {
         Some(a) => position::Entity::find_by_id(a.position_id).one(db).await?,
         None => None,

@@ -96,6 +96,55 @@ where
     E::Column: ColumnTrait,
     T: OutputType,
 {
+    let rows = fetch_page(db, select, id, page).await?;
+    let nodes = wrap(rows.rows);
+    Ok(rows.shape.into_connection(nodes))
+}
+
+/// One page of rows, before they become nodes.
+pub struct PageRows<M> {
+    pub rows: Vec<M>,
+    pub shape: PageShape,
+}
+
+/// Where a page stands: its cursors, its neighbours and how to count the list.
+pub struct PageShape {
+    cursors: Vec<String>,
+    has_previous: bool,
+    has_next: bool,
+    count: Statement,
+}
+
+impl PageShape {
+    /// The connection of `nodes`, one per row of the page, in order.
+    pub fn into_connection<T: OutputType>(self, nodes: Vec<T>) -> Conn<T> {
+        let mut connection = Connection::with_additional_fields(
+            self.has_previous,
+            self.has_next,
+            TotalCount { count: self.count },
+        );
+        connection.edges.extend(
+            self.cursors
+                .into_iter()
+                .zip(nodes)
+                .map(|(cursor, node)| Edge::new(cursor, node)),
+        );
+        connection
+    }
+}
+
+/// Reads one page of `select` ordered by `id`, for nodes that need more
+/// loading before they can be built.
+pub async fn fetch_page<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    id: E::Column,
+    page: Page,
+) -> ApiResult<PageRows<E::Model>>
+where
+    E: EntityTrait,
+    E::Column: ColumnTrait,
+{
     let backend = db.get_database_backend();
     let count = backend.build(
         Query::select()
@@ -109,19 +158,19 @@ where
     let mut rows = query.all(db).await?;
     let has_next = rows.len() > page.first;
     rows.truncate(page.first);
-    let mut connection =
-        Connection::with_additional_fields(page.after.is_some(), has_next, TotalCount { count });
     let cursors: Vec<String> = rows
         .iter()
         .map(|row| row_id::<E>(row, id).map(encode_cursor))
         .collect::<ApiResult<_>>()?;
-    connection.edges.extend(
-        cursors
-            .into_iter()
-            .zip(wrap(rows))
-            .map(|(cursor, node)| Edge::new(cursor, node)),
-    );
-    Ok(connection)
+    Ok(PageRows {
+        rows,
+        shape: PageShape {
+            cursors,
+            has_previous: page.after.is_some(),
+            has_next,
+            count,
+        },
+    })
 }
 
 /// The row's key, which every paged table has as a BIGINT `id`.

@@ -24,10 +24,13 @@ use super::gender;
 use super::placeholders::{self, Placeholder};
 use super::tags;
 
-/// Filters a placeholder may go through: each keeps the value's length.
+/// Filters a placeholder may go through: none adds text of its own.
 pub const FILTERS: [&str; 5] = ["upper", "lower", "capitalize", "title", "trim"];
 /// Most `{{ … }}` tags in one part, which bounds the rendered size.
 pub const MAX_PRINTS: usize = 500;
+/// Deepest nesting of `if` blocks, and of `and`/`or`/`==` in a condition:
+/// rendering recurses once per level on the caller's stack.
+pub const MAX_NESTING: usize = 10;
 
 /// What a valid part uses.
 #[derive(Debug, Default)]
@@ -52,7 +55,7 @@ pub fn check(
         usage: Usage::default(),
         prints: 0,
     };
-    walk.nodes(nodes)?;
+    walk.nodes(nodes, 0)?;
     Ok(walk.usage)
 }
 
@@ -64,19 +67,28 @@ struct Walk<'s> {
     prints: usize,
 }
 
+fn too_deep() -> Problem {
+    Problem::Limit(format!(
+        "conditions nest more than {MAX_NESTING} levels deep"
+    ))
+}
+
 impl Walk<'_> {
-    fn nodes(&mut self, nodes: &mut [Node]) -> Result<(), TemplateError> {
+    fn nodes(&mut self, nodes: &mut [Node], depth: usize) -> Result<(), TemplateError> {
         for node in nodes {
             match node {
                 Node::Text(_) | Node::Comment(..) | Node::Raw(..) => {}
                 Node::VariableBlock(_, expr) => self.print(expr)?,
                 Node::If(branches, _) => {
+                    if depth >= MAX_NESTING {
+                        return Err(self.error(tags::locate_keyword(self.source, "if"), too_deep()));
+                    }
                     for (_, condition, body) in &mut branches.conditions {
-                        self.condition(condition)?;
-                        self.nodes(body)?;
+                        self.condition(condition, 0)?;
+                        self.nodes(body, depth + 1)?;
                     }
                     if let Some((_, body)) = &mut branches.otherwise {
-                        self.nodes(body)?;
+                        self.nodes(body, depth + 1)?;
                     }
                 }
                 other => return Err(self.unsupported_statement(other)),
@@ -110,7 +122,10 @@ impl Walk<'_> {
         }
     }
 
-    fn condition(&mut self, expr: &mut Expr) -> Result<(), TemplateError> {
+    fn condition(&mut self, expr: &mut Expr, depth: usize) -> Result<(), TemplateError> {
+        if depth >= MAX_NESTING {
+            return Err(self.error(tags::locate_keyword(self.source, "if"), too_deep()));
+        }
         self.filters(&expr.filters)?;
         match &mut expr.val {
             ExprVal::Ident(name) => self.placeholder(name),
@@ -124,8 +139,8 @@ impl Walk<'_> {
                         | LogicOperator::NotEq
                 ) =>
             {
-                self.condition(&mut logic.lhs)?;
-                self.condition(&mut logic.rhs)
+                self.condition(&mut logic.lhs, depth + 1)?;
+                self.condition(&mut logic.rhs, depth + 1)
             }
             ExprVal::FunctionCall(call) => Err(self.unsupported_call(&call.name)),
             _ => Err(self.error(

@@ -16,9 +16,13 @@ use super::tags;
 pub const MAX_SUBJECT_CHARS: usize = 500;
 /// Largest body a template may have, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
-/// Deepest nesting of blocks and brackets a template may have.
-pub const MAX_NESTING: usize = 10;
-/// Largest HTML part a render may produce, in bytes. With no loops in
+/// Most brackets and statement tags in one part: a bound of how deeply Tera's
+/// parser may recurse (see [`tags::parser_depth_bound`]).
+pub const MAX_PARSER_DEPTH: usize = 1000;
+/// Stack of the thread that parses: enough for [`MAX_PARSER_DEPTH`] levels with
+/// room to spare, in debug builds too.
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+/// Largest HTML or text part a render may produce, in bytes. With no loops in
 /// templates, only very long values can come near it.
 pub const MAX_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -49,58 +53,27 @@ pub struct Rendered {
 impl Compiled {
     /// Parses and checks `subject` (plain text) and `body` (HTML).
     ///
-    /// Interview placeholders are refused unless `interview_related`.
+    /// Interview placeholders are refused unless `interview_related`. Parsing
+    /// runs on a thread of its own with a large stack, since Tera's parser
+    /// recurses once per nesting level; the caller waits for it (about a
+    /// millisecond for a usual template).
     pub fn new(subject: &str, body: &str, interview_related: bool) -> Result<Self, TemplateError> {
-        check_subject_text(subject)?;
-        if body.len() > MAX_BODY_BYTES {
-            return Err(TemplateError::new(
+        let (subject, body) = (subject.to_owned(), body.to_owned());
+        let parse = move || compile(&subject, &body, interview_related);
+        let failed = || {
+            TemplateError::new(
                 Part::Body,
                 None,
-                Problem::Limit(format!(
-                    "the body is larger than {} KiB",
-                    MAX_BODY_BYTES / 1024
-                )),
-            ));
-        }
-        let body = tags::tidy(body);
-        let mut tera = Tera::default();
-        let subject_use = add(
-            &mut tera,
-            SUBJECT,
-            subject,
-            Part::Subject,
-            interview_related,
-        )?;
-        let html_use = add(&mut tera, HTML, &body, Part::Body, interview_related)?;
-        let text = plain_text::from_html(&body)
-            .map_err(|e| TemplateError::new(Part::Body, None, Problem::Limit(e)))?;
-        add(&mut tera, TEXT, &text, Part::Body, interview_related).map_err(|mut e| {
-            // The HTML parsed, so the text lost a tag to markup inside it.
-            e.position = None;
-            e.problem = Problem::Syntax(
-                "a tag is split by HTML markup; write each {{ … }} and {% … %} as plain text"
-                    .into(),
-            );
-            e
-        })?;
-        tera.build_inheritance_chains()
-            .map_err(|e| TemplateError::new(Part::Body, None, Problem::Syntax(describe(&e))))?;
-        tera.register_function(gender::FUNCTION, gender::GenderFunction);
-        tera.set_escape_fn(escape_html);
-
-        let used: BTreeSet<&str> = subject_use
-            .placeholders
-            .union(&html_use.placeholders)
-            .copied()
-            .collect();
-        Ok(Self {
-            tera,
-            placeholders: placeholders::PLACEHOLDERS
-                .iter()
-                .filter(|p| used.contains(p.name))
-                .collect(),
-            gender: subject_use.gender || html_use.gender,
-        })
+                Problem::Limit("the template could not be compiled".into()),
+            )
+        };
+        std::thread::Builder::new()
+            .name("template-parse".into())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn(parse)
+            .map_err(|_| failed())?
+            .join()
+            .map_err(|_| failed())?
     }
 
     /// The placeholders the template uses, in catalogue order.
@@ -148,6 +121,80 @@ impl Compiled {
     }
 }
 
+fn compile(subject: &str, body: &str, interview_related: bool) -> Result<Compiled, TemplateError> {
+    check_subject_text(subject)?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(TemplateError::new(
+            Part::Body,
+            None,
+            Problem::Limit(format!(
+                "the body is larger than {} KiB",
+                MAX_BODY_BYTES / 1024
+            )),
+        ));
+    }
+    let tidied = tags::tidy(body);
+    let mut tera = Tera::default();
+    let subject_use = add(
+        &mut tera,
+        SUBJECT,
+        subject,
+        subject,
+        Part::Subject,
+        interview_related,
+    )?;
+    let html_use = add(
+        &mut tera,
+        HTML,
+        &tidied,
+        body,
+        Part::Body,
+        interview_related,
+    )?;
+    let text = plain_text::from_html(&tidied)
+        .map_err(|e| TemplateError::new(Part::Body, None, Problem::Limit(e)))?;
+    // The text is the HTML laid out, so it must use exactly what the HTML
+    // does. It differs when a tag was written with character references
+    // (`&#123;&#123;`) or cut by markup, which the HTML shows as text.
+    let differs = || {
+        TemplateError::new(
+            Part::Body,
+            None,
+            Problem::Syntax(
+                "a tag is written with HTML character references or split by markup; \
+                 write each {{ … }} and {% … %} as plain text"
+                    .into(),
+            ),
+        )
+    };
+    let text_use = match add(&mut tera, TEXT, &text, &text, Part::Body, interview_related) {
+        Ok(usage) => usage,
+        Err(e) if matches!(e.problem, Problem::Syntax(_)) => return Err(differs()),
+        Err(e) => return Err(e),
+    };
+    if text_use.placeholders != html_use.placeholders || text_use.gender != html_use.gender {
+        return Err(differs());
+    }
+    tera.build_inheritance_chains()
+        .map_err(|e| TemplateError::new(Part::Body, None, Problem::Syntax(describe(&e))))?;
+    tera.register_function(gender::FUNCTION, gender::GenderFunction);
+    tera.set_escape_fn(escape_html);
+
+    let used: BTreeSet<&str> = subject_use
+        .placeholders
+        .union(&html_use.placeholders)
+        .copied()
+        .collect();
+    Ok(Compiled {
+        tera,
+        placeholders: placeholders::PLACEHOLDERS
+            .iter()
+            .filter(|p| used.contains(p.name))
+            .collect(),
+        gender: subject_use.gender || html_use.gender,
+    })
+}
+
 fn check_subject_text(subject: &str) -> Result<(), TemplateError> {
     let refuse = |problem| Err(TemplateError::new(Part::Subject, None, problem));
     if subject.trim().is_empty() {
@@ -167,20 +214,22 @@ fn check_subject_text(subject: &str) -> Result<(), TemplateError> {
     Ok(())
 }
 
-/// Parses `source` into `tera` as `name` and checks it.
+/// Parses `source` into `tera` as `name` and checks it; positions of errors
+/// are looked up in `as_written`, the text the author sees.
 fn add(
     tera: &mut Tera,
     name: &str,
     source: &str,
+    as_written: &str,
     part: Part,
     interview_related: bool,
 ) -> Result<Usage, TemplateError> {
-    if tags::nesting(source) > MAX_NESTING {
+    if tags::parser_depth_bound(source) > MAX_PARSER_DEPTH {
         return Err(TemplateError::new(
             part,
             None,
             Problem::Limit(format!(
-                "blocks and brackets nest more than {MAX_NESTING} levels deep"
+                "the template has more than {MAX_PARSER_DEPTH} brackets and statements"
             )),
         ));
     }
@@ -188,7 +237,7 @@ fn add(
     // would first try to resolve `extends` and `import` against other templates.
     let mut template =
         tera::Template::new(name, None, source).map_err(|e| syntax_error(&e, part))?;
-    let usage = check::check(&mut template.ast, source, part, interview_related)?;
+    let usage = check::check(&mut template.ast, as_written, part, interview_related)?;
     tera.templates.insert(name.to_owned(), template);
     Ok(usage)
 }

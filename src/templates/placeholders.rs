@@ -82,7 +82,7 @@ pub fn find(name: &str) -> Option<&'static Placeholder> {
     PLACEHOLDERS.iter().find(|p| p.name == name)
 }
 
-/// The names a template may use, comma-separated, for error messages.
+/// The names a template may use, in catalogue order, for error messages.
 pub fn names_allowed(interview_related: bool) -> Vec<&'static str> {
     PLACEHOLDERS
         .iter()

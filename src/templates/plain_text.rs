@@ -68,8 +68,9 @@ pub fn tidy(text: &str) -> String {
     out
 }
 
-/// How deeply elements nest, estimated from the tags without parsing: void
-/// elements and self-closed tags do not count.
+/// How deeply elements nest, estimated from the tags without parsing, in one
+/// pass; it stops as soon as the limit is passed. Void elements and
+/// self-closed tags do not count.
 fn html_depth(html: &str) -> usize {
     const VOID: [&str; 14] = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
@@ -79,21 +80,24 @@ fn html_depth(html: &str) -> usize {
     let mut rest = html;
     while let Some(at) = rest.find('<') {
         rest = &rest[at + 1..];
-        let end = rest.find('>').unwrap_or(rest.len());
+        let end = rest.find(['>', '<']).unwrap_or(rest.len());
         let tag = &rest[..end];
+        rest = &rest[end..];
         if let Some(closing) = tag.strip_prefix('/') {
             if !closing.is_empty() {
                 depth = depth.saturating_sub(1);
             }
         } else if tag.starts_with(|c: char| c.is_ascii_alphabetic()) && !tag.ends_with('/') {
-            let name = tag
-                .split(|c: char| c.is_ascii_whitespace())
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            if !VOID.contains(&name.as_str()) {
+            let name_end = tag
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(tag.len());
+            let name = &tag[..name_end];
+            if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
                 depth += 1;
                 deepest = deepest.max(depth);
+                if deepest > MAX_HTML_DEPTH {
+                    break;
+                }
             }
         }
     }
@@ -231,6 +235,13 @@ mod tests {
         let deep = "<div>".repeat(MAX_HTML_DEPTH + 1);
         assert!(from_html(&deep).unwrap_err().contains("nest"));
         assert!(from_html(&"<p>a</p><br><img src=x>".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn the_depth_estimate_is_linear_in_unclosed_tags() {
+        // No `>` anywhere: one pass, not one search per `<`.
+        let text = "<a".repeat(128_000);
+        assert!(html_depth(&text) > MAX_HTML_DEPTH);
     }
 
     #[test]

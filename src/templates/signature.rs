@@ -5,7 +5,7 @@ use super::plain_text;
 /// Largest signature, in bytes of HTML.
 pub const MAX_BYTES: usize = 16 * 1024;
 
-/// A signature in both forms, converted once per sender rather than per message.
+/// A signature in both forms; a send builds it once for all its messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
     html: String,
@@ -13,12 +13,16 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// The signature a user wrote, as HTML from a rich-text editor.
+    /// The signature a user wrote, as HTML from a rich-text editor. Any user
+    /// may write one and it goes into every message they send, so it is
+    /// sanitised: scripts, event handlers, forms and unknown tags are removed
+    /// and unbalanced tags closed (ammonia's allowlist).
     pub fn new(html: &str) -> Result<Self, String> {
         if html.len() > MAX_BYTES {
             return Err(format!("must be at most {} KiB", MAX_BYTES / 1024));
         }
-        let text = plain_text::from_html(html)?;
+        let html = ammonia::clean(html);
+        let text = plain_text::from_html(&html)?;
         if text.is_empty() {
             return Err("must contain some text".into());
         }
@@ -60,6 +64,20 @@ mod tests {
             html,
             "<p>Hi</p>\n<div class=\"signature\">-- <br>\n<p>Jonas Weber<br>Acme GmbH</p></div>"
         );
+    }
+
+    #[test]
+    fn signatures_are_sanitised() {
+        let signature = Signature::new(
+            "<p onclick=\"steal()\">Jonas<script>alert(1)</script><img src=x onerror=alert(1)>\
+             <form action=https://evil.example><input name=p></form></td></table>",
+        )
+        .unwrap();
+        let html = signature.html();
+        for gone in ["onclick", "script", "onerror", "form", "input", "</table>"] {
+            assert!(!html.contains(gone), "{gone} in {html}");
+        }
+        assert!(html.starts_with("<p>Jonas"), "{html}");
     }
 
     #[test]

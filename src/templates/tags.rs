@@ -53,36 +53,33 @@ impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
     fn next(&mut self) -> Option<Tag<'a>> {
-        let rest = &self.source[self.at..];
-        let open = rest.find('{').and_then(|i| {
-            let kind = match rest.as_bytes().get(i + 1)? {
-                b'{' => TagKind::Print,
-                b'%' => TagKind::Statement,
-                b'#' => TagKind::Comment,
-                _ => return Some((i, None)),
+        loop {
+            let rest = &self.source[self.at..];
+            let i = rest.find('{')?;
+            let kind = match rest.as_bytes().get(i + 1) {
+                Some(b'{') => TagKind::Print,
+                Some(b'%') => TagKind::Statement,
+                Some(b'#') => TagKind::Comment,
+                _ => {
+                    self.at += i + 1;
+                    continue;
+                }
             };
-            Some((i, Some(kind)))
-        });
-        let (start, kind) = match open? {
-            (i, None) => {
-                self.at += i + 1;
-                return self.next();
-            }
-            (i, Some(kind)) => (self.at + i + 2, kind),
-        };
-        let close = match kind {
-            TagKind::Print => "}}",
-            TagKind::Statement => "%}",
-            TagKind::Comment => "#}",
-        };
-        let body = &self.source[start..];
-        let len = closing(body, close, kind != TagKind::Comment).unwrap_or(body.len());
-        self.at = (start + len + close.len()).min(self.source.len());
-        Some(Tag {
-            kind,
-            inner: &body[..len],
-            offset: start,
-        })
+            let start = self.at + i + 2;
+            let close = match kind {
+                TagKind::Print => "}}",
+                TagKind::Statement => "%}",
+                TagKind::Comment => "#}",
+            };
+            let body = &self.source[start..];
+            let len = closing(body, close, kind != TagKind::Comment).unwrap_or(body.len());
+            self.at = (start + len + close.len()).min(self.source.len());
+            return Some(Tag {
+                kind,
+                inner: &body[..len],
+                offset: start,
+            });
+        }
     }
 }
 
@@ -125,6 +122,12 @@ pub fn locate_keyword(source: &str, keyword: &str) -> Option<(usize, usize)> {
         .map(|tag| line_column(source, tag.offset.saturating_sub(2)))
 }
 
+/// Whether the text after an identifier makes it a keyword argument's name.
+fn is_argument_name(after: &str) -> bool {
+    let after = after.trim_start();
+    after.starts_with('=') && !after.starts_with("==")
+}
+
 fn word_offset(inner: &str, word: &str) -> Option<usize> {
     let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut quote = None;
@@ -142,6 +145,7 @@ fn word_offset(inner: &str, word: &str) -> Option<usize> {
         }
         if let Some(start) = token_start.take()
             && &inner[start..i] == word
+            && !is_argument_name(&inner[i..])
         {
             return Some(start);
         }
@@ -152,33 +156,15 @@ fn word_offset(inner: &str, word: &str) -> Option<usize> {
     None
 }
 
-/// How deeply blocks and brackets nest, whichever is deeper.
-pub fn nesting(source: &str) -> usize {
-    let mut blocks = 0usize;
-    let mut deepest = 0usize;
-    for tag in tags(source) {
-        if tag.kind == TagKind::Comment {
-            continue;
-        }
-        match tag.keyword() {
-            "if" | "for" | "block" | "macro" | "filter" | "raw" => blocks += 1,
-            k if k.starts_with("end") => blocks = blocks.saturating_sub(1),
-            _ => {}
-        }
-        let mut brackets = 0usize;
-        for c in tag.inner.chars() {
-            match c {
-                '(' | '[' => {
-                    brackets += 1;
-                    deepest = deepest.max(blocks + brackets);
-                }
-                ')' | ']' => brackets = brackets.saturating_sub(1),
-                _ => {}
-            }
-        }
-        deepest = deepest.max(blocks);
-    }
-    deepest
+/// An upper bound of how deeply Tera's parser can recurse on `source`: every
+/// bracket and every statement tag counted, wherever it stands. It counts
+/// prose and quoted text too, which only makes it larger, so no way of
+/// hiding a tag from this scan (quotes, raw blocks) can make it too small.
+pub fn parser_depth_bound(source: &str) -> usize {
+    let bytes = source.as_bytes();
+    let brackets = bytes.iter().filter(|b| matches!(b, b'(' | b'[')).count();
+    let statements = bytes.windows(2).filter(|w| w == b"{%").count();
+    brackets + statements
 }
 
 /// Undoes, inside tags only, what rich-text editors do to typed text: markup
@@ -220,6 +206,8 @@ fn tidy_inner(inner: &str) -> String {
         .replace("&#34;", "\"")
         .replace("&#39;", "'")
         .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
 
@@ -262,11 +250,24 @@ mod tests {
     }
 
     #[test]
-    fn measures_block_and_bracket_nesting() {
-        assert_eq!(nesting("plain"), 0);
-        assert_eq!(nesting("{% if a %}{% if b %}{% endif %}{% endif %}"), 2);
-        assert_eq!(nesting("{{ f(a=(((1)))) }}"), 4);
-        assert_eq!(nesting(&"{% if a %}".repeat(50)), 50);
+    fn the_depth_bound_counts_every_bracket_and_statement() {
+        assert_eq!(parser_depth_bound("plain (prose)"), 1);
+        assert_eq!(
+            parser_depth_bound("{% if a %}{% if b %}{% endif %}{% endif %}"),
+            4
+        );
+        assert_eq!(parser_depth_bound("{{ f(a=[(1)]) }}"), 3);
+        // Quotes and raw blocks hide nothing from it.
+        assert_eq!(
+            parser_depth_bound("{% raw %}{{ \"{% endraw %}{%if a%}{%if a%}"),
+            4
+        );
+    }
+
+    #[test]
+    fn many_braces_that_open_no_tag_are_skipped_without_recursion() {
+        let source = "{}".repeat(200_000) + "{{ x }}";
+        assert_eq!(tags(&source).count(), 1);
     }
 
     #[test]

@@ -317,19 +317,59 @@ fn hostile_templates_are_refused_before_rendering() {
     let deep_html = "<div>".repeat(5000) + "{{ first_name }}";
     let many_prints = "{{ first_name }}".repeat(check::MAX_PRINTS + 1);
     let huge = "x".repeat(MAX_BODY_BYTES + 1);
+    // Tags a naive scan would misread: `{{ end }}` looks like a block end,
+    // and a quote inside a raw block hides what follows from a quote-aware scan.
+    let misleading_ends = "{%if first_name%}{{end}}".repeat(10_000);
+    let hidden_by_raw =
+        "{% raw %}{{ \"{% endraw %}".to_owned() + &"{%if first_name%}".repeat(20_000);
+    let unclosed_markup = "<a".repeat(120_000);
+    let long_condition = format!(
+        "{{% if first_name{} %}}x{{% endif %}}",
+        " and first_name".repeat(40)
+    );
     for (name, body) in [
         ("deep blocks", deep_blocks),
         ("deep brackets", deep_brackets),
         ("deep html", deep_html),
         ("many prints", many_prints),
         ("huge body", huge),
+        ("misleading ends", misleading_ends),
+        ("hidden by raw", hidden_by_raw),
+        ("unclosed markup", unclosed_markup),
+        ("long condition", long_condition),
     ] {
-        let err = compile(&body).unwrap_err();
+        let err = compile(&body)
+            .err()
+            .unwrap_or_else(|| panic!("{name} was admitted"));
         assert!(matches!(err.problem, Problem::Limit(_)), "{name}: {err}");
     }
     let long_subject = "x".repeat(MAX_SUBJECT_CHARS + 1);
     assert!(Compiled::new(&long_subject, "<p>x</p>", false).is_err());
     assert!(Compiled::new("  ", "<p>x</p>", false).is_err());
+}
+
+#[test]
+fn braces_that_open_no_tag_are_plain_text() {
+    let body = "<p>{}</p>".repeat(20_000);
+    let rendered = Compiled::new("s", &body, false)
+        .unwrap()
+        .render(&maria(), None)
+        .unwrap();
+    assert!(rendered.text.starts_with("{}\n\n{}"));
+}
+
+#[test]
+fn tags_written_as_character_references_are_refused() {
+    // The HTML part would show `{{ first_name }}` as text while the text part
+    // filled it in: the two parts must say the same.
+    for body in [
+        "<p>&#123;&#123; first_name &#125;&#125;</p>",
+        "<p>{{ first_name }} &#123;&#123; last_name &#125;&#125;</p>",
+    ] {
+        let err = compile(body).unwrap_err();
+        assert!(matches!(err.problem, Problem::Syntax(_)), "{body}: {err}");
+        assert!(err.to_string().contains("character references"), "{err}");
+    }
 }
 
 #[test]

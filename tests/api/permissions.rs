@@ -349,7 +349,7 @@ fn cases() -> Vec<Case> {
         // and previews them.
         case("{ placeholders { name } }", ALL),
         case(
-            "{ emailTemplates { id subject } }",
+            "{ emailTemplates { nodes { id subject } } }",
             [Allowed, Allowed, FORBIDDEN, Allowed],
         ),
         case(

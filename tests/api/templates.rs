@@ -8,7 +8,8 @@ use sea_orm::{ActiveModelTrait as _, EntityTrait as _, PaginatorTrait as _, Set}
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, create_template, on_each_backend, structure,
+    TestApp, create_application, create_candidate, create_position, create_template,
+    on_each_backend, structure, user_with_role,
 };
 
 const CREATE: &str = "mutation($i: CreateEmailTemplateInput!) {
@@ -70,9 +71,14 @@ async fn templates_are_created_read_updated_and_deleted() {
         let id = created["id"].clone();
 
         let listed = app
-            .ok(&admin, "{ emailTemplates { id name subject } }", json!({}))
+            .ok(
+                &admin,
+                "{ emailTemplates(first: 10) { totalCount nodes { id name subject } } }",
+                json!({}),
+            )
             .await;
-        assert_eq!(listed["emailTemplates"][0]["id"], id);
+        assert_eq!(listed["emailTemplates"]["nodes"][0]["id"], id);
+        assert_eq!(listed["emailTemplates"]["totalCount"], 1);
 
         let updated = app
             .ok(
@@ -99,6 +105,31 @@ async fn templates_are_created_read_updated_and_deleted() {
             .map(|t| t["language"].as_str().unwrap())
             .collect();
         assert_eq!(languages, ["en", "fr"]);
+
+        // A rename leaves the variants alone.
+        let renamed = app
+            .ok(&admin, UPDATE, json!({ "i": { "id": id, "name": "Eingang" } }))
+            .await["updateEmailTemplate"]["emailTemplate"]
+            .clone();
+        assert_eq!(renamed["translations"], updated["translations"]);
+        assert_eq!(renamed["language"], "de");
+        // The main language cannot take a translation's language unless the
+        // translations are sent along.
+        let response = app
+            .gql(Some(&admin), UPDATE, json!({ "i": { "id": id, "language": "fr" } }))
+            .await;
+        assert_eq!(response["errors"][0]["extensions"]["field"], "language", "{response:#}");
+        let swapped = app
+            .ok(
+                &admin,
+                UPDATE,
+                json!({ "i": { "id": id, "name": "Eingangsbestätigung", "language": "fr",
+                    "translations": [{ "language": "de", "subject": "S", "body": "<p>B</p>" }] } }),
+            )
+            .await["updateEmailTemplate"]["emailTemplate"]
+            .clone();
+        assert_eq!(swapped["language"], "fr");
+        assert_eq!(swapped["translations"][0]["language"], "de");
 
         // A second template may not take the same name.
         let duplicate = app
@@ -401,6 +432,11 @@ async fn signatures_are_set_validated_and_cleared() {
             viewer["viewer"]["user"]["signature"],
             "<p>Jonas Weber<br>Recruiting</p>"
         );
+        let data = app
+            .ok(&admin, set, json!({ "s": "<p>Jonas<img src=x onerror=alert(1)></p><script>x()</script>" }))
+            .await;
+        let stored = data["updateMySignature"]["user"]["signature"].as_str().unwrap();
+        assert!(!stored.contains("onerror") && !stored.contains("script"), "{stored}");
         let too_big = "<p>x</p>".repeat(5000);
         let response = app.gql(Some(&admin), set, json!({ "s": too_big })).await;
         assert_eq!(response["errors"][0]["extensions"]["field"], "signature");
@@ -622,6 +658,48 @@ async fn placeholders_are_listed_with_descriptions_and_examples() {
         let date = list.iter().find(|p| p["name"] == "interview_date").unwrap();
         assert_eq!(date["interviewOnly"], true);
         assert!(!date["example"].as_str().unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn previews_respect_the_callers_positions_and_sections() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (candidate, _, interview) = interview_fixture(&app, "UNKNOWN", None).await;
+        let (sub, cat, _) = structure(&app, &admin, "q").await;
+        let (manager, _, manager_token) = user_with_role(
+            &app,
+            &admin,
+            "Messages Manager",
+            json!({ "sections": ["MESSAGES", "CANDIDATES"], "assignedPositionsOnly": true }),
+        )
+        .await;
+        let managed = create_position(&app, &admin, &sub, &cat, "Managed", &[&manager]).await;
+        let seen = create_candidate(&app, &admin, "Seen", "One", "seen@example.com").await;
+        create_application(&app, &admin, &seen, &managed).await;
+        let template = create_template(&app, &admin, "Plain").await;
+        let preview = |candidate: &str| json!({ "i": { "templateId": template, "candidateId": candidate } });
+
+        let seen_preview = app.ok(&manager_token, PREVIEW, preview(&seen)).await;
+        assert_eq!(
+            seen_preview["previewEmail"]["subject"],
+            "Your application as Managed"
+        );
+        // A candidate outside the manager's positions does not exist for them.
+        let code = app
+            .error_code(Some(&manager_token), PREVIEW, preview(&candidate))
+            .await;
+        assert_eq!(code, "NOT_FOUND");
+        // Interview details need the Interviews section.
+        let code = app
+            .error_code(
+                Some(&manager_token),
+                PREVIEW,
+                json!({ "i": { "templateId": template, "candidateId": seen, "interviewId": interview } }),
+            )
+            .await;
+        assert_eq!(code, "FORBIDDEN");
     })
     .await;
 }

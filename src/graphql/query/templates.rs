@@ -1,10 +1,12 @@
 use async_graphql::{Context, ID, InputObject, Object};
+use entity::email_template;
 
 use crate::access::{ContextExt as _, Require, Section};
 use crate::email_templates::{self, PreviewRequest, PreviewSource};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
-use crate::graphql::state::db;
+use crate::graphql::pagination::{Conn, Page, fetch_page};
+use crate::graphql::state::{db, max_page_size};
 use crate::graphql::types::{EmailPreview, EmailTemplate, PlaceholderInfo};
 use crate::templates::PLACEHOLDERS;
 
@@ -30,11 +32,27 @@ struct PreviewEmailInput {
 
 #[Object]
 impl TemplatesQuery {
-    /// The company's email templates, by name.
+    /// The company's email templates, oldest first.
     #[graphql(guard = "Require::Section(Section::Messages)")]
-    async fn email_templates(&self, ctx: &Context<'_>) -> Result<Vec<EmailTemplate>, ApiError> {
-        let rows = email_templates::list(db(ctx)?, ctx.actor()?).await?;
-        Ok(rows.into_iter().map(EmailTemplate).collect())
+    async fn email_templates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<EmailTemplate>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let rows = fetch_page(
+            db,
+            email_templates::visible(actor),
+            email_template::Column::Id,
+            page,
+        )
+        .await?;
+        let templates = email_templates::complete(db, rows.rows).await?;
+        Ok(rows
+            .shape
+            .into_connection(templates.into_iter().map(EmailTemplate).collect()))
     }
 
     /// One email template.
@@ -65,6 +83,18 @@ impl TemplatesQuery {
                 PreviewSource::Template(decode(&id, Kind::EmailTemplate, "templateId")?)
             }
             (None, Some(subject), Some(body)) => PreviewSource::Free { subject, body },
+            (None, Some(_), None) => {
+                return Err(ApiError::validation(
+                    "body",
+                    "a free-form message needs a body",
+                ));
+            }
+            (None, None, Some(_)) => {
+                return Err(ApiError::validation(
+                    "subject",
+                    "a free-form message needs a subject",
+                ));
+            }
             _ => {
                 return Err(ApiError::validation(
                     "templateId",

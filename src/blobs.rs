@@ -1,0 +1,74 @@
+//! File contents, stored once per SHA-256 digest behind `object_store`: a local
+//! folder by default, and any store `object_store` speaks to when configured.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use sha2::{Digest as _, Sha256};
+
+/// Where blobs live.
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+/// A stored blob: its digest and the key to read it back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub key: String,
+    pub size: usize,
+}
+
+impl BlobStore {
+    /// Blobs under `dir` (created when missing).
+    pub fn local(dir: &std::path::Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Self {
+            store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+        })
+    }
+
+    /// Stores `content` unless a blob with the same digest is already there.
+    pub async fn put(&self, content: Bytes) -> anyhow::Result<StoredBlob> {
+        let sha256 = hex::encode(Sha256::digest(&content));
+        let key = format!("sha256/{}/{}", &sha256[..2], sha256);
+        let path = Path::from(key.as_str());
+        let size = content.len();
+        if self.store.head(&path).await.is_err() {
+            self.store.put(&path, PutPayload::from(content)).await?;
+        }
+        Ok(StoredBlob { sha256, key, size })
+    }
+
+    /// The content stored under `key`.
+    pub async fn get(&self, key: &str) -> anyhow::Result<Bytes> {
+        Ok(self.store.get(&Path::from(key)).await?.bytes().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn stores_each_content_once_under_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = BlobStore::local(dir.path()).unwrap();
+        let first = blobs.put(Bytes::from_static(b"hello")).await.unwrap();
+        let again = blobs.put(Bytes::from_static(b"hello")).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(
+            first.sha256,
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(
+            blobs.get(&first.key).await.unwrap(),
+            Bytes::from_static(b"hello")
+        );
+        assert!(blobs.get("sha256/00/missing").await.is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! A subsidiary's recruiting email settings: its sender identity and, if it
+//! sends through its own server, the SMTP connection with a sealed password.
+
+use entity::enums::SmtpSecurity;
+use entity::subsidiary;
+use lettre::AsyncTransport as _;
+use sea_orm::{ActiveModelTrait as _, ConnectionTrait, IntoActiveModel as _, Set};
+
+use super::secrets::{Cipher, OpenError};
+use super::smtp::{SmtpConfig, describe};
+use crate::access::Actor;
+use crate::domain::{DomainName, EmailAddress, Name};
+use crate::error::{ApiError, ApiResult};
+use crate::organisation;
+
+/// A change of settings; `None` leaves a value, `Some(None)` clears it.
+#[derive(Debug, Default)]
+pub struct EmailSettingsChange {
+    pub email_address: Option<Option<EmailAddress>>,
+    pub email_display_name: Option<Option<Name>>,
+    pub use_custom_smtp: Option<bool>,
+    pub smtp_host: Option<Option<DomainName>>,
+    pub smtp_port: Option<Option<u16>>,
+    pub smtp_security: Option<SmtpSecurity>,
+    pub smtp_username: Option<Option<String>>,
+    pub smtp_password: Option<Option<String>>,
+}
+
+/// Longest SMTP user name or password accepted.
+const MAX_CREDENTIAL_CHARS: usize = 256;
+
+/// The owner a subsidiary's password is sealed for.
+fn owner(subsidiary_id: i64) -> String {
+    format!("subsidiary:{subsidiary_id}")
+}
+
+/// Applies `change` to a subsidiary of the actor's company. Turning custom SMTP
+/// on needs an address to send from and a host.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    cipher: &Cipher,
+    subsidiary_id: i64,
+    change: EmailSettingsChange,
+) -> ApiResult<subsidiary::Model> {
+    let current = organisation::find_subsidiary(db, actor, subsidiary_id).await?;
+    for (field, value) in [
+        ("smtpUsername", &change.smtp_username),
+        ("smtpPassword", &change.smtp_password),
+    ] {
+        if let Some(Some(text)) = value
+            && (text.chars().count() > MAX_CREDENTIAL_CHARS || text.chars().any(char::is_control))
+        {
+            return Err(ApiError::validation(
+                field,
+                format!("{field}: at most {MAX_CREDENTIAL_CHARS} characters, without line breaks"),
+            ));
+        }
+    }
+    let address = change.email_address.clone().unwrap_or_else(|| {
+        current
+            .email_address
+            .clone()
+            .and_then(|a| EmailAddress::parse(&a).ok())
+    });
+    let host = match &change.smtp_host {
+        Some(host) => host.as_ref().map(|h| h.as_str().to_owned()),
+        None => current.smtp_host.clone(),
+    };
+    let use_custom = change.use_custom_smtp.unwrap_or(current.use_custom_smtp);
+    if use_custom && address.is_none() {
+        return Err(ApiError::validation(
+            "emailAddress",
+            "emailAddress: sending through the subsidiary's own server needs its address",
+        ));
+    }
+    if use_custom && host.is_none() {
+        return Err(ApiError::validation(
+            "smtpHost",
+            "smtpHost: sending through the subsidiary's own server needs its host",
+        ));
+    }
+
+    let mut row = current.into_active_model();
+    if let Some(v) = change.email_address {
+        row.email_address = Set(v.map(|a| a.into_inner()));
+    }
+    if let Some(v) = change.email_display_name {
+        row.email_display_name = Set(v.map(Name::into_inner));
+    }
+    row.use_custom_smtp = Set(use_custom);
+    row.smtp_host = Set(host);
+    if let Some(v) = change.smtp_port {
+        row.smtp_port = Set(v.map(i32::from));
+    }
+    if let Some(v) = change.smtp_security {
+        row.smtp_security = Set(v);
+    }
+    if let Some(v) = change.smtp_username {
+        row.smtp_username = Set(v.filter(|u| !u.is_empty()));
+    }
+    if let Some(v) = change.smtp_password {
+        row.smtp_password_encrypted = Set(v
+            .filter(|p| !p.is_empty())
+            .map(|p| cipher.seal(&owner(subsidiary_id), &p)));
+    }
+    Ok(row.update(db).await?)
+}
+
+/// The subsidiary's own SMTP server, when it sends through one.
+pub fn smtp_config(
+    cipher: &Cipher,
+    subsidiary: &subsidiary::Model,
+) -> Result<Option<SmtpConfig>, OpenError> {
+    if !subsidiary.use_custom_smtp {
+        return Ok(None);
+    }
+    let Some(host) = subsidiary.smtp_host.clone() else {
+        return Ok(None);
+    };
+    let password = subsidiary
+        .smtp_password_encrypted
+        .as_deref()
+        .map(|sealed| cipher.open(&owner(subsidiary.id), sealed))
+        .transpose()?;
+    Ok(Some(SmtpConfig {
+        host,
+        port: subsidiary
+            .smtp_port
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or_else(|| SmtpConfig::default_port(subsidiary.smtp_security)),
+        security: subsidiary.smtp_security,
+        username: subsidiary.smtp_username.clone(),
+        password,
+    }))
+}
+
+/// The outcome of a connection test, in words an admin can act on.
+#[derive(Debug)]
+pub struct ConnectionTest {
+    pub success: bool,
+    pub message: String,
+}
+
+/// Connects to the subsidiary's server as configured (EHLO, STARTTLS or TLS,
+/// AUTH), ends with NOOP and QUIT, and reports the server's answer.
+pub async fn test_connection(
+    cipher: &Cipher,
+    extra_root: Option<&[u8]>,
+    subsidiary: &subsidiary::Model,
+) -> ConnectionTest {
+    let config = match smtp_config(cipher, subsidiary) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            return ConnectionTest {
+                success: false,
+                message: "the subsidiary does not send through its own SMTP server".into(),
+            };
+        }
+        Err(e) => {
+            return ConnectionTest {
+                success: false,
+                message: format!("{e}; enter the password again"),
+            };
+        }
+    };
+    let transport = match config.transport(extra_root, 1) {
+        Ok(transport) => transport,
+        Err(e) => {
+            return ConnectionTest {
+                success: false,
+                message: e,
+            };
+        }
+    };
+    let result = transport.test_connection().await;
+    transport.shutdown().await;
+    let target = format!("{}:{}", config.host, config.port);
+    match result {
+        Ok(true) => ConnectionTest {
+            success: true,
+            message: format!(
+                "connected to {target}{}{}",
+                match config.security {
+                    SmtpSecurity::None => " without encryption",
+                    SmtpSecurity::StartTls => " with STARTTLS",
+                    SmtpSecurity::Tls => " over TLS",
+                },
+                config
+                    .username
+                    .as_deref()
+                    .map(|u| format!(" and signed in as {u}"))
+                    .unwrap_or_default()
+            ),
+        },
+        Ok(false) => ConnectionTest {
+            success: false,
+            message: format!("{target} accepted the connection but did not answer NOOP"),
+        },
+        Err(e) => ConnectionTest {
+            success: false,
+            message: format!("{target}: {}", describe(&e)),
+        },
+    }
+}

@@ -1,0 +1,89 @@
+//! Reading messages: who may see which, and their recipients and attachments.
+
+use entity::enums::{MessageStatus, RecipientKind};
+use entity::{application, document, message, message_attachment, message_recipient};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _, Select,
+};
+
+use crate::access::{Actor, PositionScope};
+use crate::error::{ApiError, ApiResult};
+
+/// The messages `actor` may see: their company's, and for hiring managers only
+/// those of candidates who applied to one of their positions.
+pub fn visible(actor: &Actor) -> Select<message::Entity> {
+    let query = message::Entity::find().filter(message::Column::CompanyId.eq(actor.company_id));
+    match &actor.positions {
+        PositionScope::All => query,
+        PositionScope::Assigned(ids) => query.filter(
+            message::Column::CandidateId.in_subquery(
+                Query::select()
+                    .column(application::Column::CandidateId)
+                    .from(application::Entity)
+                    .and_where(application::Column::PositionId.is_in(ids.iter().copied()))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<message::Model> {
+    visible(actor)
+        .filter(message::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("message"))
+}
+
+/// A message's recipients of one kind, in the order they were given.
+pub async fn recipients(
+    db: &impl ConnectionTrait,
+    message_id: i64,
+    kind: RecipientKind,
+) -> ApiResult<Vec<message_recipient::Model>> {
+    Ok(message_recipient::Entity::find()
+        .filter(message_recipient::Column::MessageId.eq(message_id))
+        .filter(message_recipient::Column::Kind.eq(kind))
+        .order_by_asc(message_recipient::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A message's attached documents, in order.
+pub async fn attachments(
+    db: &impl ConnectionTrait,
+    message_id: i64,
+) -> ApiResult<Vec<document::Model>> {
+    let links = message_attachment::Entity::find()
+        .filter(message_attachment::Column::MessageId.eq(message_id))
+        .order_by_asc(message_attachment::Column::Position)
+        .all(db)
+        .await?;
+    let mut documents = document::Entity::find()
+        .filter(document::Column::Id.is_in(links.iter().map(|l| l.document_id)))
+        .all(db)
+        .await?;
+    documents.sort_by_key(|d| {
+        links
+            .iter()
+            .position(|l| l.document_id == d.id)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(documents)
+}
+
+/// The API's name of a status.
+pub fn status_name(status: MessageStatus) -> &'static str {
+    match status {
+        MessageStatus::Draft => "DRAFT",
+        MessageStatus::Scheduled => "SCHEDULED",
+        MessageStatus::Queued => "QUEUED",
+        MessageStatus::Sending => "SENDING",
+        MessageStatus::Sent => "SENT",
+        MessageStatus::Failed => "FAILED",
+        MessageStatus::Bounced => "BOUNCED",
+        MessageStatus::Cancelled => "CANCELLED",
+        MessageStatus::Received => "RECEIVED",
+    }
+}
