@@ -8,9 +8,11 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
+use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::access::ActorCache;
 use crate::graphql::{self, AppSchema};
+use crate::mail::Mail;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::{db, http};
@@ -24,6 +26,8 @@ pub struct AppState {
     /// Recently authenticated callers; also in the schema's data, so that
     /// mutations changing rights can clear it.
     pub actors: Arc<ActorCache>,
+    /// Secrets, blobs and the outbox dispatcher; also in the schema's data.
+    pub mail: Arc<Mail>,
 }
 
 /// A built, not yet running, server.
@@ -51,13 +55,15 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let actors = Arc::new(ActorCache::default());
-        let schema = graphql::build(db.clone(), settings.clone(), actors.clone());
+        let mail = Arc::new(Mail::new(db.clone(), settings.clone())?);
+        let schema = graphql::build(db.clone(), settings.clone(), actors.clone(), mail.clone());
         let state = web::Data::new(AppState {
             db,
             schema,
             settings: settings.clone(),
             metrics,
             actors,
+            mail,
         });
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("RECRUITMAIL_LISTEN: cannot listen on {}", settings.listen))?;
@@ -84,9 +90,35 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the process receives Ctrl-C or SIGTERM.
+    /// Serves until the process receives Ctrl-C or SIGTERM, delivering the
+    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let scheduler = if self.state.settings.dispatcher {
+            Some(start_dispatching(self.state.mail.clone()).await?)
+        } else {
+            None
+        };
         tracing::info!(port = self.port, "recruitmail is listening");
-        self.server.await.context("HTTP server failed")
+        let served = self.server.await.context("HTTP server failed");
+        if let Some(mut scheduler) = scheduler {
+            scheduler.shutdown().await.ok();
+        }
+        served
     }
+}
+
+/// Runs the dispatcher's tick every second (UTC), on the clock of the machine.
+async fn start_dispatching(mail: Arc<Mail>) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new().await?;
+    let job = Job::new_async("* * * * * *", move |_, _| {
+        let mail = mail.clone();
+        Box::pin(async move {
+            if let Err(e) = mail.dispatcher.tick(chrono::Utc::now()).await {
+                tracing::error!(error = ?e, "the outbox could not be delivered");
+            }
+        })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
 }

@@ -75,16 +75,19 @@ pub fn visible(actor: &Actor) -> Select<candidate::Entity> {
     let query = candidate::Entity::find().filter(candidate::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => query.filter(
-            candidate::Column::Id.in_subquery(
-                Query::select()
-                    .column(application::Column::CandidateId)
-                    .from(application::Entity)
-                    .and_where(application::Column::PositionId.is_in(ids.iter().copied()))
-                    .to_owned(),
-            ),
-        ),
+        PositionScope::Assigned(ids) => {
+            query.filter(candidate::Column::Id.in_subquery(applied_to(ids)))
+        }
     }
+}
+
+/// The IDs of candidates who applied to one of `positions`.
+pub fn applied_to(positions: &[i64]) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(application::Column::CandidateId)
+        .from(application::Entity)
+        .and_where(application::Column::PositionId.is_in(positions.iter().copied()))
+        .to_owned()
 }
 
 /// `visible` narrowed by `filter`.

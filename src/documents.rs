@@ -33,3 +33,80 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
     };
     if visible { Ok(row) } else { Err(missing()) }
 }
+
+/// An uploaded file, before it is stored.
+#[derive(Debug)]
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: bytes::Bytes,
+}
+
+/// Stores an upload: for a candidate (the Candidates section, the candidate
+/// visible, EDIT access to the category when one is given) or, without one,
+/// as a company document to attach to messages and templates.
+pub async fn upload(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    blobs: &crate::blobs::BlobStore,
+    max_bytes: usize,
+    upload: Upload,
+    candidate_id: Option<i64>,
+    category_id: Option<i64>,
+) -> ApiResult<document::Model> {
+    use sea_orm::{ActiveModelTrait as _, Set};
+
+    if upload.content.len() > max_bytes {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the file has {} bytes; at most {max_bytes} are accepted",
+            upload.content.len()
+        )));
+    }
+    let file_name = clean_file_name(&upload.file_name)
+        .ok_or_else(|| ApiError::validation("file", "the file needs a name"))?;
+    if let Some(candidate) = candidate_id {
+        if !actor.can(Section::Candidates) {
+            return Err(ApiError::forbidden(
+                "access to the CANDIDATES section is required to add a candidate's document",
+            ));
+        }
+        candidates::find(db, actor, candidate).await?;
+    } else if !actor.can(Section::Messages) {
+        return Err(ApiError::forbidden(
+            "access to the MESSAGES section is required to upload attachments",
+        ));
+    }
+    if let Some(category) = category_id {
+        crate::organisation::find_document_category(db, actor, category).await?;
+        if actor.document_access(category) != Some(entity::enums::DocumentAccess::Edit) {
+            return Err(ApiError::forbidden(
+                "EDIT access to this document category is required",
+            ));
+        }
+    }
+    let stored = blobs.put(upload.content).await?;
+    Ok(document::ActiveModel {
+        company_id: Set(actor.company_id),
+        candidate_id: Set(candidate_id),
+        document_category_id: Set(category_id),
+        file_name: Set(file_name),
+        content_type: Set(upload.content_type),
+        size_bytes: Set(i64::try_from(stored.size).unwrap_or(i64::MAX)),
+        sha256: Set(stored.sha256),
+        blob_key: Set(stored.key),
+        uploaded_by_id: Set(Some(actor.user_id)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The last path segment of a file name, without control characters, at
+/// most 200 characters: it ends up in a MIME header.
+fn clean_file_name(raw: &str) -> Option<String> {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let cleaned = cleaned.trim();
+    (!cleaned.is_empty()).then(|| cleaned.to_owned())
+}

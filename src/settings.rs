@@ -51,6 +51,9 @@ pub struct Settings {
     /// `RECRUITMAIL_SMTP_CONCURRENCY`: messages sent at once through one SMTP
     /// server, each on its own pooled connection (default 4).
     pub smtp_concurrency: usize,
+    /// `RECRUITMAIL_DISPATCHER`: `on` (default) runs the job that delivers the
+    /// outbox every second; `off` for instances that only serve the API.
+    pub dispatcher: bool,
 }
 
 /// The key that encrypts secrets at rest. Its bytes never appear in `Debug`.
@@ -76,6 +79,7 @@ impl std::fmt::Debug for Settings {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_concurrency", &self.smtp_concurrency)
+            .field("dispatcher", &self.dispatcher)
             .finish_non_exhaustive()
     }
 }
@@ -243,6 +247,16 @@ impl Settings {
         };
         let smtp_concurrency =
             parse_number(source, "RECRUITMAIL_SMTP_CONCURRENCY", 1, 64)?.unwrap_or(4) as usize;
+        let dispatcher = match source.get("RECRUITMAIL_DISPATCHER") {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "RECRUITMAIL_DISPATCHER",
+                    format!("`{other}` is neither `on` nor `off`"),
+                ));
+            }
+        };
         Ok(Self {
             listen,
             data_dir,
@@ -256,6 +270,7 @@ impl Settings {
             smtp_relay,
             smtp_ca_pem,
             smtp_concurrency,
+            dispatcher,
         })
     }
 

@@ -6,7 +6,7 @@
 mod preview;
 mod values;
 
-pub use preview::{Preview, PreviewRequest, PreviewSource, preview};
+pub use preview::{Preview, PreviewRequest, preview};
 pub use values::{MessageContext, load_context, sender_signature};
 
 use std::collections::{HashMap, HashSet};
@@ -26,7 +26,7 @@ use sea_orm::{
 use crate::access::Actor;
 use crate::domain::{LanguageTag, Name};
 use crate::error::{ApiError, ApiResult};
-use crate::templates::{Compiled, TemplateError};
+use crate::templates::{Compiled, RenderError, TemplateError, choose_variant};
 
 /// Most translations one template may have besides its main language.
 pub const MAX_TRANSLATIONS: usize = 30;
@@ -50,6 +50,60 @@ impl Template {
     /// The variants in other languages.
     pub fn translations(&self) -> &[email_template_variant::Model] {
         self.variants.get(1..).unwrap_or_default()
+    }
+}
+
+/// What a message says: a stored template, or a free subject and HTML body
+/// (which may use every placeholder).
+#[derive(Debug)]
+pub enum Content {
+    Template(i64),
+    Free { subject: String, body: String },
+}
+
+impl Content {
+    /// Compiles free content; stored templates compile per variant.
+    pub fn compile_free(subject: &str, body: &str) -> ApiResult<Compiled> {
+        Compiled::new(subject, body, true).map_err(|e| ApiError::template("", e))
+    }
+}
+
+impl Template {
+    /// The variant for a message's context (see [`crate::templates::choose_variant`]).
+    pub fn variant_for(
+        &self,
+        context: &MessageContext,
+    ) -> ApiResult<&email_template_variant::Model> {
+        choose_variant(
+            &self.variants,
+            |v| v.language.as_str(),
+            context.candidate.preferred_language.as_deref(),
+            &context.company.default_language,
+        )
+        .ok_or(ApiError::NotFound("email template variant"))
+    }
+
+    /// Compiles one of the template's variants. A stored template that no
+    /// longer compiles (the rules changed since it was saved) is reported on
+    /// the input that named it.
+    pub fn compile(&self, variant: &email_template_variant::Model) -> ApiResult<Compiled> {
+        Compiled::new(&variant.subject, &variant.body, self.row.interview_related).map_err(|e| {
+            ApiError::validation(
+                "templateId",
+                format!(
+                    "the stored template “{}” must be corrected before use: {e}",
+                    self.row.name
+                ),
+            )
+        })
+    }
+}
+
+/// A failed render as the API reports it.
+pub fn render_error(e: RenderError) -> ApiError {
+    match e {
+        RenderError::TooLarge(_) => ApiError::PayloadTooLarge(e.to_string()),
+        RenderError::Engine(_) => ApiError::Internal(e.into()),
     }
 }
 
@@ -111,8 +165,8 @@ async fn find_row(
     actor: &Actor,
     id: i64,
 ) -> ApiResult<email_template::Model> {
-    email_template::Entity::find_by_id(id)
-        .filter(email_template::Column::CompanyId.eq(actor.company_id))
+    visible(actor)
+        .filter(email_template::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("email template"))
@@ -334,8 +388,8 @@ async fn find_row_locked(
     actor: &Actor,
     id: i64,
 ) -> ApiResult<email_template::Model> {
-    email_template::Entity::find_by_id(id)
-        .filter(email_template::Column::CompanyId.eq(actor.company_id))
+    visible(actor)
+        .filter(email_template::Column::Id.eq(id))
         .lock_exclusive()
         .one(db)
         .await?

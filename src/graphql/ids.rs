@@ -26,10 +26,12 @@ pub enum Kind {
     EmailTemplate,
     Document,
     Interview,
+    Message,
+    EmailBatch,
 }
 
 impl Kind {
-    const ALL: [Kind; 13] = [
+    const ALL: [Kind; 15] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -43,6 +45,8 @@ impl Kind {
         Kind::EmailTemplate,
         Kind::Document,
         Kind::Interview,
+        Kind::Message,
+        Kind::EmailBatch,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -61,6 +65,8 @@ impl Kind {
             Kind::EmailTemplate => "EmailTemplate",
             Kind::Document => "Document",
             Kind::Interview => "Interview",
+            Kind::Message => "Message",
+            Kind::EmailBatch => "EmailBatch",
         }
     }
 
@@ -100,10 +106,15 @@ pub const MAX_IDS: usize = 100;
 
 /// Decodes a list of IDs of one kind, naming the position of a bad one.
 pub fn decode_all(ids: &[ID], kind: Kind, field: &str) -> ApiResult<Vec<i64>> {
-    if ids.len() > MAX_IDS {
+    decode_up_to(ids, kind, field, MAX_IDS)
+}
+
+/// [`decode_all`] for the few lists that may be longer (a bulk send's recipients).
+pub fn decode_up_to(ids: &[ID], kind: Kind, field: &str, max: usize) -> ApiResult<Vec<i64>> {
+    if ids.len() > max {
         return Err(ApiError::validation(
             field,
-            format!("at most {MAX_IDS} IDs are accepted"),
+            format!("at most {max} IDs are accepted"),
         ));
     }
     ids.iter()

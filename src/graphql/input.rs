@@ -36,3 +36,33 @@ pub fn change<T>(
         MaybeUndefined::Value(v) => parse(v, field, parser).map(|v| Some(Some(v))),
     }
 }
+
+/// The content of a message input: a template ID, or a subject and a body.
+pub fn content(
+    template_id: Option<&async_graphql::ID>,
+    subject: Option<String>,
+    body: Option<String>,
+) -> ApiResult<crate::email_templates::Content> {
+    use crate::email_templates::Content;
+    use crate::graphql::ids::{Kind, decode};
+    match (template_id, subject, body) {
+        (Some(id), None, None) => Ok(Content::Template(decode(
+            id,
+            Kind::EmailTemplate,
+            "templateId",
+        )?)),
+        (None, Some(subject), Some(body)) => Ok(Content::Free { subject, body }),
+        (None, Some(_), None) => Err(ApiError::validation(
+            "body",
+            "a free-form message needs a body",
+        )),
+        (None, None, Some(_)) => Err(ApiError::validation(
+            "subject",
+            "a free-form message needs a subject",
+        )),
+        _ => Err(ApiError::validation(
+            "templateId",
+            "give either templateId, or subject and body",
+        )),
+    }
+}

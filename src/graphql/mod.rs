@@ -21,6 +21,7 @@ pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
 use crate::access::ActorCache;
+use crate::mail::Mail;
 use crate::settings::Settings;
 
 /// The application's schema type.
@@ -38,6 +39,7 @@ pub fn build(
     db: DatabaseConnection,
     settings: Arc<Settings>,
     actors: Arc<ActorCache>,
+    mail: Arc<Mail>,
 ) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
@@ -47,6 +49,7 @@ pub fn build(
     .data(db)
     .data(settings)
     .data(actors)
+    .data(mail)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)

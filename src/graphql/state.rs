@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::access::ActorCache;
 use crate::error::ApiError;
+use crate::mail::Mail;
 use crate::settings::Settings;
 
 fn missing(what: &str) -> ApiError {
@@ -34,4 +35,10 @@ pub fn rights_changed(ctx: &Context<'_>) {
     if let Ok(actors) = ctx.data::<Arc<ActorCache>>() {
         actors.clear();
     }
+}
+
+pub fn mail<'a>(ctx: &Context<'a>) -> Result<&'a Mail, ApiError> {
+    ctx.data::<Arc<Mail>>()
+        .map(|m| m.as_ref())
+        .map_err(|_| missing("mail"))
 }

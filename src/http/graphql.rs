@@ -16,8 +16,9 @@ use crate::graphql::errors;
 /// Largest JSON body: generous for any query with variables, small enough that
 /// a flood of huge bodies cannot exhaust memory.
 const MAX_JSON_BYTES: usize = 1024 * 1024;
-/// Largest multipart body (uploads): the attachment limit plus form overhead.
-const MAX_MULTIPART_BYTES: usize = 11 * 1024 * 1024;
+/// Room in a multipart body (uploads) for the form beside the file, whose own
+/// limit is `RECRUITMAIL_MAX_ATTACHMENT_BYTES`.
+const MULTIPART_OVERHEAD_BYTES: usize = 1024 * 1024;
 
 pub async fn execute(
     state: web::Data<AppState>,
@@ -32,8 +33,9 @@ pub async fn execute(
     let multipart = content_type
         .as_deref()
         .is_some_and(|ct| ct.starts_with("multipart/"));
+    let max_file = state.settings.max_attachment_bytes;
     let limit = if multipart {
-        MAX_MULTIPART_BYTES
+        max_file + MULTIPART_OVERHEAD_BYTES
     } else {
         MAX_JSON_BYTES
     };
@@ -42,7 +44,7 @@ pub async fn execute(
         Err(response) => return response,
     };
     let options = MultipartOptions::default()
-        .max_file_size(10 * 1024 * 1024)
+        .max_file_size(max_file)
         .max_num_files(20);
     let mut request =
         match async_graphql::http::receive_body(content_type, &body[..], options).await {

@@ -1,13 +1,13 @@
 //! Reading messages: who may see which, and their recipients and attachments.
 
 use entity::enums::{MessageStatus, RecipientKind};
-use entity::{application, document, message, message_attachment, message_recipient};
-use sea_orm::sea_query::Query;
+use entity::{document, message, message_attachment, message_recipient};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _, Select,
 };
 
 use crate::access::{Actor, PositionScope};
+use crate::candidates;
 use crate::error::{ApiError, ApiResult};
 
 /// The messages `actor` may see: their company's, and for hiring managers only
@@ -16,15 +16,9 @@ pub fn visible(actor: &Actor) -> Select<message::Entity> {
     let query = message::Entity::find().filter(message::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => query.filter(
-            message::Column::CandidateId.in_subquery(
-                Query::select()
-                    .column(application::Column::CandidateId)
-                    .from(application::Entity)
-                    .and_where(application::Column::PositionId.is_in(ids.iter().copied()))
-                    .to_owned(),
-            ),
-        ),
+        PositionScope::Assigned(ids) => {
+            query.filter(message::Column::CandidateId.in_subquery(candidates::applied_to(ids)))
+        }
     }
 }
 
@@ -86,4 +80,17 @@ pub fn status_name(status: MessageStatus) -> &'static str {
         MessageStatus::Cancelled => "CANCELLED",
         MessageStatus::Received => "RECEIVED",
     }
+}
+
+/// A bulk send of the actor's company.
+pub async fn find_batch(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<entity::email_batch::Model> {
+    entity::email_batch::Entity::find_by_id(id)
+        .filter(entity::email_batch::Column::CompanyId.eq(actor.company_id))
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("email batch"))
 }

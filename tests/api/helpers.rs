@@ -26,8 +26,13 @@ pub fn backends() -> Vec<Backend> {
 
 /// Runs `test` once per backend, each time against a fresh application.
 pub async fn on_each_backend(test: impl AsyncFn(TestApp)) {
+    on_each_backend_with(&[], test).await;
+}
+
+/// Like [`on_each_backend`], with more settings (`RECRUITMAIL_…` pairs).
+pub async fn on_each_backend_with(settings: &[(&str, String)], test: impl AsyncFn(TestApp)) {
     for backend in backends() {
-        let app = TestApp::spawn(&backend).await;
+        let app = TestApp::spawn_with(&backend, settings).await;
         let cleanup = app.cleanup.clone();
         test(app).await;
         if let Some((admin_url, name)) = cleanup {
@@ -45,6 +50,8 @@ pub async fn on_each_backend(test: impl AsyncFn(TestApp)) {
 /// A running application with a bootstrapped company.
 pub struct TestApp {
     pub base: String,
+    /// The data folder (outbox, blobs, secret key, SQLite file).
+    pub data_dir: std::path::PathBuf,
     pub backend: Backend,
     pub state: actix_web::web::Data<AppState>,
     /// The first company's admin token.
@@ -56,13 +63,21 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: &Backend) -> Self {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// An application with more settings. The dispatcher's job is off: tests
+    /// run its ticks themselves, with the clock they choose.
+    pub async fn spawn_with(backend: &Backend, extra: &[(&str, String)]) -> Self {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let dir = data_dir.path().to_str().expect("utf-8 path").to_owned();
         let mut pairs = vec![
             ("RECRUITMAIL_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             ("RECRUITMAIL_DATA_DIR".to_owned(), dir),
             ("RECRUITMAIL_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned()),
+            ("RECRUITMAIL_DISPATCHER".to_owned(), "off".to_owned()),
         ];
+        pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let mut cleanup = None;
         if let Backend::Postgres(url) = backend {
             let name = format!("rm_test_{}", hex_id());
@@ -92,6 +107,7 @@ impl TestApp {
                 .expect("bootstrap");
         Self {
             base,
+            data_dir: data_dir.path().to_owned(),
             backend: backend.clone(),
             state,
             admin: boot.token,

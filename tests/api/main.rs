@@ -8,12 +8,14 @@
 )]
 
 mod helpers;
+mod smtp_server;
 
 mod bad_input;
 mod cli;
 mod crud;
 mod http_endpoints;
 mod n_plus_one;
+mod outbound;
 mod permissions;
 mod schema_file;
 mod templates;

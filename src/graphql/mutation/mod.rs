@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod mail;
 mod organisation;
 mod people;
 mod recruiting;
@@ -16,4 +17,5 @@ pub struct MutationRoot(
     recruiting::RecruitingMutation,
     people::PeopleMutation,
     templates::TemplatesMutation,
+    mail::MailMutation,
 );

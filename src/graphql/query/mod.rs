@@ -1,5 +1,6 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
+mod mail;
 mod node;
 mod organisation;
 mod people;
@@ -17,4 +18,5 @@ pub struct QueryRoot(
     recruiting::RecruitingQuery,
     organisation::OrganisationQuery,
     templates::TemplatesQuery,
+    mail::MailQuery,
 );

@@ -7,9 +7,10 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
-    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailTemplate,
-    Node, Position, RecruitingRole, Subsidiary, User,
+    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
+    EmailTemplate, Message, Node, Position, RecruitingRole, Subsidiary, User,
 };
+use crate::mail::messages;
 use crate::{
     applications, candidates, documents, email_templates, organisation, people, positions,
 };
@@ -26,7 +27,9 @@ impl NodeQuery {
         let required = match kind {
             Kind::Candidate | Kind::Application => Require::Section(Section::Candidates),
             Kind::RecruitingRole => Require::Admin,
-            Kind::EmailTemplate => Require::Section(Section::Messages),
+            Kind::EmailTemplate | Kind::Message | Kind::EmailBatch => {
+                Require::Section(Section::Messages)
+            }
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -75,6 +78,10 @@ impl NodeQuery {
             // Interview IDs name interviews in inputs; the object type is not
             // part of the schema yet.
             Kind::Interview => return Err(ApiError::NotFound("interview").into()),
+            Kind::Message => Node::Message(Message::new(messages::find(db, actor, row).await?)),
+            Kind::EmailBatch => {
+                Node::EmailBatch(EmailBatch(messages::find_batch(db, actor, row).await?))
+            }
         })
     }
 }

@@ -2,9 +2,10 @@ use async_graphql::{Context, ID, InputObject, Object};
 use entity::email_template;
 
 use crate::access::{ContextExt as _, Require, Section};
-use crate::email_templates::{self, PreviewRequest, PreviewSource};
+use crate::email_templates::{self, PreviewRequest};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
+use crate::graphql::input::content;
 use crate::graphql::pagination::{Conn, Page, fetch_page};
 use crate::graphql::state::{db, max_page_size};
 use crate::graphql::types::{EmailPreview, EmailTemplate, PlaceholderInfo};
@@ -78,32 +79,9 @@ impl TemplatesQuery {
         ctx: &Context<'_>,
         input: PreviewEmailInput,
     ) -> Result<EmailPreview, ApiError> {
-        let source = match (input.template_id, input.subject, input.body) {
-            (Some(id), None, None) => {
-                PreviewSource::Template(decode(&id, Kind::EmailTemplate, "templateId")?)
-            }
-            (None, Some(subject), Some(body)) => PreviewSource::Free { subject, body },
-            (None, Some(_), None) => {
-                return Err(ApiError::validation(
-                    "body",
-                    "a free-form message needs a body",
-                ));
-            }
-            (None, None, Some(_)) => {
-                return Err(ApiError::validation(
-                    "subject",
-                    "a free-form message needs a subject",
-                ));
-            }
-            _ => {
-                return Err(ApiError::validation(
-                    "templateId",
-                    "give either templateId, or subject and body",
-                ));
-            }
-        };
+        let content = content(input.template_id.as_ref(), input.subject, input.body)?;
         let request = PreviewRequest {
-            source,
+            content,
             candidate_id: decode(&input.candidate_id, Kind::Candidate, "candidateId")?,
             application_id: input
                 .application_id

@@ -54,3 +54,46 @@ pub enum DocumentAccess {
     /// View, upload and delete.
     Edit,
 }
+
+/// Where a message stands in its life.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::MessageStatus")]
+pub enum MessageStatus {
+    Draft,
+    /// Waits for its `scheduledAt`; can still be cancelled.
+    Scheduled,
+    /// Due, waiting for the dispatcher.
+    Queued,
+    /// Being handed to the mail server.
+    Sending,
+    /// Accepted by the mail server.
+    Sent,
+    /// Given up: `lastError` says why.
+    Failed,
+    /// Returned as undeliverable.
+    Bounced,
+    Cancelled,
+    /// Arrived from outside.
+    Received,
+}
+
+/// Which way a message travelled.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::MessageDirection")]
+pub enum MessageDirection {
+    Outbound,
+    Inbound,
+}
+
+/// Transport security of an SMTP server.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::SmtpSecurity")]
+pub enum SmtpSecurity {
+    /// Plain SMTP; only for servers on a trusted network.
+    None,
+    /// Plain connection upgraded with STARTTLS (RFC 3207), usually port 587.
+    #[graphql(name = "STARTTLS")]
+    StartTls,
+    /// TLS from the first byte (RFC 8314), usually port 465.
+    Tls,
+}

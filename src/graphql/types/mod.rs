@@ -2,6 +2,7 @@
 //! are exposed one by one, on purpose.
 
 mod enums;
+mod mail;
 mod node;
 mod organisation;
 mod people;
@@ -9,6 +10,7 @@ mod recruiting;
 mod templates;
 
 pub use enums::*;
+pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};

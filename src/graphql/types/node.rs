@@ -3,8 +3,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailTemplate,
-    Position, RecruitingRole, Subsidiary, User,
+    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
+    EmailTemplate, Message, Position, RecruitingRole, Subsidiary, User,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -23,4 +23,6 @@ pub enum Node {
     ApiToken(ApiToken),
     EmailTemplate(EmailTemplate),
     Document(Document),
+    Message(Message),
+    EmailBatch(EmailBatch),
 }

@@ -6,7 +6,9 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{company, document_category, position, recruiting_category, subsidiary};
 
-use super::{PositionStatus, User, loading};
+use sea_orm::EntityTrait as _;
+
+use super::{PositionStatus, RecruitingEmailSettings, User, loading};
 use crate::access::Require;
 use crate::error::ApiError;
 use crate::graphql::batch::{PositionSet, dangling};
@@ -68,6 +70,19 @@ impl Subsidiary {
     /// Display name shown with the address.
     async fn email_display_name(&self) -> Option<&str> {
         self.0.email_display_name.as_deref()
+    }
+    /// Sender identity and SMTP server. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn recruiting_email_settings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<RecruitingEmailSettings, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let company = company::Entity::find_by_id(actor.company_id)
+            .one(db)
+            .await?
+            .ok_or(ApiError::NotFound("company"))?;
+        RecruitingEmailSettings::of(ctx, self.0.clone(), &company.slug)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -4,12 +4,17 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{application, candidate};
+use entity::{application, candidate, message};
+use sea_orm::{ColumnTrait as _, QueryFilter as _};
 
-use super::{ApplicationSource, ApplicationStatus, Gender, Position, loading};
+use super::{ApplicationSource, ApplicationStatus, Gender, Message, Position, loading};
+use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{ApplicationSet, CandidateSet, dangling};
 use crate::graphql::ids::Kind;
+use crate::graphql::pagination::{Conn, Page, paginate};
+use crate::graphql::state::max_page_size;
+use crate::mail::messages;
 
 /// A person who applies to the company.
 pub struct Candidate {
@@ -83,6 +88,26 @@ impl Candidate {
         let set = self.set.applications(db, actor).await?;
         let id = self.row().id;
         Ok(Application::within(&set, |a| a.candidate_id == id))
+    }
+    /// The candidate's message thread, oldest first.
+    #[graphql(
+        guard = "Require::Section(Section::Messages)",
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Message>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let (db, actor) = loading(ctx)?;
+        let select =
+            messages::visible(actor).filter(message::Column::CandidateId.eq(self.row().id));
+        paginate(db, select, message::Column::Id, page, |rows| {
+            rows.into_iter().map(Message::new).collect()
+        })
+        .await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at

@@ -1,0 +1,304 @@
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
+use chrono::{DateTime, Utc};
+
+use crate::access::{ContextExt as _, Require, Section};
+use crate::documents;
+use crate::domain::{DomainName, EmailAddress, Name};
+use crate::error::ApiError;
+use crate::graphql::ids::{Kind, decode, decode_all, decode_up_to};
+use crate::graphql::input::{change, content, parse};
+use crate::graphql::state::{db, mail, settings};
+use crate::graphql::types::{
+    Document, EmailBatch, Message, SmtpConnectionTest, SmtpSecurity, Subsidiary,
+};
+use crate::mail::email_settings::{self, EmailSettingsChange};
+use crate::mail::outbox;
+use crate::mail::send::{self, MAX_RECIPIENTS, SendRequest, Sent, Targets};
+use crate::organisation;
+
+#[derive(Default)]
+pub struct MailMutation;
+
+#[derive(InputObject)]
+struct UpdateRecruitingEmailSettingsInput {
+    subsidiary_id: ID,
+    /// The subsidiary's own sender address; `null` removes it.
+    email_address: MaybeUndefined<String>,
+    email_display_name: MaybeUndefined<String>,
+    /// Send through the SMTP server below instead of the default transport.
+    use_custom_smtp: Option<bool>,
+    smtp_host: MaybeUndefined<String>,
+    /// Defaults to the usual port of `smtpSecurity` (465, 587 or 25).
+    smtp_port: MaybeUndefined<i32>,
+    smtp_security: Option<SmtpSecurity>,
+    smtp_username: MaybeUndefined<String>,
+    /// Stored encrypted and never returned; `null` removes it.
+    smtp_password: MaybeUndefined<String>,
+}
+
+#[derive(SimpleObject)]
+struct UpdateRecruitingEmailSettingsPayload {
+    subsidiary: Subsidiary,
+}
+
+#[derive(InputObject)]
+struct TestSmtpConnectionInput {
+    subsidiary_id: ID,
+}
+
+#[derive(SimpleObject)]
+struct TestSmtpConnectionPayload {
+    result: SmtpConnectionTest,
+}
+
+#[derive(InputObject)]
+struct SendEmailInput {
+    /// One message per candidate, about their latest application.
+    candidate_ids: Option<Vec<ID>>,
+    /// One message per application's candidate, about that application.
+    application_ids: Option<Vec<ID>>,
+    /// A stored template; or give `subject` and `body`.
+    template_id: Option<ID>,
+    subject: Option<String>,
+    /// HTML with placeholders.
+    body: Option<String>,
+    #[graphql(default)]
+    cc: Vec<String>,
+    #[graphql(default)]
+    bcc: Vec<String>,
+    /// Documents to attach (uploads, or documents already sent or received),
+    /// besides the template's.
+    #[graphql(default)]
+    attachment_ids: Vec<ID>,
+    /// Deliver at this time instead of now.
+    scheduled_at: Option<DateTime<Utc>>,
+    /// Sending again with the same key returns the first result and sends nothing.
+    idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct SendEmailPayload {
+    /// The message, when one candidate was addressed.
+    message: Option<Message>,
+    /// The bulk send, when several were.
+    batch: Option<EmailBatch>,
+}
+
+#[derive(InputObject)]
+struct CancelScheduledMessageInput {
+    id: ID,
+}
+
+#[derive(SimpleObject)]
+struct CancelScheduledMessagePayload {
+    message: Message,
+}
+
+#[derive(InputObject)]
+struct UploadDocumentInput {
+    file: Upload,
+    /// Files it as this candidate's document; without it, the document can be
+    /// attached to messages and templates.
+    candidate_id: Option<ID>,
+    document_category_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+struct UploadDocumentPayload {
+    document: Document,
+}
+
+fn addresses(raw: &[String], field: &str) -> Result<Vec<EmailAddress>, ApiError> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, a)| parse(a, &format!("{field}.{i}"), EmailAddress::parse))
+        .collect()
+}
+
+fn text_change(raw: &MaybeUndefined<String>) -> Option<Option<String>> {
+    match raw {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v.clone())),
+    }
+}
+
+#[Object]
+impl MailMutation {
+    /// Changes a subsidiary's sender identity and SMTP server. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn update_recruiting_email_settings(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRecruitingEmailSettingsInput,
+    ) -> Result<UpdateRecruitingEmailSettingsPayload, ApiError> {
+        let id = decode(&input.subsidiary_id, Kind::Subsidiary, "subsidiaryId")?;
+        let smtp_port = match input.smtp_port {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(port) => Some(Some(
+                u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
+                    ApiError::validation("smtpPort", "smtpPort: a port from 1 to 65535")
+                })?,
+            )),
+        };
+        let change = EmailSettingsChange {
+            email_address: change(&input.email_address, "emailAddress", EmailAddress::parse)?,
+            email_display_name: change(&input.email_display_name, "emailDisplayName", Name::parse)?,
+            use_custom_smtp: input.use_custom_smtp,
+            smtp_host: change(&input.smtp_host, "smtpHost", DomainName::parse)?,
+            smtp_port,
+            smtp_security: input.smtp_security.map(Into::into),
+            smtp_username: text_change(&input.smtp_username),
+            smtp_password: text_change(&input.smtp_password),
+        };
+        let row =
+            email_settings::update(db(ctx)?, ctx.actor()?, &mail(ctx)?.cipher, id, change).await?;
+        Ok(UpdateRecruitingEmailSettingsPayload {
+            subsidiary: Subsidiary(row),
+        })
+    }
+
+    /// Connects to the subsidiary's SMTP server as configured (EHLO,
+    /// STARTTLS or TLS, AUTH) and reports what happened. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn test_smtp_connection(
+        &self,
+        ctx: &Context<'_>,
+        input: TestSmtpConnectionInput,
+    ) -> Result<TestSmtpConnectionPayload, ApiError> {
+        let id = decode(&input.subsidiary_id, Kind::Subsidiary, "subsidiaryId")?;
+        let subsidiary = organisation::find_subsidiary(db(ctx)?, ctx.actor()?, id).await?;
+        let settings = settings(ctx)?;
+        let test = email_settings::test_connection(
+            &mail(ctx)?.cipher,
+            settings.smtp_ca_pem.as_deref(),
+            &subsidiary,
+        )
+        .await;
+        Ok(TestSmtpConnectionPayload {
+            result: SmtpConnectionTest {
+                success: test.success,
+                message: test.message,
+            },
+        })
+    }
+
+    /// Sends (or schedules) one personalised message per candidate. Several
+    /// candidates make a bulk send and need the BULK_EMAIL section too.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn send_email(
+        &self,
+        ctx: &Context<'_>,
+        input: SendEmailInput,
+    ) -> Result<SendEmailPayload, ApiError> {
+        let targets = match (input.candidate_ids, input.application_ids) {
+            (Some(ids), None) => Targets::Candidates(decode_up_to(
+                &ids,
+                Kind::Candidate,
+                "candidateIds",
+                MAX_RECIPIENTS,
+            )?),
+            (None, Some(ids)) => Targets::Applications(decode_up_to(
+                &ids,
+                Kind::Application,
+                "applicationIds",
+                MAX_RECIPIENTS,
+            )?),
+            _ => {
+                return Err(ApiError::validation(
+                    "candidateIds",
+                    "give either candidateIds or applicationIds",
+                ));
+            }
+        };
+        let content = content(input.template_id.as_ref(), input.subject, input.body)?;
+        let request = SendRequest {
+            targets,
+            content,
+            cc: addresses(&input.cc, "cc")?,
+            bcc: addresses(&input.bcc, "bcc")?,
+            attachment_ids: decode_all(&input.attachment_ids, Kind::Document, "attachmentIds")?,
+            scheduled_at: input.scheduled_at,
+            idempotency_key: input.idempotency_key,
+        };
+        let sent = send::send(db(ctx)?, ctx.actor()?, settings(ctx)?, request, Utc::now()).await?;
+        Ok(match sent {
+            Sent::One(message) => SendEmailPayload {
+                message: Some(Message::new(*message)),
+                batch: None,
+            },
+            Sent::Batch(batch) => SendEmailPayload {
+                message: None,
+                batch: Some(EmailBatch(batch)),
+            },
+        })
+    }
+
+    /// Cancels a scheduled message; refused (`CONFLICT`) once it has started to leave.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn cancel_scheduled_message(
+        &self,
+        ctx: &Context<'_>,
+        input: CancelScheduledMessageInput,
+    ) -> Result<CancelScheduledMessagePayload, ApiError> {
+        let id = decode(&input.id, Kind::Message, "id")?;
+        let row = outbox::cancel_scheduled(db(ctx)?, ctx.actor()?, id).await?;
+        Ok(CancelScheduledMessagePayload {
+            message: Message::new(row),
+        })
+    }
+
+    /// Stores an uploaded file (GraphQL multipart request) as a document.
+    #[graphql(guard = "Require::SignedIn")]
+    async fn upload_document(
+        &self,
+        ctx: &Context<'_>,
+        input: UploadDocumentInput,
+    ) -> Result<UploadDocumentPayload, ApiError> {
+        let candidate_id = input
+            .candidate_id
+            .map(|id| decode(&id, Kind::Candidate, "candidateId"))
+            .transpose()?;
+        let category_id = input
+            .document_category_id
+            .map(|id| decode(&id, Kind::DocumentCategory, "documentCategoryId"))
+            .transpose()?;
+        let value = input
+            .file
+            .value(ctx)
+            .map_err(|e| ApiError::validation("file", format!("file: {}", e)))?;
+        let content_type = value
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        let file_name = value.filename.clone();
+        let content = {
+            use std::io::Read as _;
+            let mut bytes = Vec::new();
+            value
+                .into_read()
+                .read_to_end(&mut bytes)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            bytes::Bytes::from(bytes)
+        };
+        let settings = settings(ctx)?;
+        let row = documents::upload(
+            db(ctx)?,
+            ctx.actor()?,
+            &mail(ctx)?.blobs,
+            settings.max_attachment_bytes,
+            documents::Upload {
+                file_name,
+                content_type,
+                content,
+            },
+            candidate_id,
+            category_id,
+        )
+        .await?;
+        Ok(UploadDocumentPayload {
+            document: Document(row),
+        })
+    }
+}

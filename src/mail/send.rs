@@ -1,0 +1,362 @@
+//! Sending email to one or many candidates: each message is rendered for its
+//! candidate now (what was previewed is what is sent) and written to the
+//! outbox in one transaction with the others.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use chrono::{DateTime, Utc};
+use entity::{company, document, email_batch, message, subsidiary};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    QuerySelect as _, Set, TransactionSession as _, TransactionTrait,
+};
+
+use super::outbox::{Addressee, NewMessage, enqueue};
+use crate::access::{Actor, Section};
+use crate::domain::EmailAddress;
+pub use crate::email_templates::Content;
+use crate::email_templates::{self, Template, load_context, render_error, sender_signature};
+use crate::error::{ApiError, ApiResult};
+use crate::settings::Settings;
+use crate::templates::Compiled;
+use crate::{applications, companies, documents};
+
+/// Most candidates one send may address.
+pub const MAX_RECIPIENTS: usize = 10_000;
+/// Most CC or BCC addresses on one message.
+pub const MAX_COPIES: usize = 20;
+/// How far ahead a message may be scheduled.
+const MAX_SCHEDULE_DAYS: i64 = 366;
+
+/// Who receives the message: one per candidate.
+#[derive(Debug)]
+pub enum Targets {
+    Candidates(Vec<i64>),
+    /// Each application's candidate, about that application's position.
+    Applications(Vec<i64>),
+}
+
+/// A validated send.
+#[derive(Debug)]
+pub struct SendRequest {
+    pub targets: Targets,
+    pub content: Content,
+    pub cc: Vec<EmailAddress>,
+    pub bcc: Vec<EmailAddress>,
+    /// Documents to attach besides the template's own.
+    pub attachment_ids: Vec<i64>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// A retried mutation with the same key returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a send created.
+#[derive(Debug)]
+pub enum Sent {
+    One(Box<message::Model>),
+    Batch(email_batch::Model),
+}
+
+/// Renders and enqueues one message per target.
+pub async fn send(
+    db: &(impl TransactionTrait + ConnectionTrait),
+    actor: &Actor,
+    settings: &Settings,
+    request: SendRequest,
+    now: DateTime<Utc>,
+) -> ApiResult<Sent> {
+    let count = match &request.targets {
+        Targets::Candidates(ids) | Targets::Applications(ids) => ids.len(),
+    };
+    check_request(actor, &request, count, now)?;
+    if let Some(key) = &request.idempotency_key
+        && let Some(earlier) = earlier_send(db, actor, key).await?
+    {
+        return Ok(earlier);
+    }
+
+    let txn = db.begin().await?;
+    let template = match &request.content {
+        Content::Template(id) => Some(template_for_sending(&txn, actor, *id).await?),
+        Content::Free { .. } => None,
+    };
+    let free = match &request.content {
+        Content::Free { subject, body } => Some(Content::compile_free(subject, body)?),
+        Content::Template(_) => None,
+    };
+    let attachments = attachments(&txn, actor, settings, &request, template.as_ref()).await?;
+    let company = company::Entity::find_by_id(actor.company_id)
+        .one(&txn)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    let batch = if count > 1 {
+        Some(
+            email_batch::ActiveModel {
+                company_id: Set(actor.company_id),
+                created_by_id: Set(Some(actor.user_id)),
+                idempotency_key: Set(request.idempotency_key.clone()),
+                total: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a send with this idempotency key"))?,
+        )
+    } else {
+        None
+    };
+
+    let mut compiled: HashMap<i64, Compiled> = HashMap::new();
+    let mut signature = None;
+    let mut last = None;
+    for (candidate_id, application_id) in resolve_targets(&txn, actor, &request.targets).await? {
+        let context = load_context(&txn, actor, candidate_id, application_id, None).await?;
+        if signature.is_none() {
+            signature = Some(sender_signature(&context.sender));
+        }
+        let signature = signature.as_ref().and_then(Option::as_ref);
+        let (rendered, template_id) = match (&template, &free) {
+            (Some(template), _) => {
+                let variant = template.variant_for(&context)?;
+                let compiled = match compiled.entry(variant.id) {
+                    Entry::Occupied(found) => found.into_mut(),
+                    Entry::Vacant(slot) => slot.insert(template.compile(variant)?),
+                };
+                let values = context.values(&variant.language, now.date_naive());
+                let rendered = compiled.render(&values, signature).map_err(render_error)?;
+                (rendered, Some(template.row.id))
+            }
+            (None, Some(free)) => {
+                let values = context.values(context.language(), now.date_naive());
+                (free.render(&values, signature).map_err(render_error)?, None)
+            }
+            (None, None) => return Err(anyhow::anyhow!("a send without content").into()),
+        };
+        let row = enqueue(
+            &txn,
+            NewMessage {
+                company_id: actor.company_id,
+                candidate_id: Some(context.candidate.id),
+                application_id: context.application.as_ref().map(|a| a.id),
+                subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
+                sender_user_id: Some(actor.user_id),
+                template_id,
+                batch_id: batch.as_ref().map(|b| b.id),
+                interview_id: None,
+                subject: rendered.subject,
+                text_body: rendered.text,
+                html_body: Some(rendered.html),
+                from: sender_address(&company, context.subsidiary.as_ref(), settings),
+                to: vec![Addressee {
+                    address: context.candidate.email.clone(),
+                    name: Some(format!(
+                        "{} {}",
+                        context.candidate.first_name, context.candidate.last_name
+                    )),
+                }],
+                cc: copies(&request.cc),
+                bcc: copies(&request.bcc),
+                attachment_ids: attachments.clone(),
+                scheduled_at: request.scheduled_at,
+                idempotency_key: if batch.is_none() {
+                    request.idempotency_key.clone()
+                } else {
+                    None
+                },
+            },
+            settings.inbound_domain.as_str(),
+            now,
+        )
+        .await?;
+        last = Some(row);
+    }
+    txn.commit().await?;
+    match (batch, last) {
+        (Some(batch), _) => Ok(Sent::Batch(batch)),
+        (None, Some(message)) => Ok(Sent::One(Box::new(message))),
+        (None, None) => Err(ApiError::validation(
+            "candidateIds",
+            "no candidate to send to",
+        )),
+    }
+}
+
+fn check_request(
+    actor: &Actor,
+    request: &SendRequest,
+    count: usize,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let field = match request.targets {
+        Targets::Candidates(_) => "candidateIds",
+        Targets::Applications(_) => "applicationIds",
+    };
+    if count == 0 {
+        return Err(ApiError::validation(field, "name at least one recipient"));
+    }
+    if count > MAX_RECIPIENTS {
+        return Err(ApiError::validation(
+            field,
+            format!("at most {MAX_RECIPIENTS} recipients per send"),
+        ));
+    }
+    if count > 1 && !actor.can(Section::BulkEmail) {
+        return Err(ApiError::forbidden(
+            "access to the BULK_EMAIL section is required to email several candidates",
+        ));
+    }
+    for (copies, field) in [(&request.cc, "cc"), (&request.bcc, "bcc")] {
+        if copies.len() > MAX_COPIES {
+            return Err(ApiError::validation(
+                field,
+                format!("at most {MAX_COPIES} addresses"),
+            ));
+        }
+    }
+    if let Some(at) = request.scheduled_at
+        && at > now + chrono::Duration::days(MAX_SCHEDULE_DAYS)
+    {
+        return Err(ApiError::validation(
+            "scheduledAt",
+            "a message can be scheduled at most a year ahead",
+        ));
+    }
+    if let Some(key) = &request.idempotency_key
+        && (key.is_empty() || key.chars().count() > 200)
+    {
+        return Err(ApiError::validation(
+            "idempotencyKey",
+            "an idempotency key has 1 to 200 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// The result of an earlier send with the same idempotency key.
+async fn earlier_send(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+) -> ApiResult<Option<Sent>> {
+    if let Some(batch) = email_batch::Entity::find()
+        .filter(email_batch::Column::CompanyId.eq(actor.company_id))
+        .filter(email_batch::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+    {
+        return Ok(Some(Sent::Batch(batch)));
+    }
+    Ok(message::Entity::find()
+        .filter(message::Column::CompanyId.eq(actor.company_id))
+        .filter(message::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?
+        .map(|m| Sent::One(Box::new(m))))
+}
+
+/// The template, held with a shared lock so it cannot be deleted while
+/// messages from it are being scheduled.
+async fn template_for_sending(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<Template> {
+    let row = email_templates::visible(actor)
+        .filter(entity::email_template::Column::Id.eq(id))
+        .lock_shared()
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("email template"))?;
+    email_templates::complete(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("email template"))
+}
+
+/// The documents to attach (the template's, then the chosen ones), checked
+/// against the size limit as a whole.
+async fn attachments(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: &Settings,
+    request: &SendRequest,
+    template: Option<&Template>,
+) -> ApiResult<Vec<i64>> {
+    let mut chosen: Vec<document::Model> =
+        template.map(|t| t.documents.clone()).unwrap_or_default();
+    for id in &request.attachment_ids {
+        if chosen.iter().all(|d| d.id != *id) {
+            chosen.push(documents::find(db, actor, *id).await?);
+        }
+    }
+    let total: i64 = chosen.iter().map(|d| d.size_bytes).sum();
+    let limit = settings.max_attachment_bytes;
+    if total > i64::try_from(limit).unwrap_or(i64::MAX) {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the attachments total {} bytes; a message may carry at most {limit} bytes",
+            total
+        )));
+    }
+    Ok(chosen.into_iter().map(|d| d.id).collect())
+}
+
+/// (candidate, application) pairs, each visible to the actor, each candidate once.
+async fn resolve_targets(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    targets: &Targets,
+) -> ApiResult<Vec<(i64, Option<i64>)>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut pairs = Vec::new();
+    match targets {
+        Targets::Candidates(ids) => {
+            for id in ids {
+                if seen.insert(*id) {
+                    pairs.push((*id, None));
+                }
+            }
+        }
+        Targets::Applications(ids) => {
+            for id in ids {
+                let application = applications::find(db, actor, *id).await?;
+                if seen.insert(application.candidate_id) {
+                    pairs.push((application.candidate_id, Some(application.id)));
+                }
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+/// The sender: the subsidiary's own address when it has one, else the
+/// company's recruiting address.
+fn sender_address(
+    company: &company::Model,
+    subsidiary: Option<&subsidiary::Model>,
+    settings: &Settings,
+) -> Addressee {
+    match subsidiary.and_then(|s| s.email_address.clone().map(|a| (s, a))) {
+        Some((s, address)) => Addressee {
+            address,
+            name: s
+                .email_display_name
+                .clone()
+                .or_else(|| Some(company.name.clone())),
+        },
+        None => Addressee {
+            address: companies::inbound_address(company, settings.inbound_domain.as_str()),
+            name: Some(company.name.clone()),
+        },
+    }
+}
+
+fn copies(list: &[EmailAddress]) -> Vec<Addressee> {
+    list.iter()
+        .map(|a| Addressee {
+            address: a.as_str().to_owned(),
+            name: None,
+        })
+        .collect()
+}
