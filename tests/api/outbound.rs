@@ -653,3 +653,27 @@ async fn a_temporary_refusal_is_retried_later() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn subsidiaries_without_their_own_server_use_the_configured_relay() {
+    let relay = SmtpServer::start(Options::default());
+    let url = vec![(
+        "RECRUITMAIL_SMTP_RELAY",
+        format!("smtp://127.0.0.1:{}", relay.port),
+    )];
+    on_each_backend_with(&url, async |app| {
+        let before = relay.delivered().len();
+        let (_, candidate, _) = applicant(&app, "Relayed", "relayed@example.com").await;
+        send_plain(&app, &candidate).await;
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let delivered = relay.wait_for(before + 1);
+        let got = &delivered[before];
+        assert_eq!(got.mail_from, "acme-recruiting-jobs@inbound.localhost");
+        assert_eq!(got.rcpt_tos, ["relayed@example.com"]);
+        assert!(
+            !app.data_dir.join("outbox").exists(),
+            "nothing written to the folder"
+        );
+    })
+    .await;
+}
