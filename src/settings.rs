@@ -220,9 +220,8 @@ impl Settings {
         .unwrap_or(10 * 1024 * 1024) as usize;
         let smtp_relay = match source.get("RECRUITMAIL_SMTP_RELAY") {
             Some(url) => {
-                lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url).map_err(
-                    |e| invalid("RECRUITMAIL_SMTP_RELAY", format!("not an SMTP URL: {e}")),
-                )?;
+                crate::mail::smtp::SmtpConfig::from_url(url)
+                    .map_err(|e| invalid("RECRUITMAIL_SMTP_RELAY", e))?;
                 Some(url.to_owned())
             }
             None => None,

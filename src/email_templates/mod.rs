@@ -7,7 +7,7 @@ mod preview;
 mod values;
 
 pub use preview::{Preview, PreviewRequest, preview};
-pub use values::{MessageContext, load_context, sender_signature};
+pub use values::{Addressees, MessageContext, load_context, load_contexts, sender_signature};
 
 use std::collections::{HashMap, HashSet};
 

@@ -207,3 +207,134 @@ async fn participant_names(db: &impl ConnectionTrait, interview_id: i64) -> ApiR
         .map(|u| u.display_name)
         .collect())
 }
+
+/// Who a bulk send addresses: candidates (each about their latest visible
+/// application) or applications (each about itself, to its candidate).
+#[derive(Debug)]
+pub enum Addressees<'a> {
+    Candidates(&'a [i64]),
+    Applications(&'a [i64]),
+}
+
+/// Rows per `IN (…)` list, well within SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 1000;
+
+/// What messages to many candidates draw on, loaded in a few statements per
+/// thousand candidates rather than several per candidate. Each candidate is
+/// addressed once; an ID the actor may not see is `NOT_FOUND`, as one by one.
+pub async fn load_contexts(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    addressees: Addressees<'_>,
+) -> ApiResult<Vec<MessageContext>> {
+    let mut pairs: Vec<(i64, Option<application::Model>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    match addressees {
+        Addressees::Applications(ids) => {
+            let mut found = std::collections::HashMap::new();
+            for chunk in ids.chunks(CHUNK) {
+                for a in applications::visible(actor)
+                    .filter(application::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?
+                {
+                    found.insert(a.id, a);
+                }
+            }
+            for id in ids {
+                let a = found.remove(id).ok_or(ApiError::NotFound("application"))?;
+                if seen.insert(a.candidate_id) {
+                    pairs.push((a.candidate_id, Some(a)));
+                }
+            }
+        }
+        Addressees::Candidates(ids) => {
+            let mut latest: std::collections::HashMap<i64, application::Model> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks(CHUNK) {
+                for a in applications::visible(actor)
+                    .filter(application::Column::CandidateId.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?
+                {
+                    let newer = latest
+                        .get(&a.candidate_id)
+                        .is_none_or(|b| (a.created_at, a.id) > (b.created_at, b.id));
+                    if newer {
+                        latest.insert(a.candidate_id, a);
+                    }
+                }
+            }
+            for id in ids {
+                if seen.insert(*id) {
+                    pairs.push((*id, latest.remove(id)));
+                }
+            }
+        }
+    }
+    let mut candidates = std::collections::HashMap::new();
+    let candidate_ids: Vec<i64> = pairs.iter().map(|(c, _)| *c).collect();
+    for chunk in candidate_ids.chunks(CHUNK) {
+        for c in candidates::visible(actor)
+            .filter(candidate::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            candidates.insert(c.id, c);
+        }
+    }
+    let position_ids: std::collections::BTreeSet<i64> = pairs
+        .iter()
+        .filter_map(|(_, a)| a.as_ref().map(|a| a.position_id))
+        .collect();
+    let positions: std::collections::HashMap<i64, position::Model> = position::Entity::find()
+        .filter(position::Column::Id.is_in(position_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let subsidiaries: std::collections::HashMap<i64, subsidiary::Model> =
+        subsidiary::Entity::find()
+            .filter(subsidiary::Column::Id.is_in(positions.values().map(|p| p.subsidiary_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+    let company = company::Entity::find_by_id(actor.company_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    let sender = user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    pairs
+        .into_iter()
+        .map(|(candidate_id, application)| {
+            let candidate = candidates
+                .get(&candidate_id)
+                .cloned()
+                .ok_or(ApiError::NotFound("candidate"))?;
+            let position = application
+                .as_ref()
+                .and_then(|a| positions.get(&a.position_id))
+                .cloned();
+            let subsidiary = position
+                .as_ref()
+                .and_then(|p| subsidiaries.get(&p.subsidiary_id))
+                .cloned();
+            Ok(MessageContext {
+                candidate,
+                application,
+                position,
+                subsidiary,
+                company: company.clone(),
+                interview: None,
+                participants: Vec::new(),
+                sender: sender.clone(),
+            })
+        })
+        .collect()
+}

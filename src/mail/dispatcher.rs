@@ -19,20 +19,19 @@ use chrono::{DateTime, Utc};
 use entity::enums::{MessageStatus, RecipientKind};
 use entity::{company, document, message, message_attachment, message_recipient, subsidiary};
 use futures_util::future::join_all;
-use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 use rand::Rng as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _, QueryFilter as _,
     Statement,
 };
-use tokio::sync::Semaphore;
 
 use super::compose::{AttachedFile, Envelope, compose};
 use super::email_settings::smtp_config;
 use super::outbox::Addressee;
 use super::secrets::Cipher;
-use super::smtp::{Failure, SmtpConfig, describe, failure};
+use super::smtp::{SmtpConfig, describe};
+use super::smtp_pool::SmtpPool;
 use crate::blobs::BlobStore;
 use crate::settings::Settings;
 
@@ -57,15 +56,10 @@ pub struct Tick {
 }
 
 /// Where a message goes out.
-enum Route {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+enum Channel {
+    Smtp(Box<SmtpPool>),
     /// `.eml` files in a folder: the default transport of embedded mode.
     Files(PathBuf),
-}
-
-struct Channel {
-    route: Route,
-    permits: Semaphore,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -136,15 +130,31 @@ impl Dispatcher {
                 break;
             }
             let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+            let claim_started = Instant::now();
             let outcomes = self.deliver_all(&claimed).await?;
+            let mut sent = Vec::new();
             for (row, outcome) in claimed.iter().zip(outcomes) {
-                match &outcome {
-                    Outcome::Sent => tick.sent += 1,
-                    Outcome::Retry(_) => tick.retried += 1,
-                    Outcome::Fail(_) => tick.failed += 1,
+                match outcome {
+                    Outcome::Sent => {
+                        tick.sent += 1;
+                        sent.push(row);
+                    }
+                    Outcome::Retry(error) => {
+                        tick.retried += 1;
+                        self.record(row, Outcome::Retry(error), clock()).await?;
+                    }
+                    Outcome::Fail(error) => {
+                        tick.failed += 1;
+                        self.record(row, Outcome::Fail(error), clock()).await?;
+                    }
                 }
-                self.record(row, outcome, clock()).await?;
             }
+            self.record_sent(&sent, clock()).await?;
+            tracing::debug!(
+                messages = claimed.len(),
+                millis = claim_started.elapsed().as_millis() as u64,
+                "claim delivered and recorded"
+            );
         }
         Ok(tick)
     }
@@ -365,18 +375,18 @@ impl Dispatcher {
             Ok(email) => email,
             Err(e) => return Outcome::Fail(format!("the message cannot be built: {e}")),
         };
-        let Ok(_permit) = channel.permits.acquire().await else {
-            return Outcome::Retry("the transport is shutting down".into());
-        };
-        match &channel.route {
-            Route::Smtp(transport) => match transport.send(email).await {
-                Ok(_) => Outcome::Sent,
-                Err(e) => match failure(&e) {
-                    (Failure::Permanent, text) => Outcome::Fail(text),
-                    (Failure::Temporary, text) => Outcome::Retry(text),
-                },
-            },
-            Route::Files(dir) => match write_eml(dir, row, &email.formatted()).await {
+        match channel.as_ref() {
+            Channel::Smtp(pool) => {
+                match pool
+                    .send(&email.envelope().clone(), &email.formatted())
+                    .await
+                {
+                    Ok(_) => Outcome::Sent,
+                    Err(e) if e.is_permanent() => Outcome::Fail(describe(&e)),
+                    Err(e) => Outcome::Retry(describe(&e)),
+                }
+            }
+            Channel::Files(dir) => match write_eml(dir, row, &email.formatted()).await {
                 Ok(()) => Outcome::Sent,
                 Err(e) => Outcome::Retry(format!("cannot write to the outbox folder: {e}")),
             },
@@ -403,29 +413,58 @@ impl Dispatcher {
             return Ok(channel.clone());
         }
         let concurrency = self.settings.smtp_concurrency;
-        let pool = u32::try_from(concurrency).unwrap_or(4);
-        let route = match (&own, &self.settings.smtp_relay) {
+        let extra_root = self.settings.smtp_ca_pem.as_deref();
+        let channel = match (own, &self.settings.smtp_relay) {
             (Some((_, config)), _) => {
-                Route::Smtp(config.transport(self.settings.smtp_ca_pem.as_deref(), pool)?)
+                Channel::Smtp(Box::new(SmtpPool::new(config, extra_root, concurrency)?))
             }
-            (None, Some(url)) => Route::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| describe(&e))?
-                    .pool_config(lettre::transport::smtp::PoolConfig::new().max_size(pool))
-                    .build(),
-            ),
-            (None, None) => Route::Files(self.settings.data_dir.join("outbox")),
+            (None, Some(url)) => Channel::Smtp(Box::new(SmtpPool::new(
+                SmtpConfig::from_url(url)?,
+                extra_root,
+                concurrency,
+            )?)),
+            (None, None) => Channel::Files(self.settings.data_dir.join("outbox")),
         };
         if let ChannelKey::Own(id, _) = &key {
             // A subsidiary's earlier settings have no further use.
             channels.retain(|k, _| !matches!(k, ChannelKey::Own(other, _) if other == id));
         }
-        let channel = Arc::new(Channel {
-            route,
-            permits: Semaphore::new(concurrency),
-        });
+        let channel = Arc::new(channel);
         channels.insert(key, channel.clone());
         Ok(channel)
+    }
+
+    /// Marks delivered messages SENT, one statement per attempt number (the
+    /// claim's check, as in [`Self::record`]). They share the time the
+    /// claim's deliveries ended.
+    async fn record_sent(
+        &self,
+        rows: &[&message::Model],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let mut by_attempt: HashMap<i32, Vec<i64>> = HashMap::new();
+        for row in rows {
+            by_attempt.entry(row.attempts).or_default().push(row.id);
+        }
+        for (attempts, ids) in by_attempt {
+            message::Entity::update_many()
+                .filter(message::Column::Id.is_in(ids))
+                .filter(message::Column::Status.eq(MessageStatus::Sending))
+                .filter(message::Column::Attempts.eq(attempts))
+                .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
+                .col_expr(message::Column::SentAt, Expr::value(Some(now)))
+                .col_expr(
+                    message::Column::LeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    message::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Writes the outcome of this claim's attempt, unless the message has

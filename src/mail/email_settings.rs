@@ -3,11 +3,11 @@
 
 use entity::enums::SmtpSecurity;
 use entity::subsidiary;
-use lettre::AsyncTransport as _;
 use sea_orm::{ActiveModelTrait as _, ConnectionTrait, IntoActiveModel as _, Set};
 
 use super::secrets::{Cipher, OpenError};
 use super::smtp::{SmtpConfig, describe};
+use super::smtp_pool::SmtpPool;
 use crate::access::Actor;
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
@@ -164,8 +164,8 @@ pub async fn test_connection(
             };
         }
     };
-    let transport = match config.transport(extra_root, 1) {
-        Ok(transport) => transport,
+    let pool = match SmtpPool::new(config.clone(), extra_root, 1) {
+        Ok(pool) => pool,
         Err(e) => {
             return ConnectionTest {
                 success: false,
@@ -173,11 +173,10 @@ pub async fn test_connection(
             };
         }
     };
-    let result = transport.test_connection().await;
-    transport.shutdown().await;
+    let result = pool.test().await;
     let target = format!("{}:{}", config.host, config.port);
     match result {
-        Ok(true) => ConnectionTest {
+        Ok(()) => ConnectionTest {
             success: true,
             message: format!(
                 "connected to {target}{}{}",
@@ -192,10 +191,6 @@ pub async fn test_connection(
                     .map(|u| format!(" and signed in as {u}"))
                     .unwrap_or_default()
             ),
-        },
-        Ok(false) => ConnectionTest {
-            success: false,
-            message: format!("{target} accepted the connection but did not answer NOOP"),
         },
         Err(e) => ConnectionTest {
             success: false,

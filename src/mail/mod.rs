@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod secrets;
 pub mod send;
 pub mod smtp;
+pub mod smtp_pool;
 
 use std::sync::Arc;
 
@@ -23,18 +24,40 @@ use crate::settings::Settings;
 pub struct Mail {
     pub cipher: secrets::Cipher,
     pub blobs: BlobStore,
-    pub dispatcher: dispatcher::Dispatcher,
+    pub dispatcher: Arc<dispatcher::Dispatcher>,
+    /// Whether this instance delivers (`RECRUITMAIL_DISPATCHER`).
+    dispatching: bool,
 }
 
 impl Mail {
     pub fn new(db: DatabaseConnection, settings: Arc<Settings>) -> anyhow::Result<Self> {
         let cipher = secrets::Cipher::new(&settings.secret_key);
         let blobs = BlobStore::local(&settings.data_dir.join("blobs"))?;
-        let dispatcher = dispatcher::Dispatcher::new(db, blobs.clone(), cipher.clone(), settings);
+        let dispatching = settings.dispatcher;
+        let dispatcher = Arc::new(dispatcher::Dispatcher::new(
+            db,
+            blobs.clone(),
+            cipher.clone(),
+            settings,
+        ));
         Ok(Self {
             cipher,
             blobs,
             dispatcher,
+            dispatching,
         })
+    }
+
+    /// Starts a delivery right away instead of at the next second, after
+    /// messages were queued to go now. Does nothing where delivery is off.
+    pub fn nudge(&self) {
+        if self.dispatching {
+            let dispatcher = self.dispatcher.clone();
+            tokio::spawn(async move {
+                if let Err(e) = dispatcher.tick(chrono::Utc::now()).await {
+                    tracing::error!(error = ?e, "the outbox could not be delivered");
+                }
+            });
+        }
     }
 }

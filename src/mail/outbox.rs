@@ -2,14 +2,13 @@
 //! SENDING → SENT (or FAILED, or CANCELLED before it leaves). Writing the row
 //! is what "sending" means to the API; the dispatcher delivers it.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
 use entity::{message, message_attachment, message_recipient};
 use rand::RngCore as _;
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set,
-};
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, Set};
 
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -62,78 +61,136 @@ pub async fn enqueue(
     id_domain: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<message::Model> {
-    let due = new.scheduled_at.filter(|at| *at > now);
-    let row = message::ActiveModel {
-        company_id: Set(new.company_id),
-        candidate_id: Set(new.candidate_id),
-        application_id: Set(new.application_id),
-        subsidiary_id: Set(new.subsidiary_id),
-        sender_user_id: Set(new.sender_user_id),
-        template_id: Set(new.template_id),
-        batch_id: Set(new.batch_id),
-        interview_id: Set(new.interview_id),
-        direction: Set(MessageDirection::Outbound),
-        status: Set(if due.is_some() {
-            MessageStatus::Scheduled
-        } else {
-            MessageStatus::Queued
-        }),
-        subject: Set(new.subject),
-        text_body: Set(new.text_body),
-        html_body: Set(new.html_body),
-        from_address: Set(new.from.address),
-        from_name: Set(new.from.name),
-        reply_token: Set(Some(token())),
-        message_id_header: Set(Some(format!("<{}@{id_domain}>", token()))),
-        idempotency_key: Set(new.idempotency_key),
-        scheduled_at: Set(due),
-        next_attempt_at: Set(Some(due.unwrap_or(now))),
-        attempts: Set(0),
-        created_at: Set(now),
-        ..Default::default()
+    enqueue_many(db, vec![new], id_domain, now)
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("an enqueued message was not returned").into())
+}
+
+/// [`enqueue`] for many messages, in three statements per chunk: messages,
+/// recipients, attachments. Returns the rows in the order given.
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    messages: Vec<NewMessage>,
+    id_domain: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<message::Model>> {
+    let mut rows = Vec::with_capacity(messages.len());
+    let mut messages = messages.into_iter().peekable();
+    while messages.peek().is_some() {
+        let chunk: Vec<NewMessage> = messages.by_ref().take(ENQUEUE_CHUNK).collect();
+        rows.extend(enqueue_chunk(db, chunk, id_domain, now).await?);
     }
-    .insert(db)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a message with this idempotency key"))?;
-    let recipients = [
-        (RecipientKind::To, new.to),
-        (RecipientKind::Cc, new.cc),
-        (RecipientKind::Bcc, new.bcc),
-    ];
-    let rows: Vec<_> = recipients
+    Ok(rows)
+}
+
+/// Messages per INSERT: their columns stay under SQLite's 32,766 parameters.
+const ENQUEUE_CHUNK: usize = 500;
+
+async fn enqueue_chunk(
+    db: &impl ConnectionTrait,
+    chunk: Vec<NewMessage>,
+    id_domain: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<message::Model>> {
+    let mut parts = HashMap::new();
+    let mut order = Vec::with_capacity(chunk.len());
+    let models: Vec<message::ActiveModel> = chunk
         .into_iter()
-        .flat_map(|(kind, list)| {
-            list.into_iter()
-                .map(move |a| message_recipient::ActiveModel {
-                    message_id: Set(row.id),
-                    kind: Set(kind),
-                    address: Set(a.address),
-                    name: Set(a.name),
-                    ..Default::default()
-                })
+        .map(|new| {
+            let header = format!("<{}@{id_domain}>", token());
+            let due = new.scheduled_at.filter(|at| *at > now);
+            order.push(header.clone());
+            let model = message::ActiveModel {
+                company_id: Set(new.company_id),
+                candidate_id: Set(new.candidate_id),
+                application_id: Set(new.application_id),
+                subsidiary_id: Set(new.subsidiary_id),
+                sender_user_id: Set(new.sender_user_id),
+                template_id: Set(new.template_id),
+                batch_id: Set(new.batch_id),
+                interview_id: Set(new.interview_id),
+                direction: Set(MessageDirection::Outbound),
+                status: Set(if due.is_some() {
+                    MessageStatus::Scheduled
+                } else {
+                    MessageStatus::Queued
+                }),
+                subject: Set(new.subject),
+                text_body: Set(new.text_body),
+                html_body: Set(new.html_body),
+                from_address: Set(new.from.address),
+                from_name: Set(new.from.name),
+                reply_token: Set(Some(token())),
+                message_id_header: Set(Some(header.clone())),
+                idempotency_key: Set(new.idempotency_key),
+                scheduled_at: Set(due),
+                next_attempt_at: Set(Some(due.unwrap_or(now))),
+                lease_until: Set(None),
+                sent_at: Set(None),
+                received_at: Set(None),
+                in_reply_to: Set(None),
+                references_header: Set(None),
+                attempts: Set(0),
+                last_error: Set(None),
+                created_at: Set(now),
+                ..Default::default()
+            };
+            parts.insert(header, (new.to, new.cc, new.bcc, new.attachment_ids));
+            model
         })
         .collect();
-    if !rows.is_empty() {
-        message_recipient::Entity::insert_many(rows)
+    let inserted = message::Entity::insert_many(models)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a message with this idempotency key"))?;
+    let mut by_header: HashMap<String, message::Model> = inserted
+        .into_iter()
+        .filter_map(|m| Some((m.message_id_header.clone()?, m)))
+        .collect();
+    let mut recipients = Vec::new();
+    let mut attachments = Vec::new();
+    let mut rows = Vec::with_capacity(order.len());
+    for header in order {
+        let row = by_header
+            .remove(&header)
+            .ok_or_else(|| anyhow::anyhow!("an inserted message was not returned"))?;
+        let (to, cc, bcc, attached) = parts.remove(&header).unwrap_or_default();
+        for (kind, list) in [
+            (RecipientKind::To, to),
+            (RecipientKind::Cc, cc),
+            (RecipientKind::Bcc, bcc),
+        ] {
+            recipients.extend(list.into_iter().map(|a| message_recipient::ActiveModel {
+                message_id: Set(row.id),
+                kind: Set(kind),
+                address: Set(a.address),
+                name: Set(a.name),
+                ..Default::default()
+            }));
+        }
+        attachments.extend(attached.iter().enumerate().map(|(i, document_id)| {
+            message_attachment::ActiveModel {
+                message_id: Set(row.id),
+                document_id: Set(*document_id),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            }
+        }));
+        rows.push(row);
+    }
+    // Recipient rows have five columns, attachment rows three: a chunk of
+    // messages with up to 20 copies each stays under the parameter limits.
+    for part in recipients.chunks(ENQUEUE_CHUNK * 4) {
+        message_recipient::Entity::insert_many(part.to_vec())
             .exec(db)
             .await?;
     }
-    let attachments: Vec<_> = new
-        .attachment_ids
-        .iter()
-        .enumerate()
-        .map(|(i, document_id)| message_attachment::ActiveModel {
-            message_id: Set(row.id),
-            document_id: Set(*document_id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-        })
-        .collect();
-    if !attachments.is_empty() {
-        message_attachment::Entity::insert_many(attachments)
+    for part in attachments.chunks(ENQUEUE_CHUNK * 4) {
+        message_attachment::Entity::insert_many(part.to_vec())
             .exec(db)
             .await?;
     }
-    Ok(row)
+    Ok(rows)
 }
 
 /// Cancels a scheduled message; one that has started to leave cannot be.

@@ -12,16 +12,20 @@ use sea_orm::{
     QuerySelect as _, Set, TransactionSession as _, TransactionTrait,
 };
 
-use super::outbox::{Addressee, NewMessage, enqueue};
+use super::outbox::{Addressee, NewMessage, enqueue_many};
 use crate::access::{Actor, Section};
 use crate::domain::EmailAddress;
 pub use crate::email_templates::Content;
-use crate::email_templates::{self, Template, load_context, render_error, sender_signature};
+use crate::email_templates::{
+    self, Addressees, Template, load_contexts, render_error, sender_signature,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::settings::Settings;
 use crate::templates::Compiled;
-use crate::{applications, companies, documents};
+use crate::{companies, documents};
 
+/// Messages rendered before they are written: bounds memory in a large send.
+const ENQUEUE_CHUNK: usize = 500;
 /// Most candidates one send may address.
 pub const MAX_RECIPIENTS: usize = 10_000;
 /// Most CC or BCC addresses on one message.
@@ -108,11 +112,16 @@ pub async fn send(
         None
     };
 
+    let domain = settings.inbound_domain.as_str();
+    let mut pending = Vec::with_capacity(ENQUEUE_CHUNK);
     let mut compiled: HashMap<i64, Compiled> = HashMap::new();
     let mut signature = None;
     let mut last = None;
-    for (candidate_id, application_id) in resolve_targets(&txn, actor, &request.targets).await? {
-        let context = load_context(&txn, actor, candidate_id, application_id, None).await?;
+    let addressees = match &request.targets {
+        Targets::Candidates(ids) => Addressees::Candidates(ids),
+        Targets::Applications(ids) => Addressees::Applications(ids),
+    };
+    for context in load_contexts(&txn, actor, addressees).await? {
         if signature.is_none() {
             signature = Some(sender_signature(&context.sender));
         }
@@ -134,43 +143,48 @@ pub async fn send(
             }
             (None, None) => return Err(anyhow::anyhow!("a send without content").into()),
         };
-        let row = enqueue(
-            &txn,
-            NewMessage {
-                company_id: actor.company_id,
-                candidate_id: Some(context.candidate.id),
-                application_id: context.application.as_ref().map(|a| a.id),
-                subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
-                sender_user_id: Some(actor.user_id),
-                template_id,
-                batch_id: batch.as_ref().map(|b| b.id),
-                interview_id: None,
-                subject: rendered.subject,
-                text_body: rendered.text,
-                html_body: Some(rendered.html),
-                from: sender_address(&company, context.subsidiary.as_ref(), settings),
-                to: vec![Addressee {
-                    address: context.candidate.email.clone(),
-                    name: Some(format!(
-                        "{} {}",
-                        context.candidate.first_name, context.candidate.last_name
-                    )),
-                }],
-                cc: copies(&request.cc),
-                bcc: copies(&request.bcc),
-                attachment_ids: attachments.clone(),
-                scheduled_at: request.scheduled_at,
-                idempotency_key: if batch.is_none() {
-                    request.idempotency_key.clone()
-                } else {
-                    None
-                },
+        pending.push(NewMessage {
+            company_id: actor.company_id,
+            candidate_id: Some(context.candidate.id),
+            application_id: context.application.as_ref().map(|a| a.id),
+            subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
+            sender_user_id: Some(actor.user_id),
+            template_id,
+            batch_id: batch.as_ref().map(|b| b.id),
+            interview_id: None,
+            subject: rendered.subject,
+            text_body: rendered.text,
+            html_body: Some(rendered.html),
+            from: sender_address(&company, context.subsidiary.as_ref(), settings),
+            to: vec![Addressee {
+                address: context.candidate.email.clone(),
+                name: Some(format!(
+                    "{} {}",
+                    context.candidate.first_name, context.candidate.last_name
+                )),
+            }],
+            cc: copies(&request.cc),
+            bcc: copies(&request.bcc),
+            attachment_ids: attachments.clone(),
+            scheduled_at: request.scheduled_at,
+            idempotency_key: if batch.is_none() {
+                request.idempotency_key.clone()
+            } else {
+                None
             },
-            settings.inbound_domain.as_str(),
-            now,
-        )
-        .await?;
-        last = Some(row);
+        });
+        if pending.len() == ENQUEUE_CHUNK {
+            last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)
+                .await?
+                .pop()
+                .or(last);
+        }
+    }
+    if !pending.is_empty() {
+        last = enqueue_many(&txn, pending, domain, now)
+            .await?
+            .pop()
+            .or(last);
     }
     txn.commit().await?;
     match (batch, last) {
@@ -300,34 +314,6 @@ async fn attachments(
         )));
     }
     Ok(chosen.into_iter().map(|d| d.id).collect())
-}
-
-/// (candidate, application) pairs, each visible to the actor, each candidate once.
-async fn resolve_targets(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    targets: &Targets,
-) -> ApiResult<Vec<(i64, Option<i64>)>> {
-    let mut seen = std::collections::HashSet::new();
-    let mut pairs = Vec::new();
-    match targets {
-        Targets::Candidates(ids) => {
-            for id in ids {
-                if seen.insert(*id) {
-                    pairs.push((*id, None));
-                }
-            }
-        }
-        Targets::Applications(ids) => {
-            for id in ids {
-                let application = applications::find(db, actor, *id).await?;
-                if seen.insert(application.candidate_id) {
-                    pairs.push((application.candidate_id, Some(application.id)));
-                }
-            }
-        }
-    }
-    Ok(pairs)
 }
 
 /// The sender: the subsidiary's own address when it has one, else the

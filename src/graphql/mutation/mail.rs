@@ -222,7 +222,11 @@ impl MailMutation {
             scheduled_at: input.scheduled_at,
             idempotency_key: input.idempotency_key,
         };
+        let due_now = request.scheduled_at.is_none_or(|at| at <= Utc::now());
         let sent = send::send(db(ctx)?, ctx.actor()?, settings(ctx)?, request, Utc::now()).await?;
+        if due_now {
+            mail(ctx)?.nudge();
+        }
         Ok(match sent {
             Sent::One(message) => SendEmailPayload {
                 message: Some(Message::new(*message)),

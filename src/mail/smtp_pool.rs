@@ -1,0 +1,208 @@
+//! Pooled SMTP connections to one server, built on lettre's connection type.
+//!
+//! lettre's own pooled transport writes a message's body and its closing
+//! `.` line in two writes on a socket with Nagle's algorithm on; the second
+//! waits for the server's delayed ACK, about 40 ms per message on Linux.
+//! Connections made here set `TCP_NODELAY` (RFC 896's delay is meant for
+//! interactive traffic, not for a client that always waits for the reply).
+//! Implicit TLS (port 465) still goes through lettre's connect, which cannot
+//! be given a socket.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+
+use super::smtp::SmtpConfig;
+use entity::enums::SmtpSecurity;
+
+/// Longest a whole connect (with TLS and AUTH) or a whole send may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+/// An idle connection older than this is closed rather than reused: servers
+/// drop idle clients after a few minutes (RFC 5321 §4.5.3.2.7 asks for five).
+const MAX_IDLE: Duration = Duration::from_secs(60);
+
+/// Why sending failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("connection to {0} failed: {1}")]
+    Connect(String, std::io::Error),
+    #[error("{0} did not answer within {1:?}")]
+    Timeout(String, Duration),
+}
+
+impl SendError {
+    /// A 5xx reply (RFC 5321 §4.2.1): trying again will not help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, Self::Smtp(e) if e.is_permanent())
+    }
+}
+
+/// Connections to one SMTP server, at most `size` at once.
+pub struct SmtpPool {
+    config: SmtpConfig,
+    tls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
+    permits: Semaphore,
+}
+
+impl std::fmt::Debug for SmtpPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpPool")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpPool {
+    /// A pool for `config`, trusting `extra_root` (PEM) besides the public roots.
+    pub fn new(config: SmtpConfig, extra_root: Option<&[u8]>, size: usize) -> Result<Self, String> {
+        let tls = match config.security {
+            SmtpSecurity::None => None,
+            SmtpSecurity::StartTls | SmtpSecurity::Tls => {
+                Some(super::smtp::tls_parameters(&config.host, extra_root)?)
+            }
+        };
+        let credentials = config
+            .username
+            .clone()
+            .map(|user| Credentials::new(user, config.password.clone().unwrap_or_default()));
+        Ok(Self {
+            config,
+            tls,
+            credentials,
+            hello: ClientId::default(),
+            idle: Mutex::new(Vec::new()),
+            permits: Semaphore::new(size.max(1)),
+        })
+    }
+
+    fn target(&self) -> String {
+        format!("{}:{}", self.config.host, self.config.port)
+    }
+
+    /// Opens a connection: greeting, EHLO, STARTTLS or TLS, AUTH.
+    pub async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        tokio::time::timeout(STEP_TIMEOUT, self.connect_inner())
+            .await
+            .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
+    }
+
+    async fn connect_inner(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let address = (self.config.host.as_str(), self.config.port);
+        let mut connection = match (&self.config.security, &self.tls) {
+            (SmtpSecurity::Tls, Some(tls)) => {
+                AsyncSmtpConnection::connect_tokio1(
+                    address,
+                    Some(STEP_TIMEOUT),
+                    &self.hello,
+                    Some(tls.clone()),
+                    None,
+                )
+                .await?
+            }
+            _ => {
+                let socket = TcpStream::connect(address)
+                    .await
+                    .map_err(|e| SendError::Connect(self.target(), e))?;
+                socket
+                    .set_nodelay(true)
+                    .map_err(|e| SendError::Connect(self.target(), e))?;
+                let mut connection =
+                    AsyncSmtpConnection::connect_with_transport(Box::new(socket), &self.hello)
+                        .await?;
+                if let (SmtpSecurity::StartTls, Some(tls)) = (&self.config.security, &self.tls) {
+                    connection.starttls(tls.clone(), &self.hello).await?;
+                }
+                connection
+            }
+        };
+        if let Some(credentials) = &self.credentials {
+            connection
+                .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await?;
+        }
+        Ok(connection)
+    }
+
+    /// Sends one message on a pooled connection. A reused connection that
+    /// turns out to be dead is replaced once before the failure counts.
+    pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SendError> {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return Err(SendError::Timeout(self.target(), Duration::ZERO));
+        };
+        let reused = self.checkout();
+        let fresh = reused.is_none();
+        let mut connection = match reused {
+            Some(connection) => connection,
+            None => self.connect().await?,
+        };
+        match self.send_on(&mut connection, envelope, email).await {
+            Ok(response) => {
+                self.checkin(connection);
+                Ok(response)
+            }
+            Err(SendError::Smtp(e)) if !fresh && !e.is_permanent() && !e.is_transient() => {
+                // The server closed the idle connection: one more try, anew.
+                let mut connection = self.connect().await?;
+                let response = self.send_on(&mut connection, envelope, email).await?;
+                self.checkin(connection);
+                Ok(response)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send_on(
+        &self,
+        connection: &mut AsyncSmtpConnection,
+        envelope: &Envelope,
+        email: &[u8],
+    ) -> Result<Response, SendError> {
+        tokio::time::timeout(STEP_TIMEOUT, connection.send(envelope, email))
+            .await
+            .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
+            .map_err(SendError::from)
+    }
+
+    fn checkout(&self) -> Option<AsyncSmtpConnection> {
+        let mut idle = self.idle.lock().ok()?;
+        while let Some((connection, since)) = idle.pop() {
+            if since.elapsed() < MAX_IDLE && !connection.has_broken() {
+                return Some(connection);
+            }
+        }
+        None
+    }
+
+    fn checkin(&self, connection: AsyncSmtpConnection) {
+        if connection.has_broken() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push((connection, Instant::now()));
+        }
+    }
+
+    /// Connects, checks the server answers NOOP, and says QUIT.
+    pub async fn test(&self) -> Result<(), SendError> {
+        let mut connection = self.connect().await?;
+        let answered = connection.test_connected().await;
+        connection.quit().await.ok();
+        if answered {
+            Ok(())
+        } else {
+            Err(SendError::Timeout(self.target(), STEP_TIMEOUT))
+        }
+    }
+}
