@@ -36,7 +36,7 @@ use crate::blobs::BlobStore;
 use crate::settings::Settings;
 
 /// Most messages one claim takes.
-pub const CLAIM_SIZE: u64 = 200;
+pub const CLAIM_SIZE: u64 = 500;
 /// Most claims one tick makes, so a tick ends even while mail keeps arriving.
 const CLAIMS_PER_TICK: usize = 50;
 /// How long a claim holds a message before another instance may take it.
