@@ -74,6 +74,36 @@ async fn fixture(app: &TestApp) -> Fixture {
         .unwrap()
         .to_owned();
     let template = create_template(app, &admin, "Fixture template").await;
+    let send = |ids: Vec<&str>, at: Option<&str>| {
+        let admin = admin.clone();
+        let ids: Vec<String> = ids.into_iter().map(str::to_owned).collect();
+        let at = at.map(str::to_owned);
+        async move {
+            app.ok(
+                &admin,
+                "mutation($c: [ID!]!, $at: DateTime) { sendEmail(input: { candidateIds: $c, subject: \"S\", body: \"<p>B</p>\", scheduledAt: $at }) { message { id } batch { id } } }",
+                json!({ "c": ids, "at": at }),
+            )
+            .await["sendEmail"]
+                .clone()
+        }
+    };
+    let message_seen = send(vec![&seen], None).await["message"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let batch = send(vec![&seen, &unseen], None).await["batch"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let later = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    for caller in CALLERS {
+        let scheduled = send(vec![&seen], Some(&later)).await["message"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ids.insert(leak(format!("sched_{caller:?}")), scheduled);
+    }
     let other = app.other_company("Rival").await;
     // Per-caller targets for operations that consume them (delete, unassign).
     for caller in CALLERS {
@@ -147,6 +177,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("hm_user", hm_user),
         ("doc_cat", doc_cat),
         ("template", template),
+        ("message_seen", message_seen),
+        ("batch", batch),
     ]);
     let tokens = HashMap::from([
         (Admin, Some(admin)),
@@ -383,6 +415,48 @@ fn cases() -> Vec<Case> {
         case(
             "mutation { updateMySignature(input: { signature: \"<p>$caller</p>\" }) { user { signature } } }",
             ALL,
+        ),
+        // Mail: recruiting admins configure it; the Messages section sends and
+        // reads it; several candidates at once need BULK_EMAIL.
+        case(
+            "{ subsidiaries { recruitingEmailSettings { hasPassword inboundAddress } } }",
+            [Allowed, FORBIDDEN, FORBIDDEN, Allowed],
+        ),
+        case(
+            "mutation { updateRecruitingEmailSettings(input: { subsidiaryId: \"$subsidiary\", emailDisplayName: \"Jobs $caller\" }) { subsidiary { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { testSmtpConnection(input: { subsidiaryId: \"$subsidiary\" }) { result { success } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "{ message(id: \"$message_seen\") { status to } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$message_seen\") { id } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ emailBatch(id: \"$batch\") { total sent } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ candidate(id: \"$seen\") { messages { totalCount } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { sendEmail(input: { candidateIds: [\"$seen\"], subject: \"Hi\", body: \"<p>x</p>\" }) { message { id } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { sendEmail(input: { candidateIds: [\"$seen\", \"$unseen\"], subject: \"Hi\", body: \"<p>x</p>\" }) { batch { id } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { cancelScheduledMessage(input: { id: \"$sched_$caller\" }) { message { status } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
     ]
 }
