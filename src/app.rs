@@ -102,6 +102,8 @@ impl Application {
         let served = self.server.await.context("HTTP server failed");
         if let Some(mut scheduler) = scheduler {
             scheduler.shutdown().await.ok();
+            // A claim cut short would send its messages again after the lease.
+            self.state.mail.dispatcher.drain().await;
         }
         served
     }

@@ -110,3 +110,13 @@ fn clean_file_name(raw: &str) -> Option<String> {
     let cleaned = cleaned.trim();
     (!cleaned.is_empty()).then(|| cleaned.to_owned())
 }
+
+/// Whether the actor may see a document attached to a message they can see:
+/// company documents always, a candidate's with access to its category.
+pub fn readable_on_message(actor: &Actor, document: &document::Model) -> bool {
+    match (document.candidate_id, document.document_category_id) {
+        (None, _) => true,
+        (Some(_), None) => actor.can(Section::Candidates),
+        (Some(_), Some(category)) => actor.document_access(category).is_some(),
+    }
+}

@@ -49,6 +49,14 @@ pub async fn execute(
     let mut request =
         match async_graphql::http::receive_body(content_type, &body[..], options).await {
             Ok(request) => request,
+            Err(async_graphql::ParseRequestError::PayloadTooLarge) => {
+                return error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &ApiError::PayloadTooLarge(format!(
+                        "an uploaded file is larger than {max_file} bytes"
+                    )),
+                );
+            }
             Err(err) => {
                 return error_response(
                     StatusCode::BAD_REQUEST,

@@ -1,16 +1,21 @@
 //! Delivers the outbox: claims due messages, sends them through the right
-//! transport, and records the outcome.
+//! transport, and records each outcome.
 //!
 //! A claim is one statement that moves due messages to SENDING with a lease
 //! and counts the attempt. On PostgreSQL it skips rows another instance holds
 //! (`FOR UPDATE SKIP LOCKED`), so several `serve` instances never claim the
-//! same message; SQLite has one writer at a time. A message whose lease runs
-//! out (its instance died mid-send) is claimed again. Outcomes are written
-//! only by the claim that made them (same attempt number, still SENDING).
+//! same message; on SQLite the statement itself is atomic. A message whose
+//! lease runs out (its instance died mid-send) is claimed again. Outcomes are
+//! written only by the claim that made them (same attempt number, still
+//! SENDING), as they come in, and a claim starts no new delivery once half
+//! its lease has passed: what it did not start goes back to the queue. So a
+//! message is sent twice only if its instance dies between the server's 250
+//! reply and the write that follows.
 //!
-//! Every method takes `now`, so tests drive the clock.
+//! Claims and records take the caller's clock (`now`, advanced by the time
+//! spent), so tests drive time; the Date header is the machine's time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -18,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageStatus, RecipientKind};
 use entity::{company, document, message, message_attachment, message_recipient, subsidiary};
-use futures_util::future::join_all;
+use futures_util::StreamExt as _;
 use rand::Rng as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -40,12 +45,15 @@ pub const CLAIM_SIZE: u64 = 500;
 /// Most claims one tick makes, so a tick ends even while mail keeps arriving.
 const CLAIMS_PER_TICK: usize = 50;
 /// How long a claim holds a message before another instance may take it.
-pub const LEASE: Duration = Duration::from_secs(120);
-/// Attempts before a message that keeps failing temporarily is given up.
-pub const MAX_ATTEMPTS: i32 = 8;
+pub const LEASE: Duration = Duration::from_secs(600);
+/// Attempts before a message that keeps failing temporarily is given up:
+/// with retries at most an hour apart, about two days of outage.
+pub const MAX_ATTEMPTS: i32 = 56;
 /// The first retry waits about this long; each further one twice as long.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
 const LONGEST_RETRY: Duration = Duration::from_secs(3600);
+/// Delivered messages are marked SENT in groups of this many, or sooner.
+const RECORD_EVERY: usize = 50;
 
 /// What one tick did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,6 +61,8 @@ pub struct Tick {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+    /// Claimed but not started before the claim's time ran out; queued again.
+    pub released: usize,
 }
 
 /// Where a message goes out.
@@ -89,14 +99,35 @@ impl std::fmt::Debug for Dispatcher {
 
 enum Outcome {
     Sent,
+    /// A temporary failure: try again later.
     Retry(String),
+    /// A permanent failure: give up now.
     Fail(String),
+    /// Not attempted: the claim ran out of time.
+    Release,
+}
+
+/// A document to attach, read from the blob store only when its message is sent.
+#[derive(Clone)]
+struct AttachmentRef {
+    file_name: String,
+    content_type: String,
+    blob_key: String,
 }
 
 /// What delivering one message needs besides its row.
+#[derive(Default)]
 struct Parts {
     recipients: Vec<message_recipient::Model>,
-    attachments: Vec<AttachedFile>,
+    attachments: Vec<AttachmentRef>,
+    missing_attachment: bool,
+}
+
+/// The rows a claim's deliveries look up.
+struct ClaimData {
+    parts: HashMap<i64, Parts>,
+    companies: HashMap<i64, company::Model>,
+    subsidiaries: HashMap<i64, subsidiary::Model>,
 }
 
 impl Dispatcher {
@@ -121,42 +152,25 @@ impl Dispatcher {
         let Ok(_running) = self.running.try_lock() else {
             return Ok(Tick::default());
         };
-        self.promote_scheduled(now).await?;
         let started = Instant::now();
+        let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        self.promote_scheduled(clock()).await?;
+        self.give_up_abandoned(clock()).await?;
         let mut tick = Tick::default();
         for _ in 0..CLAIMS_PER_TICK {
-            let claimed = self.claim(now, CLAIM_SIZE).await?;
+            let claimed = self.claim(clock(), CLAIM_SIZE).await?;
             if claimed.is_empty() {
                 break;
             }
-            let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-            let claim_started = Instant::now();
-            let outcomes = self.deliver_all(&claimed).await?;
-            let mut sent = Vec::new();
-            for (row, outcome) in claimed.iter().zip(outcomes) {
-                match outcome {
-                    Outcome::Sent => {
-                        tick.sent += 1;
-                        sent.push(row);
-                    }
-                    Outcome::Retry(error) => {
-                        tick.retried += 1;
-                        self.record(row, Outcome::Retry(error), clock()).await?;
-                    }
-                    Outcome::Fail(error) => {
-                        tick.failed += 1;
-                        self.record(row, Outcome::Fail(error), clock()).await?;
-                    }
-                }
-            }
-            self.record_sent(&sent, clock()).await?;
-            tracing::debug!(
-                messages = claimed.len(),
-                millis = claim_started.elapsed().as_millis() as u64,
-                "claim delivered and recorded"
-            );
+            self.deliver_claim(&claimed, &clock, &mut tick).await?;
         }
         Ok(tick)
+    }
+
+    /// Waits for a running tick to finish, so a shutdown does not cut a claim
+    /// short between sending and recording.
+    pub async fn drain(&self) {
+        let _finished = self.running.lock().await;
     }
 
     /// Scheduled messages whose time has come join the queue.
@@ -165,6 +179,25 @@ impl Dispatcher {
             .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
             .filter(message::Column::Status.eq(MessageStatus::Scheduled))
             .filter(message::Column::ScheduledAt.lte(now))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// A message whose lease ran out after its last allowed attempt (its
+    /// instance died while sending it, each time) is failed, not claimed again.
+    async fn give_up_abandoned(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        message::Entity::update_many()
+            .col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
+            .col_expr(
+                message::Column::LastError,
+                Expr::value(Some(format!(
+                    "given up after {MAX_ATTEMPTS} attempts that never completed"
+                ))),
+            )
+            .filter(message::Column::Status.eq(MessageStatus::Sending))
+            .filter(message::Column::LeaseUntil.lt(now))
+            .filter(message::Column::Attempts.gte(MAX_ATTEMPTS))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -179,34 +212,23 @@ impl Dispatcher {
         limit: u64,
     ) -> anyhow::Result<Vec<message::Model>> {
         let backend = self.db.get_database_backend();
-        let lock = match backend {
-            DatabaseBackend::Postgres => "FOR UPDATE SKIP LOCKED",
-            _ => "",
-        };
-        let (p1, p2, p3) = match backend {
-            DatabaseBackend::Postgres => ("$1", "$2", "$3"),
-            _ => ("?", "?", "?"),
+        let (lock, mark) = match backend {
+            DatabaseBackend::Postgres => ("FOR UPDATE SKIP LOCKED", "$"),
+            // SQLite reads `?N` as the N-th bound value, like PostgreSQL's `$N`.
+            _ => ("", "?"),
         };
         let sql = format!(
-            "UPDATE messages SET status = 'SENDING', lease_until = {p1}, attempts = attempts + 1 \
+            "UPDATE messages SET status = 'SENDING', lease_until = {mark}1, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM messages \
                WHERE direction = 'OUTBOUND' \
-               AND ((status = 'QUEUED' AND next_attempt_at <= {p2}) \
-                 OR (status = 'SENDING' AND lease_until < {p2b})) \
-               ORDER BY next_attempt_at, id LIMIT {p3} {lock}) \
-             RETURNING *",
-            p2b = if backend == DatabaseBackend::Postgres {
-                "$2"
-            } else {
-                "?"
-            },
+               AND ((status = 'QUEUED' AND next_attempt_at <= {mark}2) \
+                 OR (status = 'SENDING' AND lease_until < {mark}2)) \
+               ORDER BY next_attempt_at, id LIMIT {mark}3 {lock}) \
+             RETURNING *"
         );
         let lease_until = now + chrono::Duration::from_std(LEASE)?;
-        let mut values: Vec<sea_orm::Value> = vec![lease_until.into(), now.into()];
-        if backend != DatabaseBackend::Postgres {
-            values.push(now.into());
-        }
-        values.push((limit as i64).into());
+        let values: Vec<sea_orm::Value> =
+            vec![lease_until.into(), now.into(), i64::try_from(limit)?.into()];
         let statement = Statement::from_sql_and_values(backend, sql, values);
         let mut rows = message::Entity::find()
             .from_raw_sql(statement)
@@ -216,56 +238,99 @@ impl Dispatcher {
         Ok(rows)
     }
 
-    async fn deliver_all(&self, claimed: &[message::Model]) -> anyhow::Result<Vec<Outcome>> {
-        let mut parts = self.load_parts(claimed).await?;
-        let companies: HashMap<i64, company::Model> = company::Entity::find()
-            .filter(company::Column::Id.is_in(claimed.iter().map(|m| m.company_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect();
-        let subsidiaries: HashMap<i64, subsidiary::Model> = subsidiary::Entity::find()
-            .filter(subsidiary::Column::Id.is_in(claimed.iter().filter_map(|m| m.subsidiary_id)))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let deliveries = claimed.iter().map(|row| {
-            let parts = parts.remove(&row.id);
-            let company = companies.get(&row.company_id);
-            let subsidiary = row.subsidiary_id.and_then(|id| subsidiaries.get(&id));
-            async move {
-                match (parts, company) {
-                    (Some(parts), Some(company)) => {
-                        self.deliver(row, parts, company, subsidiary).await
-                    }
-                    _ => Outcome::Fail("the message's company or parts are missing".into()),
-                }
-            }
-        });
-        Ok(join_all(deliveries).await)
-    }
-
-    /// Recipients and attachment contents of `claimed`, in a few statements.
-    async fn load_parts(
+    /// Delivers a claim with bounded concurrency (so only the messages being
+    /// sent are composed in memory), recording outcomes as they come in.
+    async fn deliver_claim(
         &self,
         claimed: &[message::Model],
-    ) -> anyhow::Result<HashMap<i64, Result<Parts, String>>> {
+        clock: &impl Fn() -> DateTime<Utc>,
+        tick: &mut Tick,
+    ) -> anyhow::Result<()> {
+        let data = self.claim_data(claimed).await?;
+        let deadline = Instant::now() + LEASE / 2;
+        // A server that refused a connection in this claim is not tried again
+        // for its other messages until a later claim.
+        let unreachable: Mutex<HashSet<Option<i64>>> = Mutex::new(HashSet::new());
+        let in_flight = self.settings.smtp_concurrency.saturating_mul(2).max(2);
+        // Indices rather than references keep the stream's closure free of
+        // lifetimes, which the spawned tick future needs.
+        let mut outcomes = futures_util::stream::iter(0..claimed.len())
+            .map(|i| {
+                let row = &claimed[i];
+                let data = &data;
+                let unreachable = &unreachable;
+                async move {
+                    if Instant::now() > deadline {
+                        return (row, Outcome::Release);
+                    }
+                    let skip = unreachable
+                        .lock()
+                        .map(|u| u.contains(&row.subsidiary_id))
+                        .unwrap_or(false);
+                    if skip {
+                        return (
+                            row,
+                            Outcome::Retry("the mail server was unreachable".into()),
+                        );
+                    }
+                    let (outcome, reachable) = self.deliver(row, data).await;
+                    if !reachable && let Ok(mut u) = unreachable.lock() {
+                        u.insert(row.subsidiary_id);
+                    }
+                    (row, outcome)
+                }
+            })
+            .buffer_unordered(in_flight);
+        let mut sent = Vec::new();
+        let mut released = Vec::new();
+        let mut last_record = Instant::now();
+        while let Some((row, outcome)) = outcomes.next().await {
+            match outcome {
+                Outcome::Sent => {
+                    tick.sent += 1;
+                    sent.push(row);
+                }
+                Outcome::Release => {
+                    tick.released += 1;
+                    released.push(row);
+                }
+                Outcome::Retry(error) => {
+                    tick.retried += 1;
+                    self.record_failure(row, error, false, clock()).await?;
+                }
+                Outcome::Fail(error) => {
+                    tick.failed += 1;
+                    self.record_failure(row, error, true, clock()).await?;
+                }
+            }
+            if sent.len() >= RECORD_EVERY || last_record.elapsed() > Duration::from_millis(200) {
+                self.record_sent(&sent, clock()).await?;
+                sent.clear();
+                last_record = Instant::now();
+            }
+        }
+        self.record_sent(&sent, clock()).await?;
+        self.release(&released).await?;
+        Ok(())
+    }
+
+    /// Recipients, attachment references, companies and subsidiaries of a
+    /// claim, in a few statements. Attachment contents are read per message.
+    async fn claim_data(&self, claimed: &[message::Model]) -> anyhow::Result<ClaimData> {
         let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
-        let mut recipients: HashMap<i64, Vec<message_recipient::Model>> = HashMap::new();
+        let mut parts: HashMap<i64, Parts> = HashMap::new();
         for r in message_recipient::Entity::find()
             .filter(message_recipient::Column::MessageId.is_in(ids.clone()))
             .all(&self.db)
             .await?
         {
-            recipients.entry(r.message_id).or_default().push(r);
+            parts.entry(r.message_id).or_default().recipients.push(r);
         }
-        let links = message_attachment::Entity::find()
-            .filter(message_attachment::Column::MessageId.is_in(ids.clone()))
+        let mut links = message_attachment::Entity::find()
+            .filter(message_attachment::Column::MessageId.is_in(ids))
             .all(&self.db)
             .await?;
+        links.sort_by_key(|l| (l.message_id, l.position));
         let documents: HashMap<i64, document::Model> = document::Entity::find()
             .filter(document::Column::Id.is_in(links.iter().map(|l| l.document_id)))
             .all(&self.db)
@@ -273,73 +338,78 @@ impl Dispatcher {
             .into_iter()
             .map(|d| (d.id, d))
             .collect();
-        let mut contents = HashMap::new();
-        for d in documents.values() {
-            if !contents.contains_key(&d.blob_key) {
-                let content = self.blobs.get(&d.blob_key).await;
-                contents.insert(d.blob_key.clone(), content);
-            }
-        }
-        let mut attachments: HashMap<i64, Result<Vec<(i32, AttachedFile)>, String>> =
-            HashMap::new();
         for link in links {
-            let entry = attachments
-                .entry(link.message_id)
-                .or_insert_with(|| Ok(Vec::new()));
-            let Ok(files) = entry else { continue };
-            let file =
-                documents
-                    .get(&link.document_id)
-                    .and_then(|d| match contents.get(&d.blob_key) {
-                        Some(Ok(content)) => Some(Ok(AttachedFile {
-                            file_name: d.file_name.clone(),
-                            content_type: d.content_type.clone(),
-                            content: content.clone(),
-                        })),
-                        Some(Err(e)) => Some(Err(format!("attachment {}: {e}", d.file_name))),
-                        None => None,
-                    });
-            match file {
-                Some(Ok(file)) => files.push((link.position, file)),
-                Some(Err(e)) => *entry = Err(e),
-                None => *entry = Err("an attachment's document is missing".into()),
+            let entry = parts.entry(link.message_id).or_default();
+            match documents.get(&link.document_id) {
+                Some(d) => entry.attachments.push(AttachmentRef {
+                    file_name: d.file_name.clone(),
+                    content_type: d.content_type.clone(),
+                    blob_key: d.blob_key.clone(),
+                }),
+                None => entry.missing_attachment = true,
             }
         }
-        Ok(ids
+        let companies = company::Entity::find()
+            .filter(company::Column::Id.is_in(claimed.iter().map(|m| m.company_id)))
+            .all(&self.db)
+            .await?
             .into_iter()
-            .map(|id| {
-                let attached = attachments.remove(&id).unwrap_or_else(|| Ok(Vec::new()));
-                let parts = attached.map(|mut files| {
-                    files.sort_by_key(|(position, _)| *position);
-                    Parts {
-                        recipients: recipients.remove(&id).unwrap_or_default(),
-                        attachments: files.into_iter().map(|(_, f)| f).collect(),
-                    }
-                });
-                (id, parts)
-            })
-            .collect())
+            .map(|c| (c.id, c))
+            .collect();
+        let subsidiaries = subsidiary::Entity::find()
+            .filter(subsidiary::Column::Id.is_in(claimed.iter().filter_map(|m| m.subsidiary_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        Ok(ClaimData {
+            parts,
+            companies,
+            subsidiaries,
+        })
     }
 
-    async fn deliver(
-        &self,
-        row: &message::Model,
-        parts: Result<Parts, String>,
-        company: &company::Model,
-        subsidiary: Option<&subsidiary::Model>,
-    ) -> Outcome {
-        // A blob that cannot be read now may be readable later (a store outage).
-        let parts = match parts {
-            Ok(parts) => parts,
-            Err(e) => return Outcome::Retry(e),
+    /// Sends one message; also says whether its server could be reached.
+    async fn deliver(&self, row: &message::Model, data: &ClaimData) -> (Outcome, bool) {
+        let parts = data.parts.get(&row.id);
+        let Some(company) = data.companies.get(&row.company_id) else {
+            return (Outcome::Fail("the message's company is gone".into()), true);
         };
+        if parts.is_some_and(|p| p.missing_attachment) {
+            return (
+                Outcome::Fail("an attached document was deleted".into()),
+                true,
+            );
+        }
+        let subsidiary = row.subsidiary_id.and_then(|id| data.subsidiaries.get(&id));
+        // Settings that cannot be used now (a password sealed under another
+        // key, an unreadable CA) may be corrected: retry rather than fail.
         let channel = match self.channel(subsidiary) {
             Ok(channel) => channel,
-            Err(e) => return Outcome::Fail(e),
+            Err(e) => return (Outcome::Retry(e), true),
         };
+        let mut attachments = Vec::new();
+        for a in parts.map(|p| p.attachments.as_slice()).unwrap_or_default() {
+            match self.blobs.get(&a.blob_key).await {
+                Ok(content) => attachments.push(AttachedFile {
+                    file_name: a.file_name.clone(),
+                    content_type: a.content_type.clone(),
+                    content,
+                }),
+                // The store may be back later.
+                Err(e) => {
+                    return (
+                        Outcome::Retry(format!("attachment {}: {e}", a.file_name)),
+                        true,
+                    );
+                }
+            }
+        }
         let pick = |kind| {
             parts
-                .recipients
+                .map(|p| p.recipients.as_slice())
+                .unwrap_or_default()
                 .iter()
                 .filter(|r| r.kind == kind)
                 .map(|r| Addressee {
@@ -369,26 +439,32 @@ impl Dispatcher {
             date: SystemTime::now(),
             text: row.text_body.clone(),
             html: row.html_body.clone(),
-            attachments: parts.attachments,
+            attachments,
         };
         let email = match compose(&envelope) {
             Ok(email) => email,
-            Err(e) => return Outcome::Fail(format!("the message cannot be built: {e}")),
+            Err(e) => {
+                return (
+                    Outcome::Fail(format!("the message cannot be built: {e}")),
+                    true,
+                );
+            }
         };
         match channel.as_ref() {
-            Channel::Smtp(pool) => {
-                match pool
-                    .send(&email.envelope().clone(), &email.formatted())
-                    .await
-                {
-                    Ok(_) => Outcome::Sent,
-                    Err(e) if e.is_permanent() => Outcome::Fail(describe(&e)),
-                    Err(e) => Outcome::Retry(describe(&e)),
+            Channel::Smtp(pool) => match pool.send(email.envelope(), &email.formatted()).await {
+                Ok(_) => (Outcome::Sent, true),
+                Err(e) if e.is_permanent() => (Outcome::Fail(describe(&e)), true),
+                Err(e) => {
+                    let reachable = !e.is_unreachable();
+                    (Outcome::Retry(describe(&e)), reachable)
                 }
-            }
+            },
             Channel::Files(dir) => match write_eml(dir, row, &email.formatted()).await {
-                Ok(()) => Outcome::Sent,
-                Err(e) => Outcome::Retry(format!("cannot write to the outbox folder: {e}")),
+                Ok(()) => (Outcome::Sent, true),
+                Err(e) => (
+                    Outcome::Retry(format!("cannot write to the outbox folder: {e}")),
+                    true,
+                ),
             },
         }
     }
@@ -435,8 +511,7 @@ impl Dispatcher {
     }
 
     /// Marks delivered messages SENT, one statement per attempt number (the
-    /// claim's check, as in [`Self::record`]). They share the time the
-    /// claim's deliveries ended.
+    /// claim's check, as in [`Self::record_failure`]).
     async fn record_sent(
         &self,
         rows: &[&message::Model],
@@ -467,12 +542,33 @@ impl Dispatcher {
         Ok(())
     }
 
-    /// Writes the outcome of this claim's attempt, unless the message has
-    /// since been claimed again.
-    async fn record(
+    /// Puts messages this claim did not attempt back in the queue, as if
+    /// never claimed.
+    async fn release(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
+        for row in rows {
+            message::Entity::update_many()
+                .filter(message::Column::Id.eq(row.id))
+                .filter(message::Column::Status.eq(MessageStatus::Sending))
+                .filter(message::Column::Attempts.eq(row.attempts))
+                .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
+                .col_expr(message::Column::Attempts, Expr::value(row.attempts - 1))
+                .col_expr(
+                    message::Column::LeaseUntil,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes a failed attempt, unless the message has since been claimed
+    /// again: queued for a retry, or FAILED when `permanent` or out of attempts.
+    async fn record_failure(
         &self,
         row: &message::Model,
-        outcome: Outcome,
+        error: String,
+        permanent: bool,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let update = message::Entity::update_many()
@@ -482,25 +578,17 @@ impl Dispatcher {
             .col_expr(
                 message::Column::LeaseUntil,
                 Expr::value(Option::<DateTime<Utc>>::None),
-            );
-        let update = match outcome {
-            Outcome::Sent => update
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
-                .col_expr(message::Column::SentAt, Expr::value(Some(now)))
-                .col_expr(
-                    message::Column::LastError,
-                    Expr::value(Option::<String>::None),
-                ),
-            Outcome::Retry(error) if row.attempts < MAX_ATTEMPTS => update
+            )
+            .col_expr(message::Column::LastError, Expr::value(Some(error)));
+        let update = if permanent || row.attempts >= MAX_ATTEMPTS {
+            update.col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
+        } else {
+            update
                 .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
                 .col_expr(
                     message::Column::NextAttemptAt,
                     Expr::value(Some(now + retry_delay(row.attempts))),
                 )
-                .col_expr(message::Column::LastError, Expr::value(Some(error))),
-            Outcome::Retry(error) | Outcome::Fail(error) => update
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
-                .col_expr(message::Column::LastError, Expr::value(Some(error))),
         };
         update.exec(&self.db).await?;
         Ok(())

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::organisation;
 
 /// A change of settings; `None` leaves a value, `Some(None)` clears it.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct EmailSettingsChange {
     pub email_address: Option<Option<EmailAddress>>,
     pub email_display_name: Option<Option<Name>>,
@@ -24,6 +24,26 @@ pub struct EmailSettingsChange {
     pub smtp_security: Option<SmtpSecurity>,
     pub smtp_username: Option<Option<String>>,
     pub smtp_password: Option<Option<String>>,
+}
+
+impl std::fmt::Debug for EmailSettingsChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSettingsChange")
+            .field("email_address", &self.email_address)
+            .field("use_custom_smtp", &self.use_custom_smtp)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_security", &self.smtp_security)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self
+                    .smtp_password
+                    .as_ref()
+                    .map(|p| p.as_ref().map(|_| "***")),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Longest SMTP user name or password accepted.

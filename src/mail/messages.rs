@@ -82,14 +82,23 @@ pub fn status_name(status: MessageStatus) -> &'static str {
     }
 }
 
-/// A bulk send of the actor's company.
+/// A bulk send the actor may see.
 pub async fn find_batch(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> ApiResult<entity::email_batch::Model> {
-    entity::email_batch::Entity::find_by_id(id)
-        .filter(entity::email_batch::Column::CompanyId.eq(actor.company_id))
+    let query = entity::email_batch::Entity::find_by_id(id)
+        .filter(entity::email_batch::Column::CompanyId.eq(actor.company_id));
+    // A batch spans candidates of many positions: users limited to their
+    // positions see only their own sends.
+    let query = match &actor.positions {
+        PositionScope::All => query,
+        PositionScope::Assigned(_) => {
+            query.filter(entity::email_batch::Column::CreatedById.eq(actor.user_id))
+        }
+    };
+    query
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("email batch"))

@@ -52,23 +52,10 @@ pub fn token() -> String {
     hex::encode(bytes)
 }
 
-/// Writes a message, its recipients and attachments. The Message-ID (RFC 5322
-/// §3.6.4) and the reply token are fixed now, so a retried delivery carries
-/// the same ones and replies thread back whatever happens.
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    new: NewMessage,
-    id_domain: &str,
-    now: DateTime<Utc>,
-) -> ApiResult<message::Model> {
-    enqueue_many(db, vec![new], id_domain, now)
-        .await?
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("an enqueued message was not returned").into())
-}
-
-/// [`enqueue`] for many messages, in three statements per chunk: messages,
-/// recipients, attachments. Returns the rows in the order given.
+/// Writes messages with their recipients and attachments, in three
+/// statements per chunk. The Message-ID (RFC 5322 §3.6.4) and the reply token
+/// are fixed now, so a retried delivery carries the same ones and replies
+/// thread back whatever happens. Returns the rows in the order given.
 pub async fn enqueue_many(
     db: &impl ConnectionTrait,
     messages: Vec<NewMessage>,
@@ -178,8 +165,8 @@ async fn enqueue_chunk(
         }));
         rows.push(row);
     }
-    // Recipient rows have five columns, attachment rows three: a chunk of
-    // messages with up to 20 copies each stays under the parameter limits.
+    // Recipient rows have five columns, attachment rows three: 2,000 rows per
+    // statement stay under the parameter limits whatever a message carries.
     for part in recipients.chunks(ENQUEUE_CHUNK * 4) {
         message_recipient::Entity::insert_many(part.to_vec())
             .exec(db)

@@ -25,9 +25,11 @@ use crate::templates::Compiled;
 use crate::{companies, documents};
 
 /// Messages rendered before they are written: bounds memory in a large send.
-const ENQUEUE_CHUNK: usize = 500;
+const RENDER_CHUNK: usize = 500;
 /// Most candidates one send may address.
 pub const MAX_RECIPIENTS: usize = 10_000;
+/// Most documents chosen for one send, besides the template's.
+pub const MAX_ATTACHMENTS: usize = 20;
 /// Most CC or BCC addresses on one message.
 pub const MAX_COPIES: usize = 20;
 /// How far ahead a message may be scheduled.
@@ -89,18 +91,35 @@ pub async fn send(
         Content::Free { subject, body } => Some(Content::compile_free(subject, body)?),
         Content::Template(_) => None,
     };
-    let attachments = attachments(&txn, actor, settings, &request, template.as_ref()).await?;
+    let addressees = match &request.targets {
+        Targets::Candidates(ids) => Addressees::Candidates(ids),
+        Targets::Applications(ids) => Addressees::Applications(ids),
+    };
+    let contexts = load_contexts(&txn, actor, addressees).await?;
+    let only_candidate = match contexts.as_slice() {
+        [one] => Some(one.candidate.id),
+        _ => None,
+    };
+    let attachments = attachments(
+        &txn,
+        actor,
+        settings,
+        &request,
+        template.as_ref(),
+        only_candidate,
+    )
+    .await?;
     let company = company::Entity::find_by_id(actor.company_id)
         .one(&txn)
         .await?
         .ok_or(ApiError::NotFound("company"))?;
-    let batch = if count > 1 {
+    let batch = if contexts.len() > 1 {
         Some(
             email_batch::ActiveModel {
                 company_id: Set(actor.company_id),
                 created_by_id: Set(Some(actor.user_id)),
                 idempotency_key: Set(request.idempotency_key.clone()),
-                total: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+                total: Set(i32::try_from(contexts.len()).unwrap_or(i32::MAX)),
                 created_at: Set(now),
                 ..Default::default()
             }
@@ -113,15 +132,11 @@ pub async fn send(
     };
 
     let domain = settings.inbound_domain.as_str();
-    let mut pending = Vec::with_capacity(ENQUEUE_CHUNK);
+    let mut pending = Vec::with_capacity(RENDER_CHUNK);
     let mut compiled: HashMap<i64, Compiled> = HashMap::new();
     let mut signature = None;
     let mut last = None;
-    let addressees = match &request.targets {
-        Targets::Candidates(ids) => Addressees::Candidates(ids),
-        Targets::Applications(ids) => Addressees::Applications(ids),
-    };
-    for context in load_contexts(&txn, actor, addressees).await? {
+    for context in contexts {
         if signature.is_none() {
             signature = Some(sender_signature(&context.sender));
         }
@@ -173,7 +188,7 @@ pub async fn send(
                 None
             },
         });
-        if pending.len() == ENQUEUE_CHUNK {
+        if pending.len() == RENDER_CHUNK {
             last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)
                 .await?
                 .pop()
@@ -254,8 +269,11 @@ async fn earlier_send(
     actor: &Actor,
     key: &str,
 ) -> ApiResult<Option<Sent>> {
+    // A key belongs to the user who sent with it: another user's key finds
+    // nothing here (and their earlier send is not revealed).
     if let Some(batch) = email_batch::Entity::find()
         .filter(email_batch::Column::CompanyId.eq(actor.company_id))
+        .filter(email_batch::Column::CreatedById.eq(actor.user_id))
         .filter(email_batch::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?
@@ -264,6 +282,7 @@ async fn earlier_send(
     }
     Ok(message::Entity::find()
         .filter(message::Column::CompanyId.eq(actor.company_id))
+        .filter(message::Column::SenderUserId.eq(actor.user_id))
         .filter(message::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?
@@ -297,13 +316,27 @@ async fn attachments(
     settings: &Settings,
     request: &SendRequest,
     template: Option<&Template>,
+    only_candidate: Option<i64>,
 ) -> ApiResult<Vec<i64>> {
     let mut chosen: Vec<document::Model> =
         template.map(|t| t.documents.clone()).unwrap_or_default();
-    for id in &request.attachment_ids {
-        if chosen.iter().all(|d| d.id != *id) {
-            chosen.push(documents::find(db, actor, *id).await?);
+    for (i, id) in request.attachment_ids.iter().enumerate() {
+        if chosen.iter().any(|d| d.id == *id) {
+            continue;
         }
+        let document = documents::find(db, actor, *id).await?;
+        // A candidate's own documents go back to that candidate only, never
+        // to other candidates of a bulk send.
+        if document
+            .candidate_id
+            .is_some_and(|owner| Some(owner) != only_candidate)
+        {
+            return Err(ApiError::validation(
+                format!("attachmentIds.{i}"),
+                "a candidate's document can only be sent to that candidate",
+            ));
+        }
+        chosen.push(document);
     }
     let total: i64 = chosen.iter().map(|d| d.size_bytes).sum();
     let limit = settings.max_attachment_bytes;

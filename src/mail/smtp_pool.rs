@@ -37,12 +37,22 @@ pub enum SendError {
     Connect(String, std::io::Error),
     #[error("{0} did not answer within {1:?}")]
     Timeout(String, Duration),
+    #[error("{0} accepted the connection but did not answer NOOP")]
+    NoAnswer(String),
+    #[error("the connection pool for {0} is closed")]
+    Closed(String),
 }
 
 impl SendError {
-    /// A 5xx reply (RFC 5321 §4.2.1): trying again will not help.
+    /// Trying again will not help: a 5xx reply (RFC 5321 §4.2.1), or a
+    /// message the server cannot take (non-ASCII addresses without SMTPUTF8).
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Smtp(e) if e.is_permanent())
+        matches!(self, Self::Smtp(e) if e.is_permanent() || e.is_client())
+    }
+
+    /// The server could not be reached at all (nothing was sent).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Connect(..) | Self::Timeout(..))
     }
 }
 
@@ -139,7 +149,7 @@ impl SmtpPool {
     /// turns out to be dead is replaced once before the failure counts.
     pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SendError> {
         let Ok(_permit) = self.permits.acquire().await else {
-            return Err(SendError::Timeout(self.target(), Duration::ZERO));
+            return Err(SendError::Closed(self.target()));
         };
         let reused = self.checkout();
         let fresh = reused.is_none();
@@ -152,7 +162,9 @@ impl SmtpPool {
                 self.checkin(connection);
                 Ok(response)
             }
-            Err(SendError::Smtp(e)) if !fresh && !e.is_permanent() && !e.is_transient() => {
+            Err(SendError::Smtp(e))
+                if !fresh && !e.is_permanent() && !e.is_transient() && !e.is_client() =>
+            {
                 // The server closed the idle connection: one more try, anew.
                 let mut connection = self.connect().await?;
                 let response = self.send_on(&mut connection, envelope, email).await?;
@@ -202,7 +214,7 @@ impl SmtpPool {
         if answered {
             Ok(())
         } else {
-            Err(SendError::Timeout(self.target(), STEP_TIMEOUT))
+            Err(SendError::NoAnswer(self.target()))
         }
     }
 }

@@ -149,9 +149,14 @@ fn tls_server() -> SmtpServer {
 }
 
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
+    upload_for(app, name, bytes, None).await
+}
+
+/// Uploads a file, as a candidate's document when `candidate` is given.
+async fn upload_for(app: &TestApp, name: &str, bytes: Vec<u8>, candidate: Option<&str>) -> String {
     let operations = json!({
-        "query": "mutation($f: Upload!) { uploadDocument(input: { file: $f }) { document { id fileName sizeBytes } } }",
-        "variables": { "f": null },
+        "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id fileName sizeBytes } } }",
+        "variables": { "f": null, "c": candidate },
     });
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
@@ -432,8 +437,14 @@ async fn attachments_over_the_limit_are_refused_and_nothing_is_queued() {
             .send()
             .await
             .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
         let body: Value = response.json().await.unwrap();
-        assert!(body["errors"].is_array(), "{body:#}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE", "{body:#}");
+        assert_eq!(
+            entity::document::Entity::find().all(&app.state.db).await.unwrap().len(),
+            2,
+            "the refused file is not stored"
+        );
     })
     .await;
 }
@@ -581,7 +592,8 @@ async fn two_dispatchers_on_one_database_never_send_a_message_twice() {
     let server = SmtpServer::start(Options::default());
     on_each_backend(async |app| {
         let before = server.delivered().len();
-        let (sub, applications) = many_applicants(&app, 60, false).await;
+        // More than one claim's worth, so the two really compete.
+        let (sub, applications) = many_applicants(&app, 1200, false).await;
         app.ok(
             &app.admin,
             SETTINGS,
@@ -607,18 +619,19 @@ async fn two_dispatchers_on_one_database_never_send_a_message_twice() {
             other.dispatcher.tick(now)
         );
         let (a, b) = (a.unwrap(), b.unwrap());
-        assert_eq!(a.sent + b.sent, 60, "{a:?} {b:?}");
-        let delivered = server.wait_for(before + 60);
+        assert_eq!(a.sent + b.sent, 1200, "{a:?} {b:?}");
+        assert!(a.sent > 0 && b.sent > 0, "both took a share: {a:?} {b:?}");
+        let delivered = server.wait_for(before + 1200);
         let mut ids: Vec<String> = delivered[before..]
             .iter()
             .map(|d| parse(&d.raw).message_id().unwrap().to_owned())
             .collect();
-        assert_eq!(ids.len(), 60);
+        assert_eq!(ids.len(), 1200);
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), 60, "no message twice");
+        assert_eq!(ids.len(), 1200, "no message twice");
         tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(server.delivered().len(), before + 60);
+        assert_eq!(server.delivered().len(), before + 1200);
     })
     .await;
 }
@@ -674,6 +687,29 @@ async fn subsidiaries_without_their_own_server_use_the_configured_relay() {
             !app.data_dir.join("outbox").exists(),
             "nothing written to the folder"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_candidates_document_goes_only_to_that_candidate() {
+    on_each_backend(async |app| {
+        let (_, owner, _) = applicant(&app, "Owner", "owner@example.com").await;
+        let (_, other, _) = applicant(&app, "Other", "other@example.com").await;
+        let cv = upload_for(&app, "cv.pdf", b"%PDF cv".to_vec(), Some(&owner)).await;
+        let send = |candidates: Vec<&str>| {
+            json!({ "i": { "candidateIds": candidates, "subject": "S", "body": "<p>B</p>",
+                "attachmentIds": [cv] } })
+        };
+        for wrong in [vec![other.as_str()], vec![owner.as_str(), other.as_str()]] {
+            let response = app.gql(Some(&app.admin), SEND, send(wrong)).await;
+            assert_eq!(
+                response["errors"][0]["extensions"]["field"], "attachmentIds.0",
+                "{response:#}"
+            );
+        }
+        let sent = app.ok(&app.admin, SEND, send(vec![owner.as_str()])).await;
+        assert!(sent["sendEmail"]["message"]["id"].is_string());
     })
     .await;
 }

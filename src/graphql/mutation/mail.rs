@@ -5,7 +5,7 @@ use crate::access::{ContextExt as _, Require, Section};
 use crate::documents;
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::ApiError;
-use crate::graphql::ids::{Kind, decode, decode_all, decode_up_to};
+use crate::graphql::ids::{Kind, decode, decode_up_to};
 use crate::graphql::input::{change, content, parse};
 use crate::graphql::state::{db, mail, settings};
 use crate::graphql::types::{
@@ -13,7 +13,7 @@ use crate::graphql::types::{
 };
 use crate::mail::email_settings::{self, EmailSettingsChange};
 use crate::mail::outbox;
-use crate::mail::send::{self, MAX_RECIPIENTS, SendRequest, Sent, Targets};
+use crate::mail::send::{self, MAX_ATTACHMENTS, MAX_RECIPIENTS, SendRequest, Sent, Targets};
 use crate::organisation;
 
 #[derive(Default)]
@@ -218,12 +218,18 @@ impl MailMutation {
             content,
             cc: addresses(&input.cc, "cc")?,
             bcc: addresses(&input.bcc, "bcc")?,
-            attachment_ids: decode_all(&input.attachment_ids, Kind::Document, "attachmentIds")?,
+            attachment_ids: decode_up_to(
+                &input.attachment_ids,
+                Kind::Document,
+                "attachmentIds",
+                MAX_ATTACHMENTS,
+            )?,
             scheduled_at: input.scheduled_at,
             idempotency_key: input.idempotency_key,
         };
-        let due_now = request.scheduled_at.is_none_or(|at| at <= Utc::now());
-        let sent = send::send(db(ctx)?, ctx.actor()?, settings(ctx)?, request, Utc::now()).await?;
+        let now = Utc::now();
+        let due_now = request.scheduled_at.is_none_or(|at| at <= now);
+        let sent = send::send(db(ctx)?, ctx.actor()?, settings(ctx)?, request, now).await?;
         if due_now {
             mail(ctx)?.nudge();
         }
@@ -277,15 +283,16 @@ impl MailMutation {
             .clone()
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         let file_name = value.filename.clone();
-        let content = {
+        // The upload waits in a temporary file: read it off the async threads.
+        let content = tokio::task::spawn_blocking(move || {
             use std::io::Read as _;
             let mut bytes = Vec::new();
-            value
-                .into_read()
-                .read_to_end(&mut bytes)
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            bytes::Bytes::from(bytes)
-        };
+            value.into_read().read_to_end(&mut bytes).map(|_| bytes)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(e.into()))?;
+        let content = bytes::Bytes::from(content);
         let settings = settings(ctx)?;
         let row = documents::upload(
             db(ctx)?,

@@ -7,6 +7,7 @@ use entity::{email_batch, message, subsidiary};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
 
 use super::{Document, MessageDirection, MessageStatus, SmtpSecurity, loading};
+use crate::documents;
 use crate::error::ApiError;
 use crate::graphql::ids::Kind;
 use crate::graphql::state::settings;
@@ -93,11 +94,14 @@ impl Message {
     async fn last_error(&self) -> Option<&str> {
         self.0.last_error.as_deref()
     }
+    /// The attached documents the caller may see (a candidate's documents need
+    /// access to their category).
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Document>, ApiError> {
-        let (db, _) = loading(ctx)?;
+        let (db, actor) = loading(ctx)?;
         Ok(messages::attachments(db, self.0.id)
             .await?
             .into_iter()
+            .filter(|d| documents::readable_on_message(actor, d))
             .map(Document)
             .collect())
     }
