@@ -54,6 +54,11 @@ pub struct Settings {
     /// `RECRUITMAIL_DISPATCHER`: `on` (default) runs the job that delivers the
     /// outbox every second; `off` for instances that only serve the API.
     pub dispatcher: bool,
+    /// `RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS`: `off` (default) refuses
+    /// subsidiaries' SMTP servers on loopback, private or link-local
+    /// addresses, so company admins cannot probe the server's own network;
+    /// `on` where such servers are legitimate. The relay is always allowed.
+    pub smtp_allow_private_hosts: bool,
 }
 
 /// The key that encrypts secrets at rest. Its bytes never appear in `Debug`.
@@ -80,6 +85,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_concurrency", &self.smtp_concurrency)
             .field("dispatcher", &self.dispatcher)
+            .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
             .finish_non_exhaustive()
     }
 }
@@ -246,16 +252,9 @@ impl Settings {
         };
         let smtp_concurrency =
             parse_number(source, "RECRUITMAIL_SMTP_CONCURRENCY", 1, 64)?.unwrap_or(4) as usize;
-        let dispatcher = match source.get("RECRUITMAIL_DISPATCHER") {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => {
-                return Err(invalid(
-                    "RECRUITMAIL_DISPATCHER",
-                    format!("`{other}` is neither `on` nor `off`"),
-                ));
-            }
-        };
+        let dispatcher = parse_switch(source, "RECRUITMAIL_DISPATCHER", true)?;
+        let smtp_allow_private_hosts =
+            parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
         Ok(Self {
             listen,
             data_dir,
@@ -270,6 +269,7 @@ impl Settings {
             smtp_ca_pem,
             smtp_concurrency,
             dispatcher,
+            smtp_allow_private_hosts,
         })
     }
 
@@ -294,6 +294,22 @@ fn parse_addr(
             })
         })
         .transpose()
+}
+
+fn parse_switch(
+    source: &Source,
+    variable: &'static str,
+    default: bool,
+) -> Result<bool, SettingsError> {
+    match source.get(variable) {
+        None => Ok(default),
+        Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(invalid(
+            variable,
+            format!("`{other}` is neither `on` nor `off`"),
+        )),
+    }
 }
 
 fn parse_number(

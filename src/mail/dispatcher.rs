@@ -491,13 +491,17 @@ impl Dispatcher {
         let concurrency = self.settings.smtp_concurrency;
         let extra_root = self.settings.smtp_ca_pem.as_deref();
         let channel = match (own, &self.settings.smtp_relay) {
-            (Some((_, config)), _) => {
-                Channel::Smtp(Box::new(SmtpPool::new(config, extra_root, concurrency)?))
-            }
+            (Some((_, config)), _) => Channel::Smtp(Box::new(SmtpPool::new(
+                config,
+                extra_root,
+                concurrency,
+                !self.settings.smtp_allow_private_hosts,
+            )?)),
             (None, Some(url)) => Channel::Smtp(Box::new(SmtpPool::new(
                 SmtpConfig::from_url(url)?,
                 extra_root,
                 concurrency,
+                false,
             )?)),
             (None, None) => Channel::Files(self.settings.data_dir.join("outbox")),
         };

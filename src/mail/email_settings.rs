@@ -167,6 +167,7 @@ pub struct ConnectionTest {
 pub async fn test_connection(
     cipher: &Cipher,
     extra_root: Option<&[u8]>,
+    public_only: bool,
     subsidiary: &subsidiary::Model,
 ) -> ConnectionTest {
     let config = match smtp_config(cipher, subsidiary) {
@@ -184,7 +185,7 @@ pub async fn test_connection(
             };
         }
     };
-    let pool = match SmtpPool::new(config.clone(), extra_root, 1) {
+    let pool = match SmtpPool::new(config.clone(), extra_root, 1, public_only) {
         Ok(pool) => pool,
         Err(e) => {
             return ConnectionTest {

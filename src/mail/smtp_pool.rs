@@ -8,6 +8,7 @@
 //! Implicit TLS (port 465) still goes through lettre's connect, which cannot
 //! be given a socket.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,10 @@ pub enum SendError {
     NoAnswer(String),
     #[error("the connection pool for {0} is closed")]
     Closed(String),
+    #[error(
+        "{0} is a loopback, private or link-local address, which this server does not connect to"
+    )]
+    PrivateAddress(String),
 }
 
 impl SendError {
@@ -52,7 +57,10 @@ impl SendError {
 
     /// The server could not be reached at all (nothing was sent).
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Connect(..) | Self::Timeout(..))
+        matches!(
+            self,
+            Self::Connect(..) | Self::Timeout(..) | Self::PrivateAddress(..)
+        )
     }
 }
 
@@ -64,6 +72,8 @@ pub struct SmtpPool {
     hello: ClientId,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
     permits: Semaphore,
+    /// Refuse servers on private addresses (see `RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS`).
+    public_only: bool,
 }
 
 impl std::fmt::Debug for SmtpPool {
@@ -76,7 +86,12 @@ impl std::fmt::Debug for SmtpPool {
 
 impl SmtpPool {
     /// A pool for `config`, trusting `extra_root` (PEM) besides the public roots.
-    pub fn new(config: SmtpConfig, extra_root: Option<&[u8]>, size: usize) -> Result<Self, String> {
+    pub fn new(
+        config: SmtpConfig,
+        extra_root: Option<&[u8]>,
+        size: usize,
+        public_only: bool,
+    ) -> Result<Self, String> {
         let tls = match config.security {
             SmtpSecurity::None => None,
             SmtpSecurity::StartTls | SmtpSecurity::Tls => {
@@ -94,6 +109,7 @@ impl SmtpPool {
             hello: ClientId::default(),
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(size.max(1)),
+            public_only,
         })
     }
 
@@ -108,8 +124,26 @@ impl SmtpPool {
             .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
     }
 
+    /// The server's address, checked once resolved; the connection goes to
+    /// that very address, so a name cannot resolve to another one later.
+    async fn address(&self) -> Result<SocketAddr, SendError> {
+        let mut addresses = tokio::net::lookup_host((self.config.host.as_str(), self.config.port))
+            .await
+            .map_err(|e| SendError::Connect(self.target(), e))?;
+        let first = addresses.next().ok_or_else(|| {
+            SendError::Connect(
+                self.target(),
+                std::io::Error::new(std::io::ErrorKind::NotFound, "the name has no address"),
+            )
+        })?;
+        if self.public_only && is_private(first.ip()) {
+            return Err(SendError::PrivateAddress(self.target()));
+        }
+        Ok(first)
+    }
+
     async fn connect_inner(&self) -> Result<AsyncSmtpConnection, SendError> {
-        let address = (self.config.host.as_str(), self.config.port);
+        let address = self.address().await?;
         let mut connection = match (&self.config.security, &self.tls) {
             (SmtpSecurity::Tls, Some(tls)) => {
                 AsyncSmtpConnection::connect_tokio1(
@@ -215,6 +249,64 @@ impl SmtpPool {
             Ok(())
         } else {
             Err(SendError::NoAnswer(self.target()))
+        }
+    }
+}
+
+/// Loopback, private (RFC 1918, RFC 4193), shared (RFC 6598), link-local and
+/// unspecified addresses: the server's own networks.
+fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_private(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_addresses_are_recognised() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in [
+            "93.184.216.34",
+            "2001:db8::1",
+            "100.128.0.1",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
         }
     }
 }

@@ -76,6 +76,11 @@ impl TestApp {
             ("RECRUITMAIL_DATA_DIR".to_owned(), dir),
             ("RECRUITMAIL_DB_MAX_CONNECTIONS".to_owned(), "5".to_owned()),
             ("RECRUITMAIL_DISPATCHER".to_owned(), "off".to_owned()),
+            // The tests' SMTP servers listen on loopback.
+            (
+                "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS".to_owned(),
+                "on".to_owned(),
+            ),
         ];
         pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let mut cleanup = None;

@@ -713,3 +713,29 @@ async fn a_candidates_document_goes_only_to_that_candidate() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn company_admins_cannot_point_smtp_at_the_servers_own_network() {
+    let server = SmtpServer::start(Options::default());
+    let strict = vec![("RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", "off".to_owned())];
+    on_each_backend_with(&strict, async |app| {
+        let (sub, candidate, _) = applicant(&app, "Probe", "probe@example.com").await;
+        app.ok(
+            &app.admin,
+            SETTINGS,
+            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example", "useCustomSmtp": true,
+                "smtpHost": "127.0.0.1", "smtpPort": server.port, "smtpSecurity": "NONE" } }),
+        )
+        .await;
+        let test = "mutation($s: ID!) { testSmtpConnection(input: { subsidiaryId: $s }) { result { success message } } }";
+        let result = app.ok(&app.admin, test, json!({ "s": sub })).await["testSmtpConnection"]["result"].clone();
+        assert_eq!(result["success"], false);
+        assert!(result["message"].as_str().unwrap().contains("private"), "{result}");
+        let before = server.delivered().len();
+        send_plain(&app, &candidate).await;
+        let done = tick(&app, Utc::now()).await;
+        assert_eq!((done.sent, done.retried), (0, 1), "{done:?}");
+        assert_eq!(server.delivered().len(), before);
+    })
+    .await;
+}

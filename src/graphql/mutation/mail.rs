@@ -173,6 +173,7 @@ impl MailMutation {
         let test = email_settings::test_connection(
             &mail(ctx)?.cipher,
             settings.smtp_ca_pem.as_deref(),
+            !settings.smtp_allow_private_hosts,
             &subsidiary,
         )
         .await;
