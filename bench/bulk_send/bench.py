@@ -96,6 +96,7 @@ class Server:
             RECRUITMAIL_LISTEN=f"127.0.0.1:{self.port}",
             RECRUITMAIL_DATA_DIR=self.dir,
             RECRUITMAIL_SMTP_CONCURRENCY=str(concurrency),
+            RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS="on",  # smtp-sink is on loopback
             RECRUITMAIL_LOG=os.environ.get("RECRUITMAIL_LOG", "warn"),
         )
         self.binary = binary
