@@ -1,13 +1,16 @@
 //! File contents, stored once per SHA-256 digest behind `object_store`: a local
-//! folder by default, and any store `object_store` speaks to when configured.
+//! folder by default, an S3-compatible bucket when configured.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use sha2::{Digest as _, Sha256};
+
+use crate::settings::{BlobStoreSettings, Settings};
 
 /// Where blobs live.
 #[derive(Clone, Debug)]
@@ -24,6 +27,42 @@ pub struct StoredBlob {
 }
 
 impl BlobStore {
+    /// The store the settings name.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        match &settings.blob_store {
+            BlobStoreSettings::Local => Self::local(&settings.data_dir.join("blobs")),
+            BlobStoreSettings::S3 {
+                bucket,
+                region,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+            } => {
+                // object_store's HTTP client uses rustls with the process's
+                // default provider: ring, as everywhere else in this server.
+                // An error only says a provider is installed already.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_region(region);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                if let Some(key) = access_key_id {
+                    builder = builder.with_access_key_id(key);
+                }
+                if let Some(secret) = secret_access_key {
+                    builder = builder.with_secret_access_key(secret);
+                }
+                Ok(Self {
+                    store: Arc::new(builder.build()?),
+                })
+            }
+        }
+    }
+
     /// Blobs under `dir` (created when missing).
     pub fn local(dir: &std::path::Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;

@@ -44,8 +44,9 @@ enum Command {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_env("RECRUITMAIL_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tokio_cron_scheduler=warn")),
+            EnvFilter::try_from_env("RECRUITMAIL_LOG").unwrap_or_else(|_| {
+                EnvFilter::new("info,sqlx=warn,sea_orm=warn,tokio_cron_scheduler=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

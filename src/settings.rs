@@ -54,11 +54,51 @@ pub struct Settings {
     /// `RECRUITMAIL_DISPATCHER`: `on` (default) runs the job that delivers the
     /// outbox every second; `off` for instances that only serve the API.
     pub dispatcher: bool,
+    /// Where file contents go: `<data dir>/blobs`, or an S3-compatible store
+    /// when `RECRUITMAIL_S3_BUCKET` is set.
+    pub blob_store: BlobStoreSettings,
     /// `RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS`: `off` (default) refuses
     /// subsidiaries' SMTP servers on loopback, private or link-local
     /// addresses, so company admins cannot probe the server's own network;
     /// `on` where such servers are legitimate. The relay is always allowed.
     pub smtp_allow_private_hosts: bool,
+}
+
+/// Where blobs are stored.
+#[derive(Clone)]
+pub enum BlobStoreSettings {
+    /// `<data dir>/blobs`.
+    Local,
+    /// An S3-compatible bucket: `RECRUITMAIL_S3_BUCKET`, `RECRUITMAIL_S3_REGION`
+    /// (default `us-east-1`), `RECRUITMAIL_S3_ENDPOINT` (for stores other than
+    /// AWS; `http://` allowed), `RECRUITMAIL_S3_ACCESS_KEY_ID` and
+    /// `RECRUITMAIL_S3_SECRET_ACCESS_KEY` (else the usual `AWS_*` variables).
+    S3 {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+    },
+}
+
+impl std::fmt::Debug for BlobStoreSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local => f.write_str("Local"),
+            Self::S3 {
+                bucket,
+                region,
+                endpoint,
+                ..
+            } => f
+                .debug_struct("S3")
+                .field("bucket", bucket)
+                .field("region", region)
+                .field("endpoint", endpoint)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// The key that encrypts secrets at rest. Its bytes never appear in `Debug`.
@@ -85,6 +125,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_concurrency", &self.smtp_concurrency)
             .field("dispatcher", &self.dispatcher)
+            .field("blob_store", &self.blob_store)
             .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
             .finish_non_exhaustive()
     }
@@ -255,6 +296,34 @@ impl Settings {
         let dispatcher = parse_switch(source, "RECRUITMAIL_DISPATCHER", true)?;
         let smtp_allow_private_hosts =
             parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
+        let blob_store = match source.get("RECRUITMAIL_S3_BUCKET") {
+            None => BlobStoreSettings::Local,
+            Some(bucket) => {
+                let endpoint = source.get("RECRUITMAIL_S3_ENDPOINT").map(str::to_owned);
+                if let Some(e) = &endpoint
+                    && !(e.starts_with("http://") || e.starts_with("https://"))
+                {
+                    return Err(invalid(
+                        "RECRUITMAIL_S3_ENDPOINT",
+                        "must be an http:// or https:// URL",
+                    ));
+                }
+                BlobStoreSettings::S3 {
+                    bucket: bucket.to_owned(),
+                    region: source
+                        .get("RECRUITMAIL_S3_REGION")
+                        .unwrap_or("us-east-1")
+                        .to_owned(),
+                    endpoint,
+                    access_key_id: source
+                        .get("RECRUITMAIL_S3_ACCESS_KEY_ID")
+                        .map(str::to_owned),
+                    secret_access_key: source
+                        .get("RECRUITMAIL_S3_SECRET_ACCESS_KEY")
+                        .map(str::to_owned),
+                }
+            }
+        };
         Ok(Self {
             listen,
             data_dir,
@@ -269,6 +338,7 @@ impl Settings {
             smtp_ca_pem,
             smtp_concurrency,
             dispatcher,
+            blob_store,
             smtp_allow_private_hosts,
         })
     }

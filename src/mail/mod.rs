@@ -32,7 +32,7 @@ pub struct Mail {
 impl Mail {
     pub fn new(db: DatabaseConnection, settings: Arc<Settings>) -> anyhow::Result<Self> {
         let cipher = secrets::Cipher::new(&settings.secret_key);
-        let blobs = BlobStore::local(&settings.data_dir.join("blobs"))?;
+        let blobs = BlobStore::from_settings(&settings)?;
         let dispatching = settings.dispatcher;
         let dispatcher = Arc::new(dispatcher::Dispatcher::new(
             db,

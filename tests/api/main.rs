@@ -17,6 +17,7 @@ mod http_endpoints;
 mod n_plus_one;
 mod outbound;
 mod permissions;
+mod s3;
 mod schema_file;
 mod templates;
 mod tenancy;

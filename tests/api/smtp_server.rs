@@ -3,7 +3,8 @@
 //! and AUTH when asked.
 //!
 //! The Python environment is made once under `target/test-python` with pip
-//! (`RECRUITMAIL_TEST_PYTHON` names another interpreter that has aiosmtpd).
+//! (`RECRUITMAIL_TEST_PYTHON` names another interpreter that has aiosmtpd and
+//! moto); `tests/api/s3.rs` starts moto from it.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,10 +12,12 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// aiosmtpd's version, pinned so every run tests against the same server.
-const AIOSMTPD: &str = "aiosmtpd==1.4.6";
+/// The servers' versions, pinned so every run tests against the same ones:
+/// aiosmtpd for SMTP, moto for an S3-compatible store.
+const PACKAGES: [&str; 2] = ["aiosmtpd==1.4.6", "moto[s3,server]==5.2.5"];
 
-fn python() -> PathBuf {
+/// A Python with the test servers installed.
+pub fn python() -> PathBuf {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
@@ -24,7 +27,7 @@ fn python() -> PathBuf {
             let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-python");
             let python = venv.join("bin/python");
             let ready = Command::new(&python)
-                .args(["-c", "import aiosmtpd"])
+                .args(["-c", "import aiosmtpd, moto"])
                 .status()
                 .is_ok_and(|s| s.success());
             if !ready {
@@ -35,10 +38,11 @@ fn python() -> PathBuf {
                     .expect("python3 runs");
                 assert!(made.success(), "python3 -m venv failed");
                 let installed = Command::new(&python)
-                    .args(["-m", "pip", "install", "--quiet", AIOSMTPD])
+                    .args(["-m", "pip", "install", "--quiet"])
+                    .args(PACKAGES)
                     .status()
                     .expect("pip runs");
-                assert!(installed.success(), "pip install {AIOSMTPD} failed");
+                assert!(installed.success(), "pip install {PACKAGES:?} failed");
             }
             python
         })
