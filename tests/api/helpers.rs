@@ -311,6 +311,44 @@ pub async fn create_template(app: &TestApp, token: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// Uploads a file as the admin (a GraphQL multipart request), as a
+/// candidate's document when `candidate` is given; returns the document.
+pub async fn upload_document(
+    app: &TestApp,
+    name: &str,
+    bytes: Vec<u8>,
+    candidate: Option<&str>,
+) -> Value {
+    let operations = json!({
+        "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id fileName sizeBytes sha256 } } }",
+        "variables": { "f": null, "c": candidate },
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.f"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str("application/pdf")
+                .expect("a MIME type"),
+        );
+    let response: Value = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(&app.admin)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload sent")
+        .json()
+        .await
+        .expect("JSON response");
+    let document = response["data"]["uploadDocument"]["document"].clone();
+    assert!(document.is_object(), "upload failed: {response:#}");
+    document
+}
+
 /// Creates a user holding a new role, and a token for them.
 /// Returns (user id, role id, token).
 pub async fn user_with_role(

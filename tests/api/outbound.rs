@@ -13,7 +13,8 @@ use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFi
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with, structure,
+    TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with,
+    structure, upload_document,
 };
 use crate::smtp_server::{Options, SmtpServer};
 
@@ -154,34 +155,9 @@ async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
 
 /// Uploads a file, as a candidate's document when `candidate` is given.
 async fn upload_for(app: &TestApp, name: &str, bytes: Vec<u8>, candidate: Option<&str>) -> String {
-    let operations = json!({
-        "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id fileName sizeBytes } } }",
-        "variables": { "f": null, "c": candidate },
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.f"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes)
-                .file_name(name.to_owned())
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let response: Value = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&app.admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    response["data"]["uploadDocument"]["document"]["id"]
+    upload_document(app, name, bytes, candidate).await["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("upload failed: {response:#}"))
+        .expect("document id")
         .to_owned()
 }
 

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use mail_parser::{MessageParser, MimeHeaders as _};
 use sea_orm::EntityTrait as _;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::helpers::{TestApp, create_candidate, on_each_backend_with};
+use crate::helpers::{create_candidate, on_each_backend_with, upload_document};
 use crate::smtp_server::python;
 
 const BUCKET: &str = "recruitmail-blobs";
@@ -68,35 +68,6 @@ impl Drop for S3Server {
     }
 }
 
-async fn upload(app: &TestApp, name: &str, bytes: &[u8]) -> Value {
-    let operations = json!({
-        "query": "mutation($f: Upload!) { uploadDocument(input: { file: $f }) { document { id sha256 sizeBytes } } }",
-        "variables": { "f": null },
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.f"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes.to_vec())
-                .file_name(name.to_owned())
-                .mime_str("application/pdf")
-                .unwrap(),
-        );
-    let response: Value = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .bearer_auth(&app.admin)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    response["data"]["uploadDocument"]["document"].clone()
-}
-
 #[tokio::test]
 async fn blobs_go_to_the_configured_s3_bucket_and_come_back_as_attachments() {
     let s3 = S3Server::start().await;
@@ -111,7 +82,7 @@ async fn blobs_go_to_the_configured_s3_bucket_and_come_back_as_attachments() {
     ];
     on_each_backend_with(&settings, async |app| {
         let content = format!("%PDF-1.4 brochure for {:?}", app.backend).into_bytes();
-        let document = upload(&app, "brochure.pdf", &content).await;
+        let document = upload_document(&app, "brochure.pdf", content.clone(), None).await;
         assert!(document["sha256"].is_string(), "{document:#}");
         let stored = entity::document::Entity::find()
             .one(&app.state.db)
