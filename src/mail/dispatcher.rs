@@ -99,6 +99,8 @@ impl std::fmt::Debug for Dispatcher {
 
 enum Outcome {
     Sent,
+    /// Delivered, but the server refused some copies (CC, BCC).
+    SentWithRefusals(String),
     /// A temporary failure: try again later.
     Retry(String),
     /// A permanent failure: give up now.
@@ -290,6 +292,10 @@ impl Dispatcher {
                     tick.sent += 1;
                     sent.push(row);
                 }
+                Outcome::SentWithRefusals(note) => {
+                    tick.sent += 1;
+                    self.record_sent_with_note(row, note, clock()).await?;
+                }
                 Outcome::Release => {
                     tick.released += 1;
                     released.push(row);
@@ -418,6 +424,16 @@ impl Dispatcher {
                 })
                 .collect::<Vec<_>>()
         };
+        // The candidate's address comes first in the SMTP envelope: it must be
+        // accepted; refused copies are reported on the message.
+        let primary = parts
+            .map(|p| {
+                p.recipients
+                    .iter()
+                    .filter(|r| r.kind == RecipientKind::To)
+                    .count()
+            })
+            .unwrap_or(0);
         let envelope = Envelope {
             from: Addressee {
                 address: row.from_address.clone(),
@@ -451,8 +467,12 @@ impl Dispatcher {
             }
         };
         match channel.as_ref() {
-            Channel::Smtp(pool) => match pool.send(email.envelope(), &email.formatted()).await {
-                Ok(_) => (Outcome::Sent, true),
+            Channel::Smtp(pool) => match pool
+                .send(email.envelope(), primary, &email.formatted())
+                .await
+            {
+                Ok(refused) if refused.is_empty() => (Outcome::Sent, true),
+                Ok(refused) => (Outcome::SentWithRefusals(refusals(&refused)), true),
                 Err(e) if e.is_permanent() => (Outcome::Fail(describe(&e)), true),
                 Err(e) => {
                     let reachable = !e.is_unreachable();
@@ -546,6 +566,29 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Marks one message SENT with a note on the copies the server refused.
+    async fn record_sent_with_note(
+        &self,
+        row: &message::Model,
+        note: String,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        message::Entity::update_many()
+            .filter(message::Column::Id.eq(row.id))
+            .filter(message::Column::Status.eq(MessageStatus::Sending))
+            .filter(message::Column::Attempts.eq(row.attempts))
+            .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
+            .col_expr(message::Column::SentAt, Expr::value(Some(now)))
+            .col_expr(
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(message::Column::LastError, Expr::value(Some(note)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// Puts messages this claim did not attempt back in the queue, as if
     /// never claimed.
     async fn release(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
@@ -597,6 +640,18 @@ impl Dispatcher {
         update.exec(&self.db).await?;
         Ok(())
     }
+}
+
+/// The note on a message some of whose copies were refused.
+fn refusals(refused: &[(String, String)]) -> String {
+    let list: Vec<String> = refused
+        .iter()
+        .map(|(address, reply)| format!("{address}: {reply}"))
+        .collect();
+    format!(
+        "delivered, but the server refused copies to {}",
+        list.join("; ")
+    )
 }
 
 /// Exponential backoff with jitter: attempt n waits between half and all of

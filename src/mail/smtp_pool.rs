@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
-use lettre::transport::smtp::response::Response;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
@@ -46,13 +46,20 @@ pub enum SendError {
         "{0} is a loopback, private or link-local address, which this server does not connect to"
     )]
     PrivateAddress(String),
+    /// The server lacks an extension the message needs.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl SendError {
     /// Trying again will not help: a 5xx reply (RFC 5321 §4.2.1), or a
     /// message the server cannot take (non-ASCII addresses without SMTPUTF8).
     pub fn is_permanent(&self) -> bool {
-        matches!(self, Self::Smtp(e) if e.is_permanent() || e.is_client())
+        match self {
+            Self::Smtp(e) => e.is_permanent() || e.is_client(),
+            Self::Unsupported(_) => true,
+            _ => false,
+        }
     }
 
     /// The server could not be reached at all (nothing was sent).
@@ -179,9 +186,17 @@ impl SmtpPool {
         Ok(connection)
     }
 
-    /// Sends one message on a pooled connection. A reused connection that
-    /// turns out to be dead is replaced once before the failure counts.
-    pub async fn send(&self, envelope: &Envelope, email: &[u8]) -> Result<Response, SendError> {
+    /// Sends one message on a pooled connection. The first `primary`
+    /// recipients must all be accepted; a copy (CC, BCC) the server refuses is
+    /// reported in the result and the others still get the message. A reused
+    /// connection that turns out to be dead is replaced once before the
+    /// failure counts.
+    pub async fn send(
+        &self,
+        envelope: &Envelope,
+        primary: usize,
+        email: &[u8],
+    ) -> Result<Refused, SendError> {
         let Ok(_permit) = self.permits.acquire().await else {
             return Err(SendError::Closed(self.target()));
         };
@@ -191,7 +206,10 @@ impl SmtpPool {
             Some(connection) => connection,
             None => self.connect().await?,
         };
-        match self.send_on(&mut connection, envelope, email).await {
+        match self
+            .send_on(&mut connection, envelope, primary, email)
+            .await
+        {
             Ok(response) => {
                 self.checkin(connection);
                 Ok(response)
@@ -201,7 +219,9 @@ impl SmtpPool {
             {
                 // The server closed the idle connection: one more try, anew.
                 let mut connection = self.connect().await?;
-                let response = self.send_on(&mut connection, envelope, email).await?;
+                let response = self
+                    .send_on(&mut connection, envelope, primary, email)
+                    .await?;
                 self.checkin(connection);
                 Ok(response)
             }
@@ -213,12 +233,15 @@ impl SmtpPool {
         &self,
         connection: &mut AsyncSmtpConnection,
         envelope: &Envelope,
+        primary: usize,
         email: &[u8],
-    ) -> Result<Response, SendError> {
-        tokio::time::timeout(STEP_TIMEOUT, connection.send(envelope, email))
-            .await
-            .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
-            .map_err(SendError::from)
+    ) -> Result<Refused, SendError> {
+        tokio::time::timeout(
+            STEP_TIMEOUT,
+            transaction(connection, envelope, primary, email),
+        )
+        .await
+        .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
     }
 
     fn checkout(&self) -> Option<AsyncSmtpConnection> {
@@ -251,6 +274,63 @@ impl SmtpPool {
             Err(SendError::NoAnswer(self.target()))
         }
     }
+}
+
+/// Copies the server refused: each address with the server's reply.
+pub type Refused = Vec<(String, String)>;
+
+/// One mail transaction (RFC 5321 §3.3): MAIL, RCPT per recipient, DATA.
+/// Unlike lettre's `send`, a refused copy does not end the transaction.
+async fn transaction(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    primary: usize,
+    email: &[u8],
+) -> Result<Refused, SendError> {
+    let mut options = Vec::new();
+    let non_ascii_address = envelope
+        .to()
+        .iter()
+        .chain(envelope.from())
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii());
+    if non_ascii_address {
+        if !connection
+            .server_info()
+            .supports_feature(Extension::SmtpUtfEight)
+        {
+            return Err(SendError::Unsupported(
+                "an address is not ASCII and the server does not offer SMTPUTF8 (RFC 6531)".into(),
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !email.is_ascii() {
+        if !connection
+            .server_info()
+            .supports_feature(Extension::EightBitMime)
+        {
+            return Err(SendError::Unsupported(
+                "the message is not 7-bit and the server does not offer 8BITMIME (RFC 6152)".into(),
+            ));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    connection
+        .command(Mail::new(envelope.from().cloned(), options))
+        .await?;
+    let mut refused = Vec::new();
+    for (i, address) in envelope.to().iter().enumerate() {
+        if let Err(e) = connection.command(Rcpt::new(address.clone(), vec![])).await {
+            if i < primary || connection.has_broken() {
+                connection.command(Rset).await.ok();
+                return Err(e.into());
+            }
+            refused.push((address.to_string(), super::smtp::describe(&e)));
+        }
+    }
+    connection.command(Data).await?;
+    connection.message(email).await?;
+    Ok(refused)
 }
 
 /// Loopback, private (RFC 1918, RFC 4193), shared (RFC 6598), link-local and

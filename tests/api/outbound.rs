@@ -715,3 +715,38 @@ async fn company_admins_cannot_point_smtp_at_the_servers_own_network() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_refused_copy_does_not_stop_the_message() {
+    let server = SmtpServer::start(Options::default());
+    on_each_backend(async |app| {
+        let (sub, candidate, _) = applicant(&app, "Copied", "copied@example.com").await;
+        app.ok(
+            &app.admin,
+            SETTINGS,
+            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example", "useCustomSmtp": true,
+                "smtpHost": "127.0.0.1", "smtpPort": server.port, "smtpSecurity": "NONE" } }),
+        )
+        .await;
+        let before = server.delivered().len();
+        let sent = app
+            .ok(
+                &app.admin,
+                SEND,
+                json!({ "i": { "candidateIds": [candidate], "subject": "S", "body": "<p>B</p>",
+                    "cc": ["lea@acme.example"], "bcc": ["reject-archive@acme.example"] } }),
+            )
+            .await["sendEmail"]["message"]
+            .clone();
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let delivered = server.wait_for(before + 1);
+        let mut rcpt = delivered[before].rcpt_tos.clone();
+        rcpt.sort();
+        assert_eq!(rcpt, ["copied@example.com", "lea@acme.example"]);
+        let status = app.ok(&app.admin, MESSAGE, json!({ "id": sent["id"] })).await;
+        assert_eq!(status["message"]["status"], "SENT");
+        let note = status["message"]["lastError"].as_str().unwrap();
+        assert!(note.contains("reject-archive@acme.example") && note.contains("550"), "{note}");
+    })
+    .await;
+}
