@@ -98,3 +98,31 @@ async fn the_template_list_costs_the_same_for_two_templates_or_twenty() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_thread_costs_the_same_for_two_messages_or_ten() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let candidate = create_candidate(&app, &admin, "Thread", "Reader", "thread@example.com").await;
+        let send = "mutation($c: ID!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", cc: [\"lea@acme.example\"] }) { message { id } } }";
+        let query = "query($id: ID!) { candidate(id: $id) { messages(first: 50) { nodes { subject to cc bcc } } } }";
+        let cost = async || {
+            let before = app.queries();
+            let data = app.ok(&admin, query, json!({ "id": candidate })).await;
+            (app.queries() - before, data)
+        };
+        for _ in 0..2 {
+            app.ok(&admin, send, json!({ "c": candidate })).await;
+        }
+        let (two, _) = cost().await;
+        for _ in 0..8 {
+            app.ok(&admin, send, json!({ "c": candidate })).await;
+        }
+        let (ten, data) = cost().await;
+        let nodes = data["candidate"]["messages"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 10);
+        assert!(nodes.iter().all(|m| m["cc"] == json!(["lea@acme.example"])));
+        assert_eq!(two, ten, "{:?}", app.backend);
+    })
+    .await;
+}

@@ -3,8 +3,14 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageStatus as Stored, RecipientKind};
-use entity::{email_batch, message, subsidiary};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entity::{email_batch, message, message_recipient, subsidiary};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _,
+};
 
 use super::{Document, MessageDirection, MessageStatus, SmtpSecurity, loading};
 use crate::documents;
@@ -14,11 +20,43 @@ use crate::graphql::state::settings;
 use crate::mail::messages;
 
 /// One email, sent or received.
-pub struct Message(pub Box<message::Model>);
+pub struct Message {
+    row: Box<message::Model>,
+    /// Recipients loaded for a whole page at once; loaded per message otherwise.
+    recipients: Option<Arc<HashMap<i64, Vec<message_recipient::Model>>>>,
+}
 
 impl Message {
     pub fn new(row: message::Model) -> Self {
-        Self(Box::new(row))
+        Self {
+            row: Box::new(row),
+            recipients: None,
+        }
+    }
+
+    /// A page of messages whose recipients are read in one statement.
+    pub async fn page(
+        db: &impl ConnectionTrait,
+        rows: Vec<message::Model>,
+    ) -> Result<Vec<Self>, ApiError> {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut by_message: HashMap<i64, Vec<message_recipient::Model>> = HashMap::new();
+        for r in message_recipient::Entity::find()
+            .filter(message_recipient::Column::MessageId.is_in(ids))
+            .order_by_asc(message_recipient::Column::Id)
+            .all(db)
+            .await?
+        {
+            by_message.entry(r.message_id).or_default().push(r);
+        }
+        let shared = Arc::new(by_message);
+        Ok(rows
+            .into_iter()
+            .map(|row| Self {
+                row: Box::new(row),
+                recipients: Some(shared.clone()),
+            })
+            .collect())
     }
 }
 
@@ -28,9 +66,17 @@ impl Message {
         ctx: &Context<'_>,
         kind: RecipientKind,
     ) -> Result<Vec<String>, ApiError> {
-        let (db, _) = loading(ctx)?;
-        Ok(messages::recipients(db, self.0.id, kind)
-            .await?
+        let listed = match &self.recipients {
+            Some(page) => page
+                .get(&self.row.id)
+                .map(|all| all.iter().filter(|r| r.kind == kind).cloned().collect())
+                .unwrap_or_default(),
+            None => {
+                let (db, _) = loading(ctx)?;
+                messages::recipients(db, self.row.id, kind).await?
+            }
+        };
+        Ok(listed
             .into_iter()
             .map(|r| mailbox(&r.address, r.name.as_deref()))
             .collect())
@@ -48,26 +94,26 @@ fn mailbox(address: &str, name: Option<&str>) -> String {
 #[Object]
 impl Message {
     pub async fn id(&self) -> ID {
-        Kind::Message.id(self.0.id)
+        Kind::Message.id(self.row.id)
     }
     async fn direction(&self) -> MessageDirection {
-        self.0.direction.into()
+        self.row.direction.into()
     }
     async fn status(&self) -> MessageStatus {
-        self.0.status.into()
+        self.row.status.into()
     }
     async fn subject(&self) -> &str {
-        &self.0.subject
+        &self.row.subject
     }
     async fn text_body(&self) -> &str {
-        &self.0.text_body
+        &self.row.text_body
     }
     async fn html_body(&self) -> Option<&str> {
-        self.0.html_body.as_deref()
+        self.row.html_body.as_deref()
     }
     /// The sender as `Name <address>`.
     async fn from(&self) -> String {
-        mailbox(&self.0.from_address, self.0.from_name.as_deref())
+        mailbox(&self.row.from_address, self.row.from_name.as_deref())
     }
     async fn to(&self, ctx: &Context<'_>) -> Result<Vec<String>, ApiError> {
         self.addresses(ctx, RecipientKind::To).await
@@ -80,25 +126,25 @@ impl Message {
     }
     /// When a scheduled message is due.
     async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
-        self.0.scheduled_at
+        self.row.scheduled_at
     }
     /// When the mail server accepted it.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.0.sent_at
+        self.row.sent_at
     }
     /// Delivery attempts made so far.
     async fn attempts(&self) -> i32 {
-        self.0.attempts
+        self.row.attempts
     }
     /// The mail server's answer to the last failed attempt.
     async fn last_error(&self) -> Option<&str> {
-        self.0.last_error.as_deref()
+        self.row.last_error.as_deref()
     }
     /// The attached documents the caller may see (a candidate's documents need
     /// access to their category).
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Document>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        Ok(messages::attachments(db, self.0.id)
+        Ok(messages::attachments(db, self.row.id)
             .await?
             .into_iter()
             .filter(|d| documents::readable_on_message(actor, d))
@@ -107,10 +153,10 @@ impl Message {
     }
     /// The Message-ID header (RFC 5322 §3.6.4), replies refer to it.
     async fn internet_message_id(&self) -> Option<&str> {
-        self.0.message_id_header.as_deref()
+        self.row.message_id_header.as_deref()
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
 }
 

@@ -12,7 +12,7 @@ use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{ApplicationSet, CandidateSet, dangling};
 use crate::graphql::ids::Kind;
-use crate::graphql::pagination::{Conn, Page, paginate};
+use crate::graphql::pagination::{Conn, Page, fetch_page};
 use crate::graphql::state::max_page_size;
 use crate::mail::messages;
 
@@ -104,10 +104,9 @@ impl Candidate {
         let (db, actor) = loading(ctx)?;
         let select =
             messages::visible(actor).filter(message::Column::CandidateId.eq(self.row().id));
-        paginate(db, select, message::Column::Id, page, |rows| {
-            rows.into_iter().map(Message::new).collect()
-        })
-        .await
+        let rows = fetch_page(db, select, message::Column::Id, page).await?;
+        let messages = Message::page(db, rows.rows).await?;
+        Ok(rows.shape.into_connection(messages))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at
