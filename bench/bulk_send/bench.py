@@ -151,14 +151,20 @@ def seed(server, sink_port, count):
                    {"b": BODY})["createEmailTemplate"]["emailTemplate"]["id"]
     gql(server.base, server.token,
         'mutation { updateMySignature(input: { signature: "<p>Jonas Weber<br>Talent Acquisition</p>" }) { user { id } } }')
+    return template, add_applicants(server, count, "First", "Last", "c")
+
+
+def add_applicants(server, count, first, last, prefix):
+    """`count` candidates, each with an application to the one position, written
+    straight into the SQLite file. Returns the applications' global IDs."""
     now = datetime.now(timezone.utc).isoformat()
     with server.db() as db:
         company, position = db.execute("SELECT company_id, id FROM positions").fetchone()
-        start = (db.execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0]) + 1
+        start = db.execute("SELECT coalesce(max(id), 0) FROM candidates").fetchone()[0] + 1
         db.executemany(
             "INSERT INTO candidates (company_id, first_name, last_name, email, gender, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, 'UNKNOWN', ?, ?)",
-            [(company, f"First{i}", f"Last{i}", f"c{i}@candidates.bench.example", now, now)
+            [(company, f"{first}{i}", f"{last}{i}", f"{prefix}{i}@candidates.bench.example", now, now)
              for i in range(start, start + count)],
         )
         db.execute(
@@ -167,7 +173,7 @@ def seed(server, sink_port, count):
             (position, now, now, start),
         )
         rows = [r[0] for r in db.execute("SELECT id FROM applications WHERE candidate_id >= ? ORDER BY id", (start,))]
-    return template, [gid("Application", r) for r in rows]
+    return [gid("Application", r) for r in rows]
 
 
 def send(server, template, applications, scheduled_at=None):
@@ -255,7 +261,7 @@ def main():
         log(f"recruitmail: {rate:.0f} messages/s ({enqueued:.1f} s to enqueue), peak RSS {rss:.1f} MB")
 
         # 3. Scheduling lag: M messages due at the same second.
-        template2, scheduled_apps = seed_more(server, args.scheduled)
+        scheduled_apps = add_applicants(server, args.scheduled, "Later", "Scheduled", "s")
         due = (datetime.now(timezone.utc) + timedelta(seconds=20)).replace(microsecond=0)
         batch2 = send(server, template, scheduled_apps, due.isoformat())
         wait_sent(server, batch2, args.scheduled, timeout=300)
@@ -281,27 +287,6 @@ def main():
         "failed": progress["failed"], "peak_rss_mb": round(rss, 1),
         "scheduled": len(lags), "lag_p50_s": round(p50, 3), "lag_p99_s": round(p99, 3),
     }))
-
-
-def seed_more(server, count):
-    """More candidates for the scheduling run, on the existing position."""
-    now = datetime.now(timezone.utc).isoformat()
-    with server.db() as db:
-        company, position = db.execute("SELECT company_id, id FROM positions").fetchone()
-        start = db.execute("SELECT max(id) FROM candidates").fetchone()[0] + 1
-        db.executemany(
-            "INSERT INTO candidates (company_id, first_name, last_name, email, gender, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, 'UNKNOWN', ?, ?)",
-            [(company, f"Later{i}", "Scheduled", f"s{i}@candidates.bench.example", now, now)
-             for i in range(start, start + count)],
-        )
-        db.execute(
-            "INSERT INTO applications (company_id, candidate_id, position_id, source, status, created_at, updated_at) "
-            "SELECT company_id, id, ?, 'MANUAL', 'NEW', ?, ? FROM candidates WHERE id >= ?",
-            (position, now, now, start),
-        )
-        rows = [r[0] for r in db.execute("SELECT id FROM applications WHERE candidate_id >= ? ORDER BY id", (start,))]
-    return None, [gid("Application", r) for r in rows]
 
 
 def parse_ts(text):

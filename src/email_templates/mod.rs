@@ -146,34 +146,35 @@ pub fn visible(actor: &Actor) -> Select<email_template::Entity> {
     email_template::Entity::find().filter(email_template::Column::CompanyId.eq(actor.company_id))
 }
 
-/// Loads the variants and documents of `rows`, keeping their order.
-pub async fn complete(
-    db: &impl ConnectionTrait,
-    rows: Vec<email_template::Model>,
-) -> ApiResult<Vec<Template>> {
-    with_parts(db, rows).await
-}
-
 pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<Template> {
-    let row = find_row(db, actor, id).await?;
-    let mut found = with_parts(db, vec![row]).await?;
+    let row = find_row(db, actor, id, false).await?;
+    let mut found = complete(db, vec![row]).await?;
     found.pop().ok_or(ApiError::NotFound("email template"))
 }
 
+/// The template row; with `locked`, held against concurrent changes until
+/// the transaction ends (PostgreSQL; SQLite transactions write one at a time).
 async fn find_row(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
+    locked: bool,
 ) -> ApiResult<email_template::Model> {
-    visible(actor)
-        .filter(email_template::Column::Id.eq(id))
+    let query = visible(actor).filter(email_template::Column::Id.eq(id));
+    let query = if locked {
+        query.lock_exclusive()
+    } else {
+        query
+    };
+    query
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("email template"))
 }
 
-/// Loads the variants and documents of `rows` in two statements.
-async fn with_parts(
+/// Loads the variants and documents of `rows` in a few statements, keeping
+/// their order.
+pub async fn complete(
     db: &impl ConnectionTrait,
     rows: Vec<email_template::Model>,
 ) -> ApiResult<Vec<Template>> {
@@ -282,8 +283,8 @@ pub async fn update(
 ) -> ApiResult<Template> {
     let txn = db.begin().await?;
     // Locked until commit: two admins editing at once apply one after the other.
-    let row = find_row_locked(&txn, actor, id).await?;
-    let current = with_parts(&txn, vec![row])
+    let row = find_row(&txn, actor, id, true).await?;
+    let current = complete(&txn, vec![row])
         .await?
         .pop()
         .ok_or(ApiError::NotFound("email template"))?;
@@ -381,26 +382,11 @@ fn stored_language(tag: &str) -> ApiResult<LanguageTag> {
     Ok(LanguageTag::parse(tag).map_err(anyhow::Error::msg)?)
 }
 
-/// The template, locked against concurrent changes until the transaction
-/// ends (PostgreSQL; SQLite transactions write one at a time anyway).
-async fn find_row_locked(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: i64,
-) -> ApiResult<email_template::Model> {
-    visible(actor)
-        .filter(email_template::Column::Id.eq(id))
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("email template"))
-}
-
 /// Deletes a template that nothing pending depends on. Sent messages keep
 /// their text; they only lose the link to the template.
 pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
     let txn = db.begin().await?;
-    let row = find_row_locked(&txn, actor, id).await?;
+    let row = find_row(&txn, actor, id, true).await?;
     let categories: Vec<String> = recruiting_category::Entity::find()
         .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
         .filter(recruiting_category::Column::AutoReplyTemplateId.eq(id))

@@ -163,14 +163,7 @@ pub async fn load_context(
         }
         None => None,
     };
-    let company = company::Entity::find_by_id(actor.company_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("company"))?;
-    let sender = user::Entity::find_by_id(actor.user_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let (company, sender) = company_and_sender(db, actor).await?;
     let participants = match &interview {
         Some(i) => participant_names(db, i.id).await?,
         None => Vec::new(),
@@ -185,6 +178,22 @@ pub async fn load_context(
         participants,
         sender,
     })
+}
+
+/// The actor's company and user row: the same for every message of a send.
+async fn company_and_sender(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+) -> ApiResult<(company::Model, user::Model)> {
+    let company = company::Entity::find_by_id(actor.company_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    let sender = user::Entity::find_by_id(actor.user_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    Ok((company, sender))
 }
 
 async fn participant_names(db: &impl ConnectionTrait, interview_id: i64) -> ApiResult<Vec<String>> {
@@ -302,14 +311,7 @@ pub async fn load_contexts(
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-    let company = company::Entity::find_by_id(actor.company_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::NotFound("company"))?;
-    let sender = user::Entity::find_by_id(actor.user_id)
-        .one(db)
-        .await?
-        .ok_or(ApiError::Unauthenticated)?;
+    let (company, sender) = company_and_sender(db, actor).await?;
     pairs
         .into_iter()
         .map(|(candidate_id, application)| {

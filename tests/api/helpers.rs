@@ -311,14 +311,14 @@ pub async fn create_template(app: &TestApp, token: &str, name: &str) -> String {
         .to_owned()
 }
 
-/// Uploads a file as the admin (a GraphQL multipart request), as a
-/// candidate's document when `candidate` is given; returns the document.
-pub async fn upload_document(
+/// Posts a file upload as the admin (a GraphQL multipart request), as a
+/// candidate's document when `candidate` is given.
+pub async fn post_upload(
     app: &TestApp,
     name: &str,
     bytes: Vec<u8>,
     candidate: Option<&str>,
-) -> Value {
+) -> reqwest::Response {
     let operations = json!({
         "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id fileName sizeBytes sha256 } } }",
         "variables": { "f": null, "c": candidate },
@@ -333,14 +333,24 @@ pub async fn upload_document(
                 .mime_str("application/pdf")
                 .expect("a MIME type"),
         );
-    let response: Value = app
-        .client
+    app.client
         .post(format!("{}/graphql", app.base))
         .bearer_auth(&app.admin)
         .multipart(form)
         .send()
         .await
         .expect("upload sent")
+}
+
+/// Uploads a file that must be accepted; returns the document.
+pub async fn upload_document(
+    app: &TestApp,
+    name: &str,
+    bytes: Vec<u8>,
+    candidate: Option<&str>,
+) -> Value {
+    let response: Value = post_upload(app, name, bytes, candidate)
+        .await
         .json()
         .await
         .expect("JSON response");

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with,
-    structure, upload_document,
+    post_upload, structure, upload_document,
 };
 use crate::smtp_server::{Options, SmtpServer};
 
@@ -140,6 +140,18 @@ fn trusting(server: &SmtpServer) -> Vec<(&'static str, String)> {
         "RECRUITMAIL_SMTP_CA_FILE",
         server.cert_path().to_str().unwrap().to_owned(),
     )]
+}
+
+/// A subsidiary sending through `server` without TLS or AUTH.
+async fn use_plain_server(app: &TestApp, subsidiary: &str, server: &SmtpServer) {
+    app.ok(
+        &app.admin,
+        SETTINGS,
+        json!({ "i": { "subsidiaryId": subsidiary, "emailAddress": "jobs@acme.example",
+            "useCustomSmtp": true, "smtpHost": "127.0.0.1", "smtpPort": server.port,
+            "smtpSecurity": "NONE" } }),
+    )
+    .await;
 }
 
 fn tls_server() -> SmtpServer {
@@ -394,30 +406,30 @@ async fn attachments_over_the_limit_are_refused_and_nothing_is_queued() {
                     "attachmentIds": [small, other] } }),
             )
             .await;
-        assert_eq!(response["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE", "{response:#}");
         assert_eq!(
-            entity::message::Entity::find().count_total(&app.state.db).await,
+            response["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+            "{response:#}"
+        );
+        assert_eq!(
+            entity::message::Entity::find()
+                .count_total(&app.state.db)
+                .await,
             0
         );
         // One file over the limit is refused when uploaded.
-        let operations = json!({ "query": "mutation($f: Upload!) { uploadDocument(input: { file: $f }) { document { id } } }", "variables": { "f": null } });
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.f"] }).to_string())
-            .part("0", reqwest::multipart::Part::bytes(vec![0u8; 4096]).file_name("big.pdf"));
-        let response = app
-            .client
-            .post(format!("{}/graphql", app.base))
-            .bearer_auth(&app.admin)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = post_upload(&app, "big.pdf", vec![0u8; 4096], None).await;
         assert_eq!(response.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE", "{body:#}");
         assert_eq!(
-            entity::document::Entity::find().all(&app.state.db).await.unwrap().len(),
+            body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE",
+            "{body:#}"
+        );
+        assert_eq!(
+            entity::document::Entity::find()
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .len(),
             2,
             "the refused file is not stored"
         );
@@ -570,13 +582,7 @@ async fn two_dispatchers_on_one_database_never_send_a_message_twice() {
         let before = server.delivered().len();
         // More than one claim's worth, so the two really compete.
         let (sub, applications) = many_applicants(&app, 1200, false).await;
-        app.ok(
-            &app.admin,
-            SETTINGS,
-            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example", "useCustomSmtp": true,
-                "smtpHost": "127.0.0.1", "smtpPort": server.port, "smtpSecurity": "NONE" } }),
-        )
-        .await;
+        use_plain_server(&app, &sub, &server).await;
         app.ok(
             &app.admin,
             SEND,
@@ -696,13 +702,7 @@ async fn company_admins_cannot_point_smtp_at_the_servers_own_network() {
     let strict = vec![("RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", "off".to_owned())];
     on_each_backend_with(&strict, async |app| {
         let (sub, candidate, _) = applicant(&app, "Probe", "probe@example.com").await;
-        app.ok(
-            &app.admin,
-            SETTINGS,
-            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example", "useCustomSmtp": true,
-                "smtpHost": "127.0.0.1", "smtpPort": server.port, "smtpSecurity": "NONE" } }),
-        )
-        .await;
+        use_plain_server(&app, &sub, &server).await;
         let test = "mutation($s: ID!) { testSmtpConnection(input: { subsidiaryId: $s }) { result { success message } } }";
         let result = app.ok(&app.admin, test, json!({ "s": sub })).await["testSmtpConnection"]["result"].clone();
         assert_eq!(result["success"], false);
@@ -721,13 +721,7 @@ async fn a_refused_copy_does_not_stop_the_message() {
     let server = SmtpServer::start(Options::default());
     on_each_backend(async |app| {
         let (sub, candidate, _) = applicant(&app, "Copied", "copied@example.com").await;
-        app.ok(
-            &app.admin,
-            SETTINGS,
-            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example", "useCustomSmtp": true,
-                "smtpHost": "127.0.0.1", "smtpPort": server.port, "smtpSecurity": "NONE" } }),
-        )
-        .await;
+        use_plain_server(&app, &sub, &server).await;
         let before = server.delivered().len();
         let sent = app
             .ok(
@@ -743,10 +737,15 @@ async fn a_refused_copy_does_not_stop_the_message() {
         let mut rcpt = delivered[before].rcpt_tos.clone();
         rcpt.sort();
         assert_eq!(rcpt, ["copied@example.com", "lea@acme.example"]);
-        let status = app.ok(&app.admin, MESSAGE, json!({ "id": sent["id"] })).await;
+        let status = app
+            .ok(&app.admin, MESSAGE, json!({ "id": sent["id"] }))
+            .await;
         assert_eq!(status["message"]["status"], "SENT");
         let note = status["message"]["lastError"].as_str().unwrap();
-        assert!(note.contains("reject-archive@acme.example") && note.contains("550"), "{note}");
+        assert!(
+            note.contains("reject-archive@acme.example") && note.contains("550"),
+            "{note}"
+        );
     })
     .await;
 }
