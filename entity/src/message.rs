@@ -44,6 +44,11 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The iCalendar object sent with an interview invitation (RFC 6047).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub calendar: Option<String>,
+    /// The calendar's iTIP METHOD (RFC 5546 §1.4): REQUEST or CANCEL.
+    pub calendar_method: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

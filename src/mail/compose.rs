@@ -1,8 +1,11 @@
 //! A stored message as RFC 5322 / MIME, built with lettre.
 //!
 //! Structure (RFC 2046): `multipart/alternative` of text and HTML, inside
-//! `multipart/mixed` when there are attachments. lettre encodes every header
-//! value (RFC 2047 for non-ASCII), so no stored field can start a new header.
+//! `multipart/mixed` when there are attachments. An interview invitation
+//! (iMIP, RFC 6047 §2.4) adds its calendar as the last alternative,
+//! `text/calendar` with the iTIP method, and again as an `invite.ics`
+//! attachment for clients that only look at attachments. lettre encodes every
+//! header value (RFC 2047 for non-ASCII), so no stored field can start a new header.
 
 use std::time::SystemTime;
 
@@ -36,7 +39,18 @@ pub struct Envelope {
     pub text: String,
     pub html: Option<String>,
     pub attachments: Vec<AttachedFile>,
+    pub calendar: Option<CalendarPart>,
 }
+
+/// An iCalendar object and its iTIP method (RFC 5546 §1.4).
+#[derive(Clone, Debug)]
+pub struct CalendarPart {
+    pub method: String,
+    pub text: String,
+}
+
+/// The file name calendar clients recognise an invitation attachment by.
+const INVITE_FILE: &str = "invite.ics";
 
 fn mailbox(a: &Addressee) -> Result<Mailbox, String> {
     let address = a
@@ -66,6 +80,11 @@ pub fn compose(e: &Envelope) -> Result<Message, String> {
         builder = builder.bcc(mailbox(a)?);
     }
     let text = SinglePart::plain(e.text.clone());
+    if let Some(calendar) = &e.calendar {
+        return builder
+            .multipart(invitation(e, calendar, text)?)
+            .map_err(|e| e.to_string());
+    }
     let readable = e.html.as_ref().map(|html| {
         MultiPart::alternative()
             .singlepart(text.clone())
@@ -78,11 +97,47 @@ pub fn compose(e: &Envelope) -> Result<Message, String> {
         }
         .map_err(|e| e.to_string());
     }
-    let mut mixed = match readable {
+    let mixed = match readable {
         Some(alternative) => MultiPart::mixed().multipart(alternative),
         None => MultiPart::mixed().singlepart(text),
     };
-    for file in &e.attachments {
+    builder
+        .multipart(attach(mixed, &e.attachments)?)
+        .map_err(|e| e.to_string())
+}
+
+/// `multipart/mixed` of the alternatives (text, HTML, calendar), the
+/// calendar as a file, and the other attachments.
+fn invitation(
+    e: &Envelope,
+    calendar: &CalendarPart,
+    text: SinglePart,
+) -> Result<MultiPart, String> {
+    let method = calendar.method.as_str();
+    if !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(format!("`{method}` is not an iTIP method"));
+    }
+    let inline = ContentType::parse(&format!("text/calendar; method={method}; charset=UTF-8"))
+        .map_err(|e| e.to_string())?;
+    let file = ContentType::parse(&format!("application/ics; name=\"{INVITE_FILE}\""))
+        .map_err(|e| e.to_string())?;
+    let mut alternative = MultiPart::alternative().singlepart(text);
+    if let Some(html) = &e.html {
+        alternative = alternative.singlepart(SinglePart::html(html.clone()));
+    }
+    let alternative = alternative.singlepart(
+        SinglePart::builder()
+            .header(inline)
+            .body(calendar.text.clone()),
+    );
+    let mixed = MultiPart::mixed()
+        .multipart(alternative)
+        .singlepart(Attachment::new(INVITE_FILE.to_owned()).body(calendar.text.clone(), file));
+    attach(mixed, &e.attachments)
+}
+
+fn attach(mut mixed: MultiPart, files: &[AttachedFile]) -> Result<MultiPart, String> {
+    for file in files {
         let content_type = ContentType::parse(&file.content_type)
             .or_else(|_| ContentType::parse("application/octet-stream"))
             .map_err(|e| e.to_string())?;
@@ -90,5 +145,5 @@ pub fn compose(e: &Envelope) -> Result<Message, String> {
             Attachment::new(file.file_name.clone()).body(file.content.to_vec(), content_type),
         );
     }
-    builder.multipart(mixed).map_err(|e| e.to_string())
+    Ok(mixed)
 }

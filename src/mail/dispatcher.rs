@@ -21,8 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{MessageStatus, RecipientKind};
-use entity::{company, document, message, message_attachment, message_recipient, subsidiary};
+use entity::enums::{InvitationStatus, MessageStatus, RecipientKind};
+use entity::{
+    company, document, invitation, message, message_attachment, message_recipient, subsidiary,
+};
 use futures_util::StreamExt as _;
 use rand::Rng as _;
 use sea_orm::sea_query::Expr;
@@ -31,7 +33,7 @@ use sea_orm::{
     Statement,
 };
 
-use super::compose::{AttachedFile, Envelope, compose};
+use super::compose::{AttachedFile, CalendarPart, Envelope, compose};
 use super::email_settings::smtp_config;
 use super::outbox::Addressee;
 use super::secrets::Cipher;
@@ -456,6 +458,13 @@ impl Dispatcher {
             text: row.text_body.clone(),
             html: row.html_body.clone(),
             attachments,
+            calendar: match (&row.calendar_method, &row.calendar) {
+                (Some(method), Some(text)) => Some(CalendarPart {
+                    method: method.clone(),
+                    text: text.clone(),
+                }),
+                _ => None,
+            },
         };
         let email = match compose(&envelope) {
             Ok(email) => email,
@@ -563,6 +572,28 @@ impl Dispatcher {
                 .exec(&self.db)
                 .await?;
         }
+        self.invitations_sent(rows).await
+    }
+
+    /// An interview invitation awaits the candidate's answer once it has left.
+    async fn invitations_sent(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.calendar_method.as_deref() == Some("REQUEST"))
+            .map(|r| r.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        invitation::Entity::update_many()
+            .filter(invitation::Column::MessageId.is_in(ids))
+            .filter(invitation::Column::Status.eq(InvitationStatus::NotSent))
+            .col_expr(
+                invitation::Column::Status,
+                Expr::value(InvitationStatus::Pending),
+            )
+            .exec(&self.db)
+            .await?;
         Ok(())
     }
 
@@ -586,7 +617,7 @@ impl Dispatcher {
             .col_expr(message::Column::LastError, Expr::value(Some(note)))
             .exec(&self.db)
             .await?;
-        Ok(())
+        self.invitations_sent(&[row]).await
     }
 
     /// Puts messages this claim did not attempt back in the queue, as if

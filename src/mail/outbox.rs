@@ -10,6 +10,7 @@ use entity::{message, message_attachment, message_recipient};
 use rand::RngCore as _;
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, Set};
 
+use super::compose::CalendarPart;
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
 
@@ -43,6 +44,8 @@ pub struct NewMessage {
     /// Delivery not before this time; `None` means now.
     pub scheduled_at: Option<DateTime<Utc>>,
     pub idempotency_key: Option<String>,
+    /// The iCalendar object of an interview invitation.
+    pub calendar: Option<CalendarPart>,
 }
 
 /// A random token of 128 bits, hex-encoded.
@@ -121,6 +124,8 @@ async fn enqueue_chunk(
                 attempts: Set(0),
                 last_error: Set(None),
                 created_at: Set(now),
+                calendar_method: Set(new.calendar.as_ref().map(|c| c.method.clone())),
+                calendar: Set(new.calendar.map(|c| c.text)),
                 ..Default::default()
             };
             parts.insert(header, (new.to, new.cc, new.bcc, new.attachment_ids));

@@ -104,7 +104,7 @@ pub async fn send(
         &txn,
         actor,
         settings,
-        &request,
+        &request.attachment_ids,
         template.as_ref(),
         only_candidate,
     )
@@ -187,6 +187,7 @@ pub async fn send(
             } else {
                 None
             },
+            calendar: None,
         });
         if pending.len() == RENDER_CHUNK {
             last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)
@@ -252,9 +253,14 @@ fn check_request(
             "a message can be scheduled at most a year ahead",
         ));
     }
-    if let Some(key) = &request.idempotency_key
-        && (key.is_empty() || key.chars().count() > 200)
-    {
+    if let Some(key) = &request.idempotency_key {
+        check_idempotency_key(key)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn check_idempotency_key(key: &str) -> ApiResult<()> {
+    if key.is_empty() || key.chars().count() > 200 {
         return Err(ApiError::validation(
             "idempotencyKey",
             "an idempotency key has 1 to 200 characters",
@@ -264,7 +270,7 @@ fn check_request(
 }
 
 /// The result of an earlier send with the same idempotency key.
-async fn earlier_send(
+pub(crate) async fn earlier_send(
     db: &impl ConnectionTrait,
     actor: &Actor,
     key: &str,
@@ -291,7 +297,7 @@ async fn earlier_send(
 
 /// The template, held with a shared lock so it cannot be deleted while
 /// messages from it are being scheduled.
-async fn template_for_sending(
+pub(crate) async fn template_for_sending(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
@@ -310,17 +316,17 @@ async fn template_for_sending(
 
 /// The documents to attach (the template's, then the chosen ones), checked
 /// against the size limit as a whole.
-async fn attachments(
+pub(crate) async fn attachments(
     db: &impl ConnectionTrait,
     actor: &Actor,
     settings: &Settings,
-    request: &SendRequest,
+    attachment_ids: &[i64],
     template: Option<&Template>,
     only_candidate: Option<i64>,
 ) -> ApiResult<Vec<i64>> {
     let mut chosen: Vec<document::Model> =
         template.map(|t| t.documents.clone()).unwrap_or_default();
-    for (i, id) in request.attachment_ids.iter().enumerate() {
+    for (i, id) in attachment_ids.iter().enumerate() {
         if chosen.iter().any(|d| d.id == *id) {
             continue;
         }
@@ -351,7 +357,7 @@ async fn attachments(
 
 /// The sender: the subsidiary's own address when it has one, else the
 /// company's recruiting address.
-fn sender_address(
+pub(crate) fn sender_address(
     company: &company::Model,
     subsidiary: Option<&subsidiary::Model>,
     settings: &Settings,
@@ -371,7 +377,7 @@ fn sender_address(
     }
 }
 
-fn copies(list: &[EmailAddress]) -> Vec<Addressee> {
+pub(crate) fn copies(list: &[EmailAddress]) -> Vec<Addressee> {
     list.iter()
         .map(|a| Addressee {
             address: a.as_str().to_owned(),

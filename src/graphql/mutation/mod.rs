@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod interviews;
 mod mail;
 mod organisation;
 mod people;
@@ -18,4 +19,5 @@ pub struct MutationRoot(
     people::PeopleMutation,
     templates::TemplatesMutation,
     mail::MailMutation,
+    interviews::InterviewsMutation,
 );

@@ -1,5 +1,6 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
+mod interviews;
 mod mail;
 mod node;
 mod organisation;
@@ -19,4 +20,5 @@ pub struct QueryRoot(
     organisation::OrganisationQuery,
     templates::TemplatesQuery,
     mail::MailQuery,
+    interviews::InterviewsQuery,
 );

@@ -8,11 +8,12 @@ use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, Message, Node, Position, RecruitingRole, Subsidiary, User,
+    EmailTemplate, Interview, Message, Node, Position, RecruitingRole, Subsidiary, User,
 };
 use crate::mail::messages;
 use crate::{
-    applications, candidates, documents, email_templates, organisation, people, positions,
+    applications, candidates, documents, email_templates, interviews, organisation, people,
+    positions,
 };
 
 #[derive(Default)]
@@ -30,6 +31,7 @@ impl NodeQuery {
             Kind::EmailTemplate | Kind::Message | Kind::EmailBatch => {
                 Require::Section(Section::Messages)
             }
+            Kind::Interview => Require::Section(Section::Interviews),
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -75,9 +77,9 @@ impl NodeQuery {
                 Node::EmailTemplate(EmailTemplate(email_templates::find(db, actor, row).await?))
             }
             Kind::Document => Node::Document(Document(documents::find(db, actor, row).await?)),
-            // Interview IDs name interviews in inputs; the object type is not
-            // part of the schema yet.
-            Kind::Interview => return Err(ApiError::NotFound("interview").into()),
+            Kind::Interview => Node::Interview(
+                Interview::one(db, actor, interviews::find(db, actor, row).await?).await?,
+            ),
             Kind::Message => Node::Message(Message::new(messages::find(db, actor, row).await?)),
             Kind::EmailBatch => {
                 Node::EmailBatch(EmailBatch(messages::find_batch(db, actor, row).await?))

@@ -97,3 +97,34 @@ pub enum SmtpSecurity {
     /// TLS from the first byte (RFC 8314), usually port 465.
     Tls,
 }
+
+/// Whether an interview still takes place.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::InterviewStatus")]
+pub enum InterviewStatus {
+    Scheduled,
+    Cancelled,
+}
+
+/// The candidate's answer to the invitation they hold.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::InvitationStatus")]
+pub enum InvitationStatus {
+    /// No invitation has reached the candidate yet.
+    NotSent,
+    /// Delivered (or updated), awaiting the answer.
+    Pending,
+    Accepted,
+    Declined,
+    Tentative,
+}
+
+/// The iTIP method of an invitation email (RFC 5546).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::InvitationMethod")]
+pub enum InvitationMethod {
+    /// A new or changed event.
+    Request,
+    /// The event is cancelled.
+    Cancel,
+}

@@ -2,6 +2,7 @@
 //! are exposed one by one, on purpose.
 
 mod enums;
+mod interviews;
 mod mail;
 mod node;
 mod organisation;
@@ -10,6 +11,7 @@ mod recruiting;
 mod templates;
 
 pub use enums::*;
+pub use interviews::{Interview, Invitation};
 pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};

@@ -4,7 +4,7 @@ use async_graphql::{ID, Interface};
 
 use super::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, Message, Position, RecruitingRole, Subsidiary, User,
+    EmailTemplate, Interview, Message, Position, RecruitingRole, Subsidiary, User,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -25,4 +25,5 @@ pub enum Node {
     Document(Document),
     Message(Message),
     EmailBatch(EmailBatch),
+    Interview(Interview),
 }

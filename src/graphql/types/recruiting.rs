@@ -4,17 +4,21 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{application, candidate, message};
-use sea_orm::{ColumnTrait as _, QueryFilter as _};
+use entity::{application, candidate, interview, message};
+use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
 
-use super::{ApplicationSource, ApplicationStatus, Gender, Message, Position, loading};
+use super::{ApplicationSource, ApplicationStatus, Gender, Interview, Message, Position, loading};
 use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{ApplicationSet, CandidateSet, dangling};
 use crate::graphql::ids::Kind;
 use crate::graphql::pagination::{Conn, Page, fetch_page};
 use crate::graphql::state::max_page_size;
+use crate::interviews::{self, InterviewFilter};
 use crate::mail::messages;
+
+/// Most interviews listed on one candidate.
+const MAX_INTERVIEWS: u64 = 100;
 
 /// A person who applies to the company.
 pub struct Candidate {
@@ -107,6 +111,24 @@ impl Candidate {
         let rows = fetch_page(db, select, message::Column::Id, page).await?;
         let messages = Message::page(db, rows.rows).await?;
         Ok(rows.shape.into_connection(messages))
+    }
+    /// The candidate's interviews, in the order they were scheduled.
+    #[graphql(
+        guard = "Require::Section(Section::Interviews)",
+        complexity = "20 * child_complexity"
+    )]
+    async fn interviews(&self, ctx: &Context<'_>) -> Result<Vec<Interview>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let filter = InterviewFilter {
+            candidate_id: Some(self.row().id),
+            ..Default::default()
+        };
+        let rows = interviews::search(actor, &filter)
+            .order_by_asc(interview::Column::Id)
+            .limit(MAX_INTERVIEWS)
+            .all(db)
+            .await?;
+        Interview::page(db, actor, rows).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at

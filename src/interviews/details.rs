@@ -1,0 +1,127 @@
+//! An interview's details as plain text, for pasting into a free-form email
+//! (the "copy details" path) and for the notices of changes and cancellations.
+
+use crate::templates::InterviewValues;
+
+/// The labels of one language; English where there is no translation.
+struct Labels {
+    date: &'static str,
+    time: &'static str,
+    location: &'static str,
+    link: &'static str,
+    participants: &'static str,
+}
+
+const ENGLISH: Labels = Labels {
+    date: "Date",
+    time: "Time",
+    location: "Location",
+    link: "Video link",
+    participants: "Participants",
+};
+
+const GERMAN: Labels = Labels {
+    date: "Datum",
+    time: "Uhrzeit",
+    location: "Ort",
+    link: "Videolink",
+    participants: "Teilnehmende",
+};
+
+/// The details, one per line, in `language`: the title, then date, time
+/// span with time zone and duration, location, link and participants as far
+/// as the interview has them.
+pub fn details_text(values: &InterviewValues, language: &str) -> String {
+    let labels = if is_german(language) {
+        &GERMAN
+    } else {
+        &ENGLISH
+    };
+    let mut lines = vec![
+        values.title.clone(),
+        format!("{}: {}", labels.date, values.date),
+        format!(
+            "{}: {}–{} {} ({})",
+            labels.time, values.time, values.end_time, values.time_zone, values.duration
+        ),
+    ];
+    if let Some(location) = &values.location {
+        lines.push(format!("{}: {location}", labels.location));
+    }
+    if let Some(link) = &values.link {
+        lines.push(format!("{}: {link}", labels.link));
+    }
+    if let Some(participants) = &values.participants {
+        lines.push(format!("{}: {participants}", labels.participants));
+    }
+    lines.join("\n")
+}
+
+pub(super) fn is_german(language: &str) -> bool {
+    language
+        .split('-')
+        .next()
+        .is_some_and(|primary| primary.eq_ignore_ascii_case("de"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templates::dates;
+    use chrono::{TimeZone as _, Utc};
+
+    #[test]
+    fn details_follow_the_zone_across_the_change_to_summer_time() {
+        let people = ["Bo Lead".to_owned(), "Cy Dev".to_owned()];
+        // Paris moves to CEST at 02:00 on Sunday 29 March 2026: 09:00 local is
+        // 08:00 UTC on the Friday before and 07:00 UTC on the Monday after.
+        let friday = dates::interview(
+            "Interview",
+            Utc.with_ymd_and_hms(2026, 3, 27, 8, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 27, 9, 0, 0).unwrap(),
+            "Europe/Paris",
+            Some("Room 1"),
+            None,
+            &people,
+            "en",
+        );
+        assert_eq!(
+            details_text(&friday, "en"),
+            "Interview\nDate: Friday, 27 March 2026\n\
+             Time: 09:00–10:00 Europe/Paris (CET) (1 h)\n\
+             Location: Room 1\nParticipants: Bo Lead, Cy Dev"
+        );
+        let monday = dates::interview(
+            "Gespräch",
+            Utc.with_ymd_and_hms(2026, 3, 30, 7, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 30, 7, 45, 0).unwrap(),
+            "Europe/Paris",
+            None,
+            Some("https://meet.example/x"),
+            &[],
+            "de-AT",
+        );
+        assert_eq!(
+            details_text(&monday, "de-AT"),
+            "Gespräch\nDatum: Montag, 30. März 2026\n\
+             Uhrzeit: 09:00–09:45 Europe/Paris (CEST) (45 min)\n\
+             Videolink: https://meet.example/x"
+        );
+    }
+
+    #[test]
+    fn the_night_of_the_change_is_one_hour_long() {
+        // 01:30 CET to 03:30 CEST is one hour, not two.
+        let night = dates::interview(
+            "Late call",
+            Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap(),
+            Utc.with_ymd_and_hms(2026, 3, 29, 1, 30, 0).unwrap(),
+            "Europe/Paris",
+            None,
+            None,
+            &[],
+            "en",
+        );
+        assert!(details_text(&night, "en").contains("Time: 01:30–03:30 Europe/Paris (CET) (1 h)"));
+    }
+}
