@@ -22,7 +22,7 @@ const SEND: &str = "mutation($i: SendEmailInput!) {
     sendEmail(input: $i) { message { id status subject to cc internetMessageId } batch { id total queued sent failed } }
 }";
 
-const SETTINGS: &str = "mutation($i: UpdateRecruitingEmailSettingsInput!) {
+pub(crate) const SETTINGS: &str = "mutation($i: UpdateRecruitingEmailSettingsInput!) {
     updateRecruitingEmailSettings(input: $i) { subsidiary { recruitingEmailSettings {
         emailAddress useCustomSmtp smtpHost smtpPort smtpSecurity smtpUsername hasPassword inboundAddress
     } } }
@@ -30,7 +30,7 @@ const SETTINGS: &str = "mutation($i: UpdateRecruitingEmailSettingsInput!) {
 
 const MESSAGE: &str = "query($id: ID!) { message(id: $id) { status attempts lastError sentAt } }";
 
-fn row(id: &Value, kind: Kind) -> i64 {
+pub(crate) fn row(id: &Value, kind: Kind) -> i64 {
     decode(
         &async_graphql::ID(id.as_str().unwrap().to_owned()),
         kind,
@@ -39,13 +39,16 @@ fn row(id: &Value, kind: Kind) -> i64 {
     .unwrap()
 }
 
-async fn tick(app: &TestApp, at: chrono::DateTime<Utc>) -> recruitmail::mail::dispatcher::Tick {
+pub(crate) async fn tick(
+    app: &TestApp,
+    at: chrono::DateTime<Utc>,
+) -> recruitmail::mail::dispatcher::Tick {
     app.state.mail.dispatcher.tick(at).await.unwrap()
 }
 
 /// A candidate with an application to a position of a subsidiary; returns
 /// (subsidiary, candidate, application).
-async fn applicant(app: &TestApp, first: &str, email: &str) -> (String, String, String) {
+pub(crate) async fn applicant(app: &TestApp, first: &str, email: &str) -> (String, String, String) {
     let (sub, _, position) = structure(app, &app.admin, first).await;
     let candidate = create_candidate(app, &app.admin, first, "Example", email).await;
     let application = create_application(app, &app.admin, &candidate, &position).await;
@@ -63,7 +66,7 @@ async fn send_plain(app: &TestApp, candidate: &str) -> Value {
         .clone()
 }
 
-fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
+pub(crate) fn parse(raw: &[u8]) -> mail_parser::Message<'_> {
     MessageParser::default()
         .parse(raw)
         .expect("a parsable message")
@@ -121,7 +124,12 @@ async fn without_smtp_mail_is_written_to_the_outbox_folder() {
 }
 
 /// A subsidiary sending through `server` with STARTTLS and AUTH.
-async fn use_server(app: &TestApp, subsidiary: &str, server: &SmtpServer, password: &str) -> Value {
+pub(crate) async fn use_server(
+    app: &TestApp,
+    subsidiary: &str,
+    server: &SmtpServer,
+    password: &str,
+) -> Value {
     app.ok(
         &app.admin,
         SETTINGS,
@@ -135,7 +143,7 @@ async fn use_server(app: &TestApp, subsidiary: &str, server: &SmtpServer, passwo
 }
 
 /// Settings that make the application trust `server`'s certificate.
-fn trusting(server: &SmtpServer) -> Vec<(&'static str, String)> {
+pub(crate) fn trusting(server: &SmtpServer) -> Vec<(&'static str, String)> {
     vec![(
         "RECRUITMAIL_SMTP_CA_FILE",
         server.cert_path().to_str().unwrap().to_owned(),
@@ -143,7 +151,7 @@ fn trusting(server: &SmtpServer) -> Vec<(&'static str, String)> {
 }
 
 /// A subsidiary sending through `server` without TLS or AUTH.
-async fn use_plain_server(app: &TestApp, subsidiary: &str, server: &SmtpServer) {
+pub(crate) async fn use_plain_server(app: &TestApp, subsidiary: &str, server: &SmtpServer) {
     app.ok(
         &app.admin,
         SETTINGS,

@@ -104,6 +104,38 @@ async fn fixture(app: &TestApp) -> Fixture {
             .to_owned();
         ids.insert(leak(format!("sched_{caller:?}")), scheduled);
     }
+    let schedule = |application: String| {
+        let admin = admin.clone();
+        async move {
+            app.ok(
+                &admin,
+                "mutation($a: ID!) { scheduleInterview(input: { applicationId: $a, title: \"Fixture interview\", startsAt: \"2027-05-03T09:00:00Z\", endsAt: \"2027-05-03T10:00:00Z\", timeZone: \"Europe/Berlin\", location: \"Room 1\" }) { interview { id } } }",
+                json!({ "a": application }),
+            )
+            .await["scheduleInterview"]["interview"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let interview_seen = schedule(seen_application.clone()).await;
+    let interview_unseen = schedule(unseen_application.clone()).await;
+    app.ok(
+        &admin,
+        "mutation($i: ID!) { sendInterviewInvitation(input: { interviewId: $i, subject: \"S\", body: \"<p>B</p>\" }) { message { id } } }",
+        json!({ "i": interview_seen }),
+    )
+    .await;
+    app.state
+        .mail
+        .dispatcher
+        .tick(chrono::Utc::now())
+        .await
+        .unwrap();
+    for caller in CALLERS {
+        let interview = schedule(seen_application.clone()).await;
+        ids.insert(leak(format!("iv_{caller:?}")), interview);
+    }
     let other = app.other_company("Rival").await;
     // Per-caller targets for operations that consume them (delete, unassign).
     for caller in CALLERS {
@@ -179,6 +211,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("template", template),
         ("message_seen", message_seen),
         ("batch", batch),
+        ("interview_seen", interview_seen),
+        ("interview_unseen", interview_unseen),
     ]);
     let tokens = HashMap::from([
         (Admin, Some(admin)),
@@ -457,6 +491,57 @@ fn cases() -> Vec<Case> {
         case(
             "mutation { cancelScheduledMessage(input: { id: \"$sched_$caller\" }) { message { status } } }",
             [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        // Interviews: the Interviews section; hiring managers only about
+        // applications to their positions.
+        case("{ interviews { totalCount } }", ALL),
+        case(
+            "{ interview(id: \"$interview_seen\") { id detailsText participants { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ interview(id: \"$interview_unseen\") { id } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$interview_seen\") { id } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ candidate(id: \"$seen\") { interviews { id invitationStatus } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ interview(id: \"$interview_seen\") { invitations { message { status } } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { scheduleInterview(input: { applicationId: \"$seen_application\", title: \"$caller\", startsAt: \"2027-05-04T09:00:00Z\", endsAt: \"2027-05-04T10:00:00Z\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { scheduleInterview(input: { applicationId: \"$unseen_application\", title: \"$caller\", startsAt: \"2027-05-04T09:00:00Z\", endsAt: \"2027-05-04T10:00:00Z\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "mutation { sendInterviewInvitation(input: { interviewId: \"$interview_seen\", subject: \"S\", body: \"<p>B</p>\" }) { message { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { recordInvitationResponse(input: { interviewId: \"$interview_seen\", status: TENTATIVE }) { interview { invitationStatus } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { rescheduleInterview(input: { interviewId: \"$interview_seen\", startsAt: \"2027-05-05T09:00:00Z\", endsAt: \"2027-05-05T10:00:00Z\" }) { interview { sequence } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { rescheduleInterview(input: { interviewId: \"$interview_unseen\", startsAt: \"2027-05-05T09:00:00Z\", endsAt: \"2027-05-05T10:00:00Z\" }) { interview { sequence } } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "mutation { cancelInterview(input: { interviewId: \"$iv_$caller\", notifyCandidate: true }) { interview { status } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
     ]
 }
