@@ -243,7 +243,7 @@ async fn deliver(
     server: &SmtpServer,
     index: usize,
     method: &str,
-) -> (Vec<Property>, String) {
+) -> (Vec<Property>, String, (String, String)) {
     assert_eq!(tick(app, Utc::now()).await.sent, 1);
     let delivered = server.wait_for(index + 1);
     assert_eq!(
@@ -265,7 +265,71 @@ async fn deliver(
         text_value(&event, "DESCRIPTION").trim_end(),
         text.trim_end()
     );
-    (event, text)
+
+    // Python's icalendar reads the same.
+    let other = read_with_python(&inline);
+    assert_eq!(other["version"], "2.0");
+    assert_eq!(other["method"], method);
+    assert_eq!(other["timezones"], 0);
+    assert_eq!(other["events"].as_array().unwrap().len(), 1);
+    let e = &other["events"][0];
+    assert_eq!(e["uid"].as_str().unwrap(), value(&event, "UID"));
+    assert_eq!(e["sequence"].to_string(), value(&event, "SEQUENCE"));
+    assert_eq!(e["status"].as_str().unwrap(), value(&event, "STATUS"));
+    assert_eq!(e["summary"], TITLE);
+    assert_eq!(e["location"], LOCATION);
+    assert_eq!(e["url"], "https://meet.example/abc-def?pwd=1");
+    assert_eq!(
+        e["description"].as_str().unwrap().trim_end(),
+        text.trim_end()
+    );
+    assert_eq!(e["organizer"]["address"], "mailto:jobs@acme.example");
+    assert_eq!(e["organizer"]["cn"], "Acme Recruiting");
+    let zoe = e["attendees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["address"] == "mailto:zoe@example.com")
+        .expect("Python finds the candidate");
+    assert_eq!(
+        (&zoe["cn"], &zoe["role"], &zoe["partstat"], &zoe["rsvp"]),
+        (
+            &json!("Zoé Example"),
+            &json!("REQ-PARTICIPANT"),
+            &json!("NEEDS-ACTION"),
+            &json!("TRUE")
+        )
+    );
+    let times = (e["start"].as_str().unwrap(), e["end"].as_str().unwrap());
+    (event, text, (times.0.to_owned(), times.1.to_owned()))
+}
+
+/// The calendar as Python's `icalendar` package reads it (`tests/calendar/read_ics.py`).
+fn read_with_python(text: &str) -> Value {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/calendar/read_ics.py");
+    let mut child = Command::new(crate::smtp_server::python())
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test]
@@ -315,7 +379,8 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(sent["message"]["status"], "QUEUED");
         assert_eq!(sent["interview"]["invitationStatus"], "NOT_SENT");
         assert_eq!(sent["message"]["subject"], format!("Invitation: {TITLE}"));
-        let (event, text) = deliver(&app, &server, before, "REQUEST").await;
+        let (event, text, times) = deliver(&app, &server, before, "REQUEST").await;
+        assert_eq!(times, ("2027-03-26T08:00:00+00:00".into(), "2027-03-26T09:00:00+00:00".into()));
         let uid = value(&event, "UID");
         assert_eq!(value(&event, "SEQUENCE"), "0");
         assert_eq!(value(&event, "STATUS"), "CONFIRMED");
@@ -343,7 +408,8 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
                 .contains("Date: Monday, 29 March 2027\nTime: 09:00–10:00 Europe/Paris (CEST) (1 h)")
         );
         assert_eq!(moved["message"]["subject"], format!("Updated: {TITLE}"));
-        let (event, text) = deliver(&app, &server, before + 1, "REQUEST").await;
+        let (event, text, times) = deliver(&app, &server, before + 1, "REQUEST").await;
+        assert_eq!(times, ("2027-03-29T07:00:00+00:00".into(), "2027-03-29T08:00:00+00:00".into()));
         assert_eq!(value(&event, "UID"), uid);
         assert_eq!(value(&event, "SEQUENCE"), "1");
         assert_eq!(value(&event, "DTSTART"), "20270329T070000Z");
@@ -358,7 +424,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(cancelled["interview"]["status"], "CANCELLED");
         assert_eq!(cancelled["interview"]["sequence"], 2);
         assert_eq!(cancelled["message"]["subject"], format!("Cancelled: {TITLE}"));
-        let (event, _) = deliver(&app, &server, before + 2, "CANCEL").await;
+        let (event, _, _) = deliver(&app, &server, before + 2, "CANCEL").await;
         assert_eq!(value(&event, "UID"), uid);
         assert_eq!(value(&event, "SEQUENCE"), "2");
         assert_eq!(value(&event, "STATUS"), "CANCELLED");

@@ -4,7 +4,8 @@
 //!
 //! The Python environment is made once under `target/test-python` with pip
 //! (`RECRUITMAIL_TEST_PYTHON` names another interpreter that has aiosmtpd and
-//! moto); `tests/api/s3.rs` starts moto from it.
+//! moto); `tests/api/s3.rs` starts moto from it, `tests/api/interviews.rs` reads
+//! calendars with its icalendar.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,9 +13,14 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The servers' versions, pinned so every run tests against the same ones:
-/// aiosmtpd for SMTP, moto for an S3-compatible store.
-const PACKAGES: [&str; 2] = ["aiosmtpd==1.4.6", "moto[s3,server]==5.2.5"];
+/// The test peers' versions, pinned so every run tests against the same
+/// ones: aiosmtpd for SMTP, moto for an S3-compatible store, and icalendar to
+/// read our calendars back as another implementation does.
+const PACKAGES: [&str; 3] = [
+    "aiosmtpd==1.4.6",
+    "moto[s3,server]==5.2.5",
+    "icalendar==7.3.0",
+];
 
 /// A Python with the test servers installed.
 pub fn python() -> PathBuf {
@@ -27,7 +33,7 @@ pub fn python() -> PathBuf {
             let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-python");
             let python = venv.join("bin/python");
             let ready = Command::new(&python)
-                .args(["-c", "import aiosmtpd, moto"])
+                .args(["-c", "import aiosmtpd, moto, icalendar"])
                 .status()
                 .is_ok_and(|s| s.success());
             if !ready {
