@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with,
-    structure, user_with_role,
+    structure, upload_document, user_with_role,
 };
 use crate::outbound::{applicant, parse, tick, use_plain_server};
 use crate::smtp_server::{Options, SmtpServer};
@@ -591,8 +591,16 @@ async fn a_template_invitation_fills_the_interview_in_and_its_update_reuses_it()
             .await["createEmailTemplate"]["emailTemplate"]["id"]
             .clone();
         let id = schedule(&app, &application, &[]).await["id"].clone();
+        let directions = upload_document(&app, "directions.pdf", b"%PDF-1.4 map".to_vec(), None)
+            .await["id"]
+            .clone();
         let sent = app
-            .ok(&app.admin, INVITE, json!({ "i": { "interviewId": id, "templateId": template } }))
+            .ok(
+                &app.admin,
+                INVITE,
+                json!({ "i": { "interviewId": id, "templateId": template,
+                    "cc": ["lead@acme.example"], "attachmentIds": [directions] } }),
+            )
             .await["sendInterviewInvitation"]["message"]
             .clone();
         assert_eq!(sent["subject"], "Interview on Friday, 26 March 2027");
@@ -615,7 +623,22 @@ async fn a_template_invitation_fills_the_interview_in_and_its_update_reuses_it()
             let (method, inline, _) = calendars(&mail);
             assert_eq!(method, "REQUEST");
             let calendar = read_calendar(&inline);
-            sequences.push(value(&calendar.events[0].properties, "SEQUENCE"));
+            let sequence = value(&calendar.events[0].properties, "SEQUENCE");
+            if sequence == "0" {
+                // The invitation carries its copy and attachment; the update
+                // written for the candidate alone carries neither.
+                assert_eq!(
+                    tree(&mail, 0),
+                    "multipart/mixed[multipart/alternative[text/plain,text/html,text/calendar],application/ics,application/pdf]"
+                );
+                let cc = mail.cc().unwrap().first().unwrap().address().unwrap().to_owned();
+                assert_eq!(cc, "lead@acme.example");
+                let pdf = mail.attachments().find(|a| a.attachment_name() == Some("directions.pdf"));
+                assert_eq!(pdf.unwrap().contents(), b"%PDF-1.4 map");
+            } else {
+                assert!(mail.cc().is_none());
+            }
+            sequences.push(sequence);
         }
         sequences.sort();
         assert_eq!(sequences, ["0", "1"]);
@@ -683,6 +706,60 @@ async fn interviews_need_the_interviews_section() {
         ] {
             assert_eq!(app.error_code(Some(&token), query, variables).await, "FORBIDDEN", "{query}");
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn interviews_are_listed_by_time_candidate_and_participant() {
+    on_each_backend(async |app| {
+        let (_, ann, first) = applicant(&app, "Ann", "ann@example.com").await;
+        let (_, _, second) = applicant(&app, "Ben", "ben@example.com").await;
+        let (lead, _, _) =
+            user_with_role(&app, &app.admin, "Cy Lead", json!({ "sections": ["INTERVIEWS"] })).await;
+        let at = |application: &str, start: &str, end: &str, people: Vec<&str>| {
+            json!({ "i": { "applicationId": application, "title": "Talk", "startsAt": start,
+                "endsAt": end, "timeZone": "Europe/Berlin", "location": "Room 2", "participantIds": people } })
+        };
+        for input in [
+            at(&first, "2027-06-01T08:00:00Z", "2027-06-01T09:00:00Z", vec![&lead]),
+            at(&first, "2027-06-03T08:00:00Z", "2027-06-03T09:00:00Z", vec![]),
+            at(&second, "2027-06-02T08:00:00Z", "2027-06-02T09:00:00Z", vec![&lead]),
+        ] {
+            app.ok(&app.admin, SCHEDULE, input).await;
+        }
+        let list = |filter: Value| {
+            let app = &app;
+            async move {
+                let data = app
+                    .ok(
+                        &app.admin,
+                        "query($f: InterviewsFilter) { interviews(filter: $f) { totalCount nodes { startsAt candidate { firstName } } } }",
+                        json!({ "f": filter }),
+                    )
+                    .await;
+                let found: Vec<String> = data["interviews"]["nodes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| format!("{} {}", n["candidate"]["firstName"].as_str().unwrap(), &n["startsAt"].as_str().unwrap()[..10]))
+                    .collect();
+                assert_eq!(data["interviews"]["totalCount"], found.len());
+                found
+            }
+        };
+        assert_eq!(list(Value::Null).await, ["Ann 2027-06-01", "Ann 2027-06-03", "Ben 2027-06-02"]);
+        assert_eq!(
+            list(json!({ "from": "2027-06-01T09:00:00Z", "to": "2027-06-03T08:00:00Z" })).await,
+            ["Ben 2027-06-02"]
+        );
+        assert_eq!(list(json!({ "candidateId": ann })).await, ["Ann 2027-06-01", "Ann 2027-06-03"]);
+        assert_eq!(list(json!({ "participantId": lead })).await, ["Ann 2027-06-01", "Ben 2027-06-02"]);
+        assert_eq!(list(json!({ "participantId": lead, "candidateId": ann })).await, ["Ann 2027-06-01"]);
+        let wrong = app
+            .gql(Some(&app.admin), "{ interviews(filter: { candidateId: \"x\" }) { totalCount } }", json!({}))
+            .await;
+        assert_eq!(wrong["errors"][0]["extensions"]["field"], "filter.candidateId");
     })
     .await;
 }
