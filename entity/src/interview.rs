@@ -25,6 +25,9 @@ pub struct Model {
     pub created_by_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The calendar event's ORGANIZER, fixed by the first invitation sent.
+    pub organizer_address: Option<String>,
+    pub organizer_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

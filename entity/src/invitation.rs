@@ -15,6 +15,12 @@ pub struct Model {
     pub status: InvitationStatus,
     pub responded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// A free-form invitation's subject as written, placeholders and all.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub subject_source: Option<String>,
+    /// A free-form invitation's HTML body as written.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
-mod m20261123_000001_message_calendar;
+mod m20261123_000001_invitation_content;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -17,7 +17,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261122_000001_initial::Migration),
-            Box::new(m20261123_000001_message_calendar::Migration),
+            Box::new(m20261123_000001_invitation_content::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::interviews::details;
 use crate::templates::{Signature, Values, dates};
 use crate::{applications, candidates};
 
@@ -49,18 +50,10 @@ impl MessageContext {
                 .as_ref()
                 .map(|a| dates::date(a.created_at.date_naive(), language)),
             today: Some(dates::date(today, language)),
-            interview: self.interview.as_ref().map(|i| {
-                dates::interview(
-                    &i.title,
-                    i.starts_at,
-                    i.ends_at,
-                    &i.time_zone,
-                    i.location.as_deref(),
-                    i.video_link.as_deref(),
-                    &self.participants,
-                    language,
-                )
-            }),
+            interview: self
+                .interview
+                .as_ref()
+                .map(|i| details::values(i, &self.participants, language)),
             ..Values::for_gender(c.gender)
         }
     }

@@ -1,10 +1,11 @@
 //! The iCalendar object an invitation email carries: one VEVENT in an iTIP
 //! REQUEST or CANCEL (RFC 5546 §3.2.2, §3.2.5) sent by email (RFC 6047).
 //!
-//! The `icalendar` crate writes the object, escaping TEXT values (RFC 5545
-//! §3.3.11) and folding lines at 75 octets (§3.1). What it leaves to us:
-//! values that may not appear at all, such as a carriage return in a text or a
-//! double quote in a parameter (§3.2 has no escape for it).
+//! The `icalendar` crate writes the object and escapes TEXT values (RFC 5545
+//! §3.3.11). What it leaves to us: values that may not appear at all, such as
+//! a carriage return in a text or a double quote in a parameter (§3.2 has no
+//! escape for it), and folding, which we redo because the crate's lets a
+//! continuation line reach 76 octets when exactly 75 remain.
 //!
 //! Times are written in UTC (RFC 5545 §3.3.5, form 2) rather than with a TZID
 //! and a VTIMEZONE we would have to generate from our time-zone database: an
@@ -62,6 +63,9 @@ pub struct Invitation<'a> {
     pub candidate: &'a Addressee,
     /// The company's people taking part.
     pub participants: &'a [Addressee],
+    /// Copied for information (the email's CC): their clients list them
+    /// rather than treating them as uninvited.
+    pub copied: &'a [Addressee],
 }
 
 /// The VCALENDAR text, lines ending in CRLF.
@@ -80,7 +84,9 @@ pub fn build(invitation: &Invitation<'_>) -> String {
             Method::Request => EventStatus::Confirmed,
             Method::Cancel => EventStatus::Cancelled,
         });
-    if let Some(location) = i.location {
+    // Outlook and Google show LOCATION but not URL: a call without a room
+    // gets its link as the location, so the entry says where to join.
+    if let Some(location) = i.location.or(i.video_link) {
         event.location(&text(location));
     }
     if let Some(link) = i.video_link {
@@ -91,9 +97,21 @@ pub fn build(invitation: &Invitation<'_>) -> String {
         organizer.add_parameter("CN", &parameter(name));
     }
     event.append_property(organizer.done());
-    event.attendee(attendee(i.candidate).rsvp(true));
+    // A cancellation names who it concerns (RFC 5546 §3.2.5) and asks nothing.
+    let asking = i.method == Method::Request;
+    let answer = |a: Attendee, rsvp: bool| {
+        if asking {
+            a.partstat(PartStat::NeedsAction).rsvp(rsvp)
+        } else {
+            a
+        }
+    };
+    event.attendee(answer(attendee(i.candidate, Role::ReqParticipant), true));
     for participant in i.participants {
-        event.attendee(attendee(participant).rsvp(false));
+        event.attendee(answer(attendee(participant, Role::ReqParticipant), false));
+    }
+    for copy in i.copied {
+        event.attendee(attendee(copy, Role::NonParticipant));
     }
 
     let mut calendar = Calendar::empty();
@@ -103,14 +121,61 @@ pub fn build(invitation: &Invitation<'_>) -> String {
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .append_property(Property::new("METHOD", i.method.as_str()))
         .push(event.done());
-    calendar.done().to_string()
+    fold(&calendar.done().to_string())
 }
 
-fn attendee(person: &Addressee) -> Attendee {
+/// Folds every content line at 75 octets (RFC 5545 §3.1): the first part of
+/// a line carries up to 75, each continuation a space and up to 74, never
+/// splitting a UTF-8 character. Lines folded before are unfolded first.
+fn fold(object: &str) -> String {
+    const LIMIT: usize = 75;
+    let unfolded = object.replace("\r\n ", "").replace("\r\n\t", "");
+    let mut out = String::with_capacity(unfolded.len() + unfolded.len() / 24);
+    for line in unfolded.split_terminator("\r\n") {
+        let mut rest = line;
+        let mut room = LIMIT;
+        loop {
+            if rest.len() <= room {
+                out.push_str(rest);
+                out.push_str("\r\n");
+                break;
+            }
+            let cut = cut_before(rest, room);
+            let (head, tail) = rest.split_at(cut);
+            out.push_str(head);
+            out.push_str("\r\n ");
+            rest = tail;
+            room = LIMIT - 1;
+        }
+    }
+    out
+}
+
+/// Where to fold `line` so its first part holds at most `room` octets: on a
+/// character boundary, and not next to a space or tab where one can be
+/// found, because some parsers trim the whitespace around a fold.
+fn cut_before(line: &str, room: usize) -> usize {
+    let boundary = |mut at: usize| {
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        at
+    };
+    let blank = |c: Option<char>| matches!(c, Some(' ' | '\t'));
+    let mut cut = boundary(room);
+    let first = cut;
+    while cut > room / 2
+        && (blank(line[cut..].chars().next()) || blank(line[..cut].chars().next_back()))
+    {
+        cut = boundary(cut - 1);
+    }
+    if cut > room / 2 { cut } else { first }
+}
+
+fn attendee(person: &Addressee, role: Role) -> Attendee {
     let attendee = Attendee::new(mailto(&person.address))
         .cutype(CUType::Individual)
-        .role(Role::ReqParticipant)
-        .partstat(PartStat::NeedsAction);
+        .role(role);
     match &person.name {
         Some(name) => attendee.cn(parameter(name)),
         None => attendee,
@@ -173,6 +238,7 @@ mod tests {
             organizer: &organizer,
             candidate: &candidate,
             participants: &participants,
+            copied: &[],
         })
     }
 
@@ -184,6 +250,29 @@ mod tests {
         for line in ics.split("\r\n") {
             assert!(line.len() <= 75, "{} octets: {line}", line.len());
             assert!(!line.contains('\n') && !line.contains('\r'));
+        }
+    }
+
+    #[test]
+    fn every_length_folds_within_75_octets_and_unfolds_to_the_same_text() {
+        for length in 40..420 {
+            for unit in ["a", "é", "€", "😀"] {
+                let description: String = unit.repeat(length / unit.len());
+                let ics = sample(Method::Request, &description);
+                for line in ics.split("\r\n") {
+                    assert!(line.len() <= 75, "{length} × {unit}: {} octets", line.len());
+                }
+                let unfolded = ics.replace("\r\n ", "");
+                assert!(unfolded.contains(&format!("DESCRIPTION:{description}\r\n")));
+                let spaced = format!("{}x", "ab ".repeat(length / 3));
+                let ics = sample(Method::Request, &spaced);
+                for line in ics.split("\r\n") {
+                    assert!(line.len() <= 75);
+                    assert!(!line.ends_with(' ') && !line.starts_with("  "), "{line:?}");
+                }
+                let unfolded = ics.replace("\r\n ", "");
+                assert!(unfolded.contains(&format!("DESCRIPTION:{spaced}\r\n")));
+            }
         }
     }
 

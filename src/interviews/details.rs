@@ -1,7 +1,24 @@
 //! An interview's details as plain text, for pasting into a free-form email
 //! (the "copy details" path) and for the notices of changes and cancellations.
 
-use crate::templates::InterviewValues;
+use entity::interview;
+
+use crate::templates::{InterviewValues, dates};
+
+/// The interview's placeholder values in `language`, with its participants'
+/// names.
+pub fn values(row: &interview::Model, participants: &[String], language: &str) -> InterviewValues {
+    dates::interview(
+        &row.title,
+        row.starts_at,
+        row.ends_at,
+        &row.time_zone,
+        row.location.as_deref(),
+        row.video_link.as_deref(),
+        participants,
+        language,
+    )
+}
 
 /// The labels of one language; English where there is no translation.
 struct Labels {
@@ -57,6 +74,29 @@ pub fn details_text(values: &InterviewValues, language: &str) -> String {
     lines.join("\n")
 }
 
+/// The text as HTML for a template body: `&`, `<`, `>` and quotes become
+/// character references and each line ends in `<br>`. A template's text part
+/// is derived from its HTML, so references cannot keep a brace from opening a
+/// tag there: a word joiner (U+2060, invisible) goes between `{` and a following `{`, `%`
+/// or `#` instead, which no reader sees and no template reads as a tag.
+pub fn details_html(text: &str) -> String {
+    let mut html = String::with_capacity(text.len() + text.len() / 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            '\n' => html.push_str("<br>\n"),
+            '{' if matches!(chars.peek(), Some('{' | '%' | '#')) => html.push_str("{\u{2060}"),
+            other => html.push(other),
+        }
+    }
+    html
+}
+
 pub(super) fn is_german(language: &str) -> bool {
     language
         .split('-')
@@ -67,7 +107,6 @@ pub(super) fn is_german(language: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::templates::dates;
     use chrono::{TimeZone as _, Utc};
 
     #[test]
@@ -107,6 +146,16 @@ mod tests {
              Uhrzeit: 09:00–09:45 Europe/Paris (CEST) (45 min)\n\
              Videolink: https://meet.example/x"
         );
+    }
+
+    #[test]
+    fn html_details_escape_markup_and_never_open_a_tag() {
+        let html = details_html("A <b> & {{ x }} {% if %} {#\nB's \"c\" {a}");
+        assert_eq!(
+            html,
+            "A &lt;b&gt; &amp; {\u{2060}{ x }} {\u{2060}% if %} {\u{2060}#<br>\nB&#39;s &quot;c&quot; {a}"
+        );
+        crate::templates::Compiled::new("S", &format!("<p>{html}</p>"), true).unwrap();
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Invitation emails: rendered like any message, queued in the outbox with the
 //! iCalendar object that puts the interview in the candidate's calendar, and
 //! recorded as invitations whose status follows the candidate's answer.
+//!
+//! An invitation "has reached the candidate" once its message has started to
+//! leave (SENDING or SENT): from then on, changes are sent as updates. One
+//! still waiting (SCHEDULED, or QUEUED for the dispatcher) is written again
+//! in place instead, so the candidate never gets an out-of-date invitation.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{InterviewStatus, InvitationMethod, InvitationStatus, MessageStatus};
-use entity::{interview, invitation, message};
+use entity::{interview, invitation, message, message_recipient};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
@@ -14,7 +19,7 @@ use sea_orm::{
 
 use super::calendar::{self, Method};
 use super::notices::{self, Notice};
-use super::{Changed, find, participants};
+use super::{Changed, find, locked, participants};
 use crate::access::Actor;
 use crate::domain::EmailAddress;
 use crate::email_templates::{
@@ -26,6 +31,11 @@ use crate::mail::outbox::{Addressee, NewMessage, enqueue_many};
 use crate::mail::send::{self, MAX_COPIES, Sent};
 use crate::settings::Settings;
 use crate::templates::{Compiled, Rendered};
+
+/// Message states in which an email has not left and can still be changed.
+const WAITING: [MessageStatus; 2] = [MessageStatus::Scheduled, MessageStatus::Queued];
+/// Message states in which an email has left or is leaving.
+const LEFT: [MessageStatus; 2] = [MessageStatus::Sending, MessageStatus::Sent];
 
 /// An invitation to send, with IDs already decoded.
 #[derive(Debug)]
@@ -68,7 +78,9 @@ pub async fn send_invitation(
         }
     }
     let txn = db.begin().await?;
-    let interview = find(&txn, actor, request.interview_id).await?;
+    // Locked, so that a reschedule at the same moment either sees this
+    // invitation or is seen by it.
+    let interview = locked(&txn, actor, request.interview_id).await?;
     if interview.status == InterviewStatus::Cancelled {
         return Err(ApiError::conflict(
             "the interview is cancelled; schedule a new one to invite to",
@@ -87,27 +99,18 @@ pub async fn send_invitation(
         ));
     }
     let context = context(&txn, actor, &interview).await?;
-    let (template, compiled, language) = match &request.content {
-        Content::Template(id) => {
-            let template = send::template_for_sending(&txn, actor, *id).await?;
-            let variant = template.variant_for(&context)?;
-            let compiled = template.compile(variant)?;
-            let language = variant.language.clone();
-            (Some(template), compiled, language)
-        }
-        Content::Free { subject, body } => (
-            None,
-            Content::compile_free(subject, body)?,
-            context.language().to_owned(),
-        ),
+    let source = match &request.content {
+        Content::Template(id) => Source::Template(*id),
+        Content::Free { subject, body } => Source::Free { subject, body },
     };
-    let rendered = render(&compiled, &context, &language, now)?;
+    let written = write(&txn, actor, &context, &source).await?;
+    let rendered = render(&written.compiled, &context, &written.language, now)?;
     let attachments = send::attachments(
         &txn,
         actor,
         settings,
         &request.attachment_ids,
-        template.as_ref(),
+        written.template.as_ref(),
         Some(context.candidate.id),
     )
     .await?;
@@ -119,13 +122,15 @@ pub async fn send_invitation(
             context: &context,
             rendered,
             method: Method::Request,
-            template_id: template.as_ref().map(|t| t.row.id),
+            template_id: written.template.as_ref().map(|t| t.row.id),
+            source: match &request.content {
+                Content::Free { subject, body } => Some((subject.clone(), body.clone())),
+                Content::Template(_) => None,
+            },
             cc: send::copies(&request.cc),
             attachment_ids: attachments,
             scheduled_at: request.scheduled_at,
             idempotency_key: request.idempotency_key,
-            // Becomes PENDING when the dispatcher has delivered it.
-            status: InvitationStatus::NotSent,
         },
         now,
     )
@@ -156,21 +161,18 @@ pub async fn record_response(
         ));
     }
     let txn = db.begin().await?;
-    let interview = find(&txn, actor, interview_id).await?;
+    let interview = locked(&txn, actor, interview_id).await?;
     if interview.status == InterviewStatus::Cancelled {
         return Err(ApiError::conflict("the interview is cancelled"));
     }
-    let delivered = invitation::Entity::find()
+    let held = invitation::Entity::find()
         .filter(invitation::Column::InterviewId.eq(interview.id))
-        .filter(invitation::Column::Method.eq(InvitationMethod::Request))
-        .filter(invitation::Column::Status.ne(InvitationStatus::NotSent))
-        .order_by_desc(invitation::Column::Id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| {
-            ApiError::conflict("no invitation to this interview has reached the candidate yet")
-        })?;
-    let mut row = delivered.into_active_model();
+        .all(&txn)
+        .await?;
+    let current = current(&held).cloned().ok_or_else(|| {
+        ApiError::conflict("no invitation to this interview has reached the candidate yet")
+    })?;
+    let mut row = current.into_active_model();
     row.status = Set(status);
     row.responded_at = Set(Some(now));
     row.update(&txn).await?;
@@ -178,44 +180,155 @@ pub async fn record_response(
     Ok(interview)
 }
 
-/// The latest invitation the candidate holds, or will hold once it leaves:
-/// one whose message was neither cancelled nor refused.
-#[derive(Debug)]
-pub(super) struct Held {
-    /// The template it was written from, to write the update from too.
-    pub template_id: Option<i64>,
+/// The invitation whose answer counts: the latest that reached the candidate
+/// (its status left NOT_SENT when its message left).
+pub fn current(invitations: &[invitation::Model]) -> Option<&invitation::Model> {
+    invitations
+        .iter()
+        .filter(|i| i.method == InvitationMethod::Request && i.status != InvitationStatus::NotSent)
+        .max_by_key(|i| i.id)
 }
 
-pub(super) async fn holds_invitation(
-    db: &impl ConnectionTrait,
-    interview_id: i64,
-) -> ApiResult<Option<Held>> {
-    let sent = invitation::Entity::find()
+/// Where the interview's invitations stand.
+#[derive(Debug, Default)]
+pub(super) struct Standing {
+    /// Invitations not yet left, with their messages, oldest first.
+    pub waiting: Vec<(invitation::Model, message::Model)>,
+    /// The latest invitation that left, with its message.
+    pub reached: Option<(invitation::Model, message::Model)>,
+}
+
+impl Standing {
+    /// Whether the candidate holds, or is about to hold, an invitation.
+    pub fn any(&self) -> bool {
+        self.reached.is_some() || !self.waiting.is_empty()
+    }
+}
+
+pub(super) async fn standing(db: &impl ConnectionTrait, interview_id: i64) -> ApiResult<Standing> {
+    let invitations = invitation::Entity::find()
         .filter(invitation::Column::InterviewId.eq(interview_id))
         .filter(invitation::Column::Method.eq(InvitationMethod::Request))
+        .order_by_asc(invitation::Column::Id)
         .all(db)
         .await?;
-    let held = message::Entity::find()
-        .filter(message::Column::Id.is_in(sent.iter().filter_map(|i| i.message_id)))
-        .filter(message::Column::Status.is_in([
-            MessageStatus::Scheduled,
-            MessageStatus::Queued,
-            MessageStatus::Sending,
-            MessageStatus::Sent,
-        ]))
-        .order_by_desc(message::Column::Id)
+    let mut messages: Vec<message::Model> = message::Entity::find()
+        .filter(message::Column::Id.is_in(invitations.iter().filter_map(|i| i.message_id)))
         .all(db)
         .await?;
-    Ok((!held.is_empty()).then(|| Held {
-        template_id: held.iter().find_map(|m| m.template_id),
-    }))
+    let mut standing = Standing::default();
+    for invitation in invitations {
+        let Some(at) = messages
+            .iter()
+            .position(|m| Some(m.id) == invitation.message_id)
+        else {
+            continue;
+        };
+        let message = messages.swap_remove(at);
+        if WAITING.contains(&message.status) {
+            standing.waiting.push((invitation, message));
+        } else if LEFT.contains(&message.status) {
+            standing.reached = Some((invitation, message));
+        }
+    }
+    Ok(standing)
+}
+
+/// Writes invitations that have not left again for the interview as it now
+/// is: new text, new calendar, the current SEQUENCE; one due after the new
+/// start leaves now. Returns those that left meanwhile.
+pub(super) async fn rewrite_waiting(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: &Settings,
+    interview: &interview::Model,
+    waiting: Vec<(invitation::Model, message::Model)>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<(invitation::Model, message::Model)>> {
+    let mut left = Vec::new();
+    if waiting.is_empty() {
+        return Ok(left);
+    }
+    let context = context(db, actor, interview).await?;
+    let from = organizer(db, interview, &context, settings).await?;
+    for (invitation, message) in waiting {
+        let source = match (&invitation.subject_source, &invitation.body_source) {
+            (Some(subject), Some(body)) => Source::Free { subject, body },
+            _ => match message.template_id {
+                Some(id) => Source::Template(id),
+                None => Source::Notice(Notice::Moved),
+            },
+        };
+        let written = write_or_notice(db, actor, &context, source, Notice::Moved).await?;
+        let rendered = render(&written.compiled, &context, &written.language, now)?;
+        let copied = copies_of(db, message.id).await?;
+        let ics = invitation_calendar(
+            interview,
+            &context,
+            &from,
+            &rendered,
+            Method::Request,
+            &copied,
+            participants_of(db, interview).await?,
+            now,
+        );
+        let late = message
+            .scheduled_at
+            .is_some_and(|at| at >= interview.starts_at);
+        let mut update = message::Entity::update_many()
+            .filter(message::Column::Id.eq(message.id))
+            .filter(message::Column::Status.is_in(WAITING))
+            .col_expr(message::Column::Subject, Expr::value(rendered.subject))
+            .col_expr(message::Column::TextBody, Expr::value(rendered.text))
+            .col_expr(message::Column::HtmlBody, Expr::value(Some(rendered.html)))
+            .col_expr(message::Column::Calendar, Expr::value(Some(ics)));
+        if late {
+            update = update
+                .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
+                .col_expr(
+                    message::Column::ScheduledAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(message::Column::NextAttemptAt, Expr::value(Some(now)));
+        }
+        if update.exec(db).await?.rows_affected == 0 {
+            left.push((invitation, message));
+            continue;
+        }
+        let mut row = invitation.into_active_model();
+        row.sequence = Set(interview.sequence);
+        row.update(db).await?;
+    }
+    Ok(left)
+}
+
+/// After a move the candidate is asked again: the answer they gave was to
+/// another time.
+pub(super) async fn ask_again(
+    db: &impl ConnectionTrait,
+    reached: &invitation::Model,
+) -> ApiResult<()> {
+    invitation::Entity::update_many()
+        .filter(invitation::Column::Id.eq(reached.id))
+        .filter(invitation::Column::Status.ne(InvitationStatus::NotSent))
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Pending),
+        )
+        .col_expr(
+            invitation::Column::RespondedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Cancels the interview's messages that have not left yet.
 pub(super) async fn cancel_waiting(db: &impl ConnectionTrait, interview_id: i64) -> ApiResult<()> {
     message::Entity::update_many()
         .filter(message::Column::InterviewId.eq(interview_id))
-        .filter(message::Column::Status.eq(MessageStatus::Scheduled))
+        .filter(message::Column::Status.is_in(WAITING))
         .col_expr(
             message::Column::Status,
             Expr::value(MessageStatus::Cancelled),
@@ -227,7 +340,7 @@ pub(super) async fn cancel_waiting(db: &impl ConnectionTrait, interview_id: i64)
 
 /// Writes to the candidate that the interview moved or was cancelled, with
 /// the calendar update or cancellation. A move is written from the template
-/// of the invitation when it still exists, so it reads like the invitation.
+/// of the invitation that reached them when it had one, so it reads like it.
 pub(super) async fn send_notice(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -238,33 +351,12 @@ pub(super) async fn send_notice(
     now: DateTime<Utc>,
 ) -> ApiResult<message::Model> {
     let context = context(db, actor, interview).await?;
-    let template: Option<Template> = match template_id {
-        Some(id) if notice == Notice::Moved => {
-            match send::template_for_sending(db, actor, id).await {
-                Ok(template) => Some(template),
-                Err(ApiError::NotFound(_)) => None,
-                Err(other) => return Err(other),
-            }
-        }
-        _ => None,
+    let source = match template_id {
+        Some(id) if notice == Notice::Moved => Source::Template(id),
+        _ => Source::Notice(notice),
     };
-    let (compiled, language) = match &template {
-        Some(template) => {
-            let variant = template.variant_for(&context)?;
-            (template.compile(variant)?, variant.language.clone())
-        }
-        None => {
-            let language = context.language().to_owned();
-            let (subject, body) = notices::template(notice, &language);
-            (Content::compile_free(subject, &body)?, language)
-        }
-    };
-    let rendered = render(&compiled, &context, &language, now)?;
-    let (method, status) = match notice {
-        // The candidate's earlier answer was to another time.
-        Notice::Moved => (Method::Request, InvitationStatus::Pending),
-        Notice::Cancelled => (Method::Cancel, InvitationStatus::NotSent),
-    };
+    let written = write_or_notice(db, actor, &context, source, notice).await?;
+    let rendered = render(&written.compiled, &context, &written.language, now)?;
     enqueue(
         db,
         settings,
@@ -272,17 +364,84 @@ pub(super) async fn send_notice(
             interview,
             context: &context,
             rendered,
-            method,
-            template_id: template.as_ref().map(|t| t.row.id),
+            method: match notice {
+                Notice::Moved => Method::Request,
+                Notice::Cancelled => Method::Cancel,
+            },
+            template_id: written.template.as_ref().map(|t| t.row.id),
+            source: None,
             cc: Vec::new(),
             attachment_ids: Vec::new(),
             scheduled_at: None,
             idempotency_key: None,
-            status,
         },
         now,
     )
     .await
+}
+
+/// What an invitation email is written from.
+enum Source<'a> {
+    Template(i64),
+    Free { subject: &'a str, body: &'a str },
+    Notice(Notice),
+}
+
+/// A source compiled for one candidate.
+struct Written {
+    compiled: Compiled,
+    language: String,
+    template: Option<Template>,
+}
+
+async fn write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    context: &MessageContext,
+    source: &Source<'_>,
+) -> ApiResult<Written> {
+    Ok(match source {
+        Source::Template(id) => {
+            let template = send::template_for_sending(db, actor, *id).await?;
+            let variant = template.variant_for(context)?;
+            Written {
+                compiled: template.compile(variant)?,
+                language: variant.language.clone(),
+                template: Some(template),
+            }
+        }
+        Source::Free { subject, body } => Written {
+            compiled: Content::compile_free(subject, body)?,
+            language: context.language().to_owned(),
+            template: None,
+        },
+        Source::Notice(notice) => {
+            let language = context.language().to_owned();
+            let (subject, body) = notices::template(*notice, &language);
+            Written {
+                compiled: Content::compile_free(subject, &body)?,
+                language,
+                template: None,
+            }
+        }
+    })
+}
+
+/// Writes from `source`, or from the built-in `fallback` notice when its
+/// template has been deleted since.
+async fn write_or_notice(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    context: &MessageContext,
+    source: Source<'_>,
+    fallback: Notice,
+) -> ApiResult<Written> {
+    match write(db, actor, context, &source).await {
+        Err(ApiError::NotFound(_)) if matches!(source, Source::Template(_)) => {
+            write(db, actor, context, &Source::Notice(fallback)).await
+        }
+        other => other,
+    }
 }
 
 /// What the interview's messages are personalised with.
@@ -315,6 +474,108 @@ fn render(
         .map_err(render_error)
 }
 
+/// The event's organizer, which is also the emails' sender: the sending
+/// address of the first invitation, kept for the event's life because
+/// clients ignore an update from another organizer (RFC 5546 §2.1.5).
+async fn organizer(
+    db: &impl ConnectionTrait,
+    interview: &interview::Model,
+    context: &MessageContext,
+    settings: &Settings,
+) -> ApiResult<Addressee> {
+    if let Some(address) = &interview.organizer_address {
+        return Ok(Addressee {
+            address: address.clone(),
+            name: interview.organizer_name.clone(),
+        });
+    }
+    let from = send::sender_address(&context.company, context.subsidiary.as_ref(), settings);
+    interview::Entity::update_many()
+        .filter(interview::Column::Id.eq(interview.id))
+        .filter(interview::Column::OrganizerAddress.is_null())
+        .col_expr(
+            interview::Column::OrganizerAddress,
+            Expr::value(Some(from.address.clone())),
+        )
+        .col_expr(
+            interview::Column::OrganizerName,
+            Expr::value(from.name.clone()),
+        )
+        .exec(db)
+        .await?;
+    Ok(from)
+}
+
+async fn participants_of(
+    db: &impl ConnectionTrait,
+    interview: &interview::Model,
+) -> ApiResult<Vec<Addressee>> {
+    Ok(participants(db, &[interview.id])
+        .await?
+        .into_iter()
+        .map(|(_, user)| Addressee {
+            address: user.email,
+            name: Some(user.display_name),
+        })
+        .collect())
+}
+
+/// The CC addresses of a queued message.
+async fn copies_of(db: &impl ConnectionTrait, message_id: i64) -> ApiResult<Vec<Addressee>> {
+    Ok(message_recipient::Entity::find()
+        .filter(message_recipient::Column::MessageId.eq(message_id))
+        .filter(message_recipient::Column::Kind.eq(entity::enums::RecipientKind::Cc))
+        .order_by_asc(message_recipient::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| Addressee {
+            address: r.address,
+            name: r.name,
+        })
+        .collect())
+}
+
+fn candidate_addressee(context: &MessageContext) -> Addressee {
+    Addressee {
+        address: context.candidate.email.clone(),
+        name: Some(format!(
+            "{} {}",
+            context.candidate.first_name, context.candidate.last_name
+        )),
+    }
+}
+
+/// The calendar of an invitation email, its description the email's text.
+#[allow(clippy::too_many_arguments)]
+fn invitation_calendar(
+    interview: &interview::Model,
+    context: &MessageContext,
+    organizer: &Addressee,
+    rendered: &Rendered,
+    method: Method,
+    copied: &[Addressee],
+    participants: Vec<Addressee>,
+    now: DateTime<Utc>,
+) -> String {
+    calendar::build(&calendar::Invitation {
+        method,
+        uid: &interview.uid,
+        sequence: u32::try_from(interview.sequence).unwrap_or(0),
+        stamp: now,
+        starts_at: interview.starts_at,
+        ends_at: interview.ends_at,
+        title: &interview.title,
+        description: &rendered.text,
+        location: interview.location.as_deref(),
+        video_link: interview.video_link.as_deref(),
+        organizer,
+        candidate: &candidate_addressee(context),
+        participants: &participants,
+        copied,
+    })
+}
+
 /// One invitation email on its way to the outbox.
 struct Outgoing<'a> {
     interview: &'a interview::Model,
@@ -322,14 +583,16 @@ struct Outgoing<'a> {
     rendered: Rendered,
     method: Method,
     template_id: Option<i64>,
+    /// A free-form invitation's subject and body, to write it again later.
+    source: Option<(String, String)>,
     cc: Vec<Addressee>,
     attachment_ids: Vec<i64>,
     scheduled_at: Option<DateTime<Utc>>,
     idempotency_key: Option<String>,
-    status: InvitationStatus,
 }
 
-/// Queues the email with its calendar, and records the invitation.
+/// Queues the email with its calendar, and records the invitation; its
+/// status is NOT_SENT until the dispatcher has delivered it.
 async fn enqueue(
     db: &impl ConnectionTrait,
     settings: &Settings,
@@ -338,38 +601,17 @@ async fn enqueue(
 ) -> ApiResult<message::Model> {
     let interview = out.interview;
     let context = out.context;
-    let from = send::sender_address(&context.company, context.subsidiary.as_ref(), settings);
-    let candidate = Addressee {
-        address: context.candidate.email.clone(),
-        name: Some(format!(
-            "{} {}",
-            context.candidate.first_name, context.candidate.last_name
-        )),
-    };
-    let people: Vec<Addressee> = participants(db, &[interview.id])
-        .await?
-        .into_iter()
-        .map(|(_, user)| Addressee {
-            address: user.email,
-            name: Some(user.display_name),
-        })
-        .collect();
-    let sequence = u32::try_from(interview.sequence).unwrap_or(0);
-    let ics = calendar::build(&calendar::Invitation {
-        method: out.method,
-        uid: &interview.uid,
-        sequence,
-        stamp: now,
-        starts_at: interview.starts_at,
-        ends_at: interview.ends_at,
-        title: &interview.title,
-        description: &out.rendered.text,
-        location: interview.location.as_deref(),
-        video_link: interview.video_link.as_deref(),
-        organizer: &from,
-        candidate: &candidate,
-        participants: &people,
-    });
+    let from = organizer(db, interview, context, settings).await?;
+    let ics = invitation_calendar(
+        interview,
+        context,
+        &from,
+        &out.rendered,
+        out.method,
+        &out.cc,
+        participants_of(db, interview).await?,
+        now,
+    );
     let row = enqueue_many(
         db,
         vec![NewMessage {
@@ -385,7 +627,7 @@ async fn enqueue(
             text_body: out.rendered.text,
             html_body: Some(out.rendered.html),
             from,
-            to: vec![candidate],
+            to: vec![candidate_addressee(context)],
             cc: out.cc,
             bcc: Vec::new(),
             attachment_ids: out.attachment_ids,
@@ -402,6 +644,7 @@ async fn enqueue(
     .await?
     .pop()
     .ok_or_else(|| anyhow::anyhow!("the queued invitation was not returned"))?;
+    let (subject_source, body_source) = out.source.unzip();
     invitation::ActiveModel {
         interview_id: Set(interview.id),
         message_id: Set(Some(row.id)),
@@ -410,9 +653,11 @@ async fn enqueue(
             Method::Request => InvitationMethod::Request,
             Method::Cancel => InvitationMethod::Cancel,
         }),
-        status: Set(out.status),
+        status: Set(InvitationStatus::NotSent),
         responded_at: Set(None),
         created_at: Set(now),
+        subject_source: Set(subject_source),
+        body_source: Set(body_source),
         ..Default::default()
     }
     .insert(db)

@@ -245,10 +245,11 @@ pub struct Changed {
     pub message: Option<entity::message::Model>,
 }
 
-/// Moves an interview. When the candidate holds an invitation, they are sent
-/// an update: the same UID with a higher SEQUENCE, which their calendar
-/// applies in place of the earlier one (RFC 5546 §2.1.5), and their answer is
-/// asked for again.
+/// Moves an interview. Invitations still waiting to leave are written again
+/// with the new details. When one has reached the candidate, they are sent an
+/// update: the same UID with a higher SEQUENCE, which their calendar applies
+/// in place of the earlier one (RFC 5546 §2.1.5), and their answer is asked
+/// for again.
 pub async fn reschedule(
     db: &impl TransactionTrait,
     actor: &Actor,
@@ -276,8 +277,7 @@ pub async fn reschedule(
             .await?;
         set_participants(&txn, found.id, &users).await?;
     }
-    let invited = invitations::holds_invitation(&txn, found.id).await?;
-    let notify = change.notify_candidate && invited.is_some();
+    let standing = invitations::standing(&txn, found.id).await?;
     let mut row = found.clone().into_active_model();
     row.starts_at = Set(change.starts_at);
     row.ends_at = Set(change.ends_at);
@@ -289,25 +289,33 @@ pub async fn reschedule(
     }
     row.location = Set(location);
     row.video_link = Set(video_link);
-    if invited.is_some() {
+    if standing.any() {
         // The candidate's copy is out of date whether or not they are told.
         row.sequence = Set(found.sequence.saturating_add(1));
     }
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
-    let message = match invited {
-        Some(earlier) if notify => Some(
-            invitations::send_notice(
-                &txn,
-                actor,
-                settings,
-                &updated,
-                notices::Notice::Moved,
-                earlier.template_id,
-                now,
+    // Invitations still waiting leave with the new details; those that left
+    // meanwhile count as reached.
+    let left = invitations::rewrite_waiting(&txn, actor, settings, &updated, standing.waiting, now)
+        .await?;
+    let reached = left.into_iter().last().or(standing.reached);
+    let message = match reached {
+        Some((invitation, message)) if change.notify_candidate => {
+            invitations::ask_again(&txn, &invitation).await?;
+            Some(
+                invitations::send_notice(
+                    &txn,
+                    actor,
+                    settings,
+                    &updated,
+                    notices::Notice::Moved,
+                    message.template_id,
+                    now,
+                )
+                .await?,
             )
-            .await?,
-        ),
+        }
         _ => None,
     };
     txn.commit().await?;
@@ -317,9 +325,10 @@ pub async fn reschedule(
     })
 }
 
-/// Cancels an interview. Invitations still waiting to leave are cancelled
-/// with it; when one has left and `notify_candidate` is set, the candidate is
-/// sent a CANCEL (RFC 5546 §3.2.5) that removes the event from their calendar.
+/// Cancels an interview. Its emails still waiting to leave are cancelled with
+/// it; when an invitation has reached the candidate and `notify_candidate` is
+/// set, they are sent a CANCEL (RFC 5546 §3.2.5) that removes the event from
+/// their calendar.
 pub async fn cancel(
     db: &impl TransactionTrait,
     actor: &Actor,
@@ -334,8 +343,8 @@ pub async fn cancel(
         return Err(ApiError::conflict("the interview is already cancelled"));
     }
     invitations::cancel_waiting(&txn, found.id).await?;
-    let invited = invitations::holds_invitation(&txn, found.id).await?;
-    let notify = notify_candidate && invited.is_some();
+    let reached = invitations::standing(&txn, found.id).await?.reached;
+    let notify = notify_candidate && reached.is_some();
     let mut row = found.clone().into_active_model();
     row.status = Set(InterviewStatus::Cancelled);
     if notify {
@@ -367,7 +376,11 @@ pub async fn cancel(
 }
 
 /// The interview, locked against concurrent changes until the transaction ends.
-async fn locked(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<interview::Model> {
+pub(super) async fn locked(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<interview::Model> {
     visible(actor)
         .filter(interview::Column::Id.eq(id))
         .lock_exclusive()

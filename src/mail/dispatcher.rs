@@ -29,8 +29,8 @@ use futures_util::StreamExt as _;
 use rand::Rng as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _, QueryFilter as _,
-    Statement,
+    ColumnTrait as _, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Statement, TransactionTrait as _,
 };
 
 use super::compose::{AttachedFile, CalendarPart, Envelope, compose};
@@ -544,56 +544,21 @@ impl Dispatcher {
     }
 
     /// Marks delivered messages SENT, one statement per attempt number (the
-    /// claim's check, as in [`Self::record_failure`]).
+    /// claim's check, as in [`Self::record_failure`]), with their interview
+    /// invitations in the same transaction.
     async fn record_sent(
         &self,
         rows: &[&message::Model],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let mut by_attempt: HashMap<i32, Vec<i64>> = HashMap::new();
-        for row in rows {
-            by_attempt.entry(row.attempts).or_default().push(row.id);
+        let invited = invitations(rows);
+        if invited.is_empty() {
+            return mark_sent(&self.db, rows, None, now).await;
         }
-        for (attempts, ids) in by_attempt {
-            message::Entity::update_many()
-                .filter(message::Column::Id.is_in(ids))
-                .filter(message::Column::Status.eq(MessageStatus::Sending))
-                .filter(message::Column::Attempts.eq(attempts))
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
-                .col_expr(message::Column::SentAt, Expr::value(Some(now)))
-                .col_expr(
-                    message::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(
-                    message::Column::LastError,
-                    Expr::value(Option::<String>::None),
-                )
-                .exec(&self.db)
-                .await?;
-        }
-        self.invitations_sent(rows).await
-    }
-
-    /// An interview invitation awaits the candidate's answer once it has left.
-    async fn invitations_sent(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
-        let ids: Vec<i64> = rows
-            .iter()
-            .filter(|r| r.calendar_method.as_deref() == Some("REQUEST"))
-            .map(|r| r.id)
-            .collect();
-        if ids.is_empty() {
-            return Ok(());
-        }
-        invitation::Entity::update_many()
-            .filter(invitation::Column::MessageId.is_in(ids))
-            .filter(invitation::Column::Status.eq(InvitationStatus::NotSent))
-            .col_expr(
-                invitation::Column::Status,
-                Expr::value(InvitationStatus::Pending),
-            )
-            .exec(&self.db)
-            .await?;
+        let txn = self.db.begin().await?;
+        mark_sent(&txn, rows, None, now).await?;
+        invitations_sent(&txn, invited).await?;
+        txn.commit().await?;
         Ok(())
     }
 
@@ -604,20 +569,11 @@ impl Dispatcher {
         note: String,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        message::Entity::update_many()
-            .filter(message::Column::Id.eq(row.id))
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::Attempts.eq(row.attempts))
-            .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
-            .col_expr(message::Column::SentAt, Expr::value(Some(now)))
-            .col_expr(
-                message::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(message::Column::LastError, Expr::value(Some(note)))
-            .exec(&self.db)
-            .await?;
-        self.invitations_sent(&[row]).await
+        let txn = self.db.begin().await?;
+        mark_sent(&txn, &[row], Some(note), now).await?;
+        invitations_sent(&txn, invitations(&[row])).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     /// Puts messages this claim did not attempt back in the queue, as if
@@ -671,6 +627,60 @@ impl Dispatcher {
         update.exec(&self.db).await?;
         Ok(())
     }
+}
+
+/// Marks messages SENT unless they have since been claimed again.
+async fn mark_sent(
+    db: &impl ConnectionTrait,
+    rows: &[&message::Model],
+    note: Option<String>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut by_attempt: HashMap<i32, Vec<i64>> = HashMap::new();
+    for row in rows {
+        by_attempt.entry(row.attempts).or_default().push(row.id);
+    }
+    for (attempts, ids) in by_attempt {
+        message::Entity::update_many()
+            .filter(message::Column::Id.is_in(ids))
+            .filter(message::Column::Status.eq(MessageStatus::Sending))
+            .filter(message::Column::Attempts.eq(attempts))
+            .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
+            .col_expr(message::Column::SentAt, Expr::value(Some(now)))
+            .col_expr(
+                message::Column::LeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(message::Column::LastError, Expr::value(note.clone()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The messages among `rows` that carry an interview invitation or update.
+fn invitations(rows: &[&message::Model]) -> Vec<i64> {
+    rows.iter()
+        .filter(|r| r.calendar_method.as_deref() == Some("REQUEST"))
+        .map(|r| r.id)
+        .collect()
+}
+
+/// An interview invitation awaits the candidate's answer once it has left.
+async fn invitations_sent(db: &impl ConnectionTrait, messages: Vec<i64>) -> anyhow::Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    invitation::Entity::update_many()
+        .filter(invitation::Column::MessageId.is_in(messages))
+        .filter(invitation::Column::Status.eq(InvitationStatus::NotSent))
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Pending),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The note on a message some of whose copies were refused.

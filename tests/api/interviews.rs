@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::BufReader;
 
-use chrono::Utc;
+use chrono::{Datelike as _, Duration, NaiveDate, Utc};
 use ical::parser::ical::component::IcalCalendar;
 use ical::property::Property;
 use mail_parser::{MimeHeaders as _, PartType};
@@ -21,7 +21,7 @@ use crate::smtp_server::{Options, SmtpServer};
 
 const SCHEDULE: &str = "mutation($i: ScheduleInterviewInput!) {
     scheduleInterview(input: $i) { interview { id title startsAt endsAt timeZone location videoLink
-        status sequence invitationStatus detailsText participants { displayName } } }
+        status sequence invitationStatus detailsText detailsHtml participants { displayName } } }
 }";
 const RESCHEDULE: &str = "mutation($i: RescheduleInterviewInput!) {
     rescheduleInterview(input: $i) { interview { sequence invitationStatus startsAt detailsText }
@@ -40,15 +40,53 @@ const RESPOND: &str = "mutation($i: RecordInvitationResponseInput!) {
 const INTERVIEW: &str = "query($id: ID!) { interview(id: $id) { status sequence invitationStatus
     invitations { method sequence status message { status } } } }";
 
-/// Friday 26 March 2027, 09:00 in Paris (CET, UTC+1): two days before Europe
-/// moves to summer time on the last Sunday of March.
-const FRIDAY_0900_PARIS: &str = "2027-03-26T08:00:00Z";
-const FRIDAY_1000_PARIS: &str = "2027-03-26T09:00:00Z";
-/// Monday 29 March 2027, 09:00 in Paris, now CEST (UTC+2).
-const MONDAY_0900_PARIS: &str = "2027-03-29T07:00:00Z";
-const MONDAY_1000_PARIS: &str = "2027-03-29T08:00:00Z";
+/// The next change to summer time in Europe (the last Sunday of March) that
+/// is more than a week away, so the dates stay in the future whenever the
+/// tests run.
+fn summer_time_change() -> NaiveDate {
+    let today = Utc::now().date_naive();
+    let mut year = today.year();
+    loop {
+        let last = NaiveDate::from_ymd_opt(year, 3, 31).unwrap();
+        let sunday = last - Duration::days(i64::from(last.weekday().num_days_from_sunday()));
+        if sunday - Duration::days(2) > today + Duration::days(7) {
+            return sunday;
+        }
+        year += 1;
+    }
+}
 
-const TITLE: &str = "Interview: Backend, Rust; Paris";
+/// The Friday before the change: 09:00 in Paris is 08:00 UTC (CET).
+fn friday() -> NaiveDate {
+    summer_time_change() - Duration::days(2)
+}
+
+/// The Monday after: 09:00 in Paris is 07:00 UTC (CEST).
+fn monday() -> NaiveDate {
+    summer_time_change() + Duration::days(1)
+}
+
+/// `day` at `hour`:00 UTC, as the API takes it.
+fn at(day: NaiveDate, hour: u32) -> String {
+    format!("{day}T{hour:02}:00:00Z")
+}
+
+/// `day` at `hour`:00 UTC, as the API and Python print it.
+fn printed(day: NaiveDate, hour: u32) -> String {
+    format!("{day}T{hour:02}:00:00+00:00")
+}
+
+/// `day` at `hour`:00 UTC, as iCalendar writes it (RFC 5545 §3.3.5).
+fn ical(day: NaiveDate, hour: u32) -> String {
+    format!("{}T{hour:02}0000Z", day.format("%Y%m%d"))
+}
+
+/// `day` as the English details spell it, e.g. `Friday, 26 March 2027`.
+fn spelled(day: NaiveDate) -> String {
+    day.format("%A, %-d %B %Y").to_string()
+}
+
+const TITLE: &str = "Interview: Backend <Rust> & Go, {{ team }}; Paris";
 const LOCATION: &str = "Salle 3, 12 rue de la Paix; 2e étage";
 
 /// Schedules the usual interview for `application`.
@@ -57,7 +95,7 @@ async fn schedule(app: &TestApp, application: &str, participants: &[&str]) -> Va
         &app.admin,
         SCHEDULE,
         json!({ "i": { "applicationId": application, "title": TITLE,
-            "startsAt": FRIDAY_0900_PARIS, "endsAt": FRIDAY_1000_PARIS, "timeZone": "Europe/Paris",
+            "startsAt": at(friday(), 8), "endsAt": at(friday(), 9), "timeZone": "Europe/Paris",
             "location": LOCATION, "videoLink": "https://meet.example/abc-def?pwd=1",
             "participantIds": participants } }),
     )
@@ -70,7 +108,7 @@ async fn move_to_monday(app: &TestApp, id: &Value) -> Value {
     app.ok(
         &app.admin,
         RESCHEDULE,
-        json!({ "i": { "interviewId": id, "startsAt": MONDAY_0900_PARIS, "endsAt": MONDAY_1000_PARIS } }),
+        json!({ "i": { "interviewId": id, "startsAt": at(monday(), 7), "endsAt": at(monday(), 8) } }),
     )
     .await["rescheduleInterview"]
         .clone()
@@ -225,8 +263,16 @@ fn check_calendar(text: &str, method: &str) -> Vec<Property> {
     let p = params(candidate);
     assert_eq!(p["CN"], "Zoé Example");
     assert_eq!(p["ROLE"], "REQ-PARTICIPANT");
-    assert_eq!(p["PARTSTAT"], "NEEDS-ACTION");
-    assert_eq!(p["RSVP"], "TRUE");
+    if method == "REQUEST" {
+        assert_eq!(p["PARTSTAT"], "NEEDS-ACTION");
+        assert_eq!(p["RSVP"], "TRUE");
+    } else {
+        // A cancellation asks for no answer.
+        assert!(
+            !p.contains_key("PARTSTAT") && !p.contains_key("RSVP"),
+            "{p:?}"
+        );
+    }
     let lead = attendees
         .iter()
         .find(|a| a.value.as_deref() == Some("mailto:bo.lead@acme.example"))
@@ -296,8 +342,16 @@ async fn deliver(
         (
             &json!("Zoé Example"),
             &json!("REQ-PARTICIPANT"),
-            &json!("NEEDS-ACTION"),
-            &json!("TRUE")
+            &if method == "REQUEST" {
+                json!("NEEDS-ACTION")
+            } else {
+                Value::Null
+            },
+            &if method == "REQUEST" {
+                json!("TRUE")
+            } else {
+                Value::Null
+            }
         )
     );
     let times = (e["start"].as_str().unwrap(), e["end"].as_str().unwrap());
@@ -355,17 +409,18 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(interview["timeZone"], "Europe/Paris");
         let details = interview["detailsText"].as_str().unwrap();
         assert!(
-            details.contains("Date: Friday, 26 March 2027\nTime: 09:00–10:00 Europe/Paris (CET) (1 h)"),
+            details.contains(&format!("Date: {}\nTime: 09:00–10:00 Europe/Paris (CET) (1 h)", spelled(friday()))),
             "{details}"
         );
         let mut names = [my_name.as_str(), "Bo, Lead"];
         names.sort_unstable();
         assert!(details.ends_with(&format!("\nParticipants: {}", names.join(", "))), "{details}");
 
-        // The "copy details" path: a free-form body with the details pasted in.
+        // The "copy details" path: a free-form body with the details pasted in
+        // as they are (markup and braces in the title are escaped).
         let body = format!(
             "<p>Bonjour {{{{ first_name }}}},</p><p>{}</p><p>Please bring an ID; thanks, see you!</p>",
-            details.replace('\n', "<br>")
+            interview["detailsHtml"].as_str().unwrap()
         );
         let before = server.delivered().len();
         let sent = app
@@ -380,12 +435,12 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(sent["interview"]["invitationStatus"], "NOT_SENT");
         assert_eq!(sent["message"]["subject"], format!("Invitation: {TITLE}"));
         let (event, text, times) = deliver(&app, &server, before, "REQUEST").await;
-        assert_eq!(times, ("2027-03-26T08:00:00+00:00".into(), "2027-03-26T09:00:00+00:00".into()));
+        assert_eq!(times, (printed(friday(), 8), printed(friday(), 9)));
         let uid = value(&event, "UID");
         assert_eq!(value(&event, "SEQUENCE"), "0");
         assert_eq!(value(&event, "STATUS"), "CONFIRMED");
-        assert_eq!(value(&event, "DTSTART"), "20270326T080000Z");
-        assert_eq!(value(&event, "DTEND"), "20270326T090000Z");
+        assert_eq!(value(&event, "DTSTART"), ical(friday(), 8));
+        assert_eq!(value(&event, "DTEND"), ical(friday(), 9));
         assert!(text.contains("Please bring an ID; thanks, see you!"), "{text}");
         assert!(text.contains("Time: 09:00–10:00 Europe/Paris (CET) (1 h)"), "{text}");
 
@@ -405,15 +460,15 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
             moved["interview"]["detailsText"]
                 .as_str()
                 .unwrap()
-                .contains("Date: Monday, 29 March 2027\nTime: 09:00–10:00 Europe/Paris (CEST) (1 h)")
+                .contains(&format!("Date: {}\nTime: 09:00–10:00 Europe/Paris (CEST) (1 h)", spelled(monday())))
         );
         assert_eq!(moved["message"]["subject"], format!("Updated: {TITLE}"));
         let (event, text, times) = deliver(&app, &server, before + 1, "REQUEST").await;
-        assert_eq!(times, ("2027-03-29T07:00:00+00:00".into(), "2027-03-29T08:00:00+00:00".into()));
+        assert_eq!(times, (printed(monday(), 7), printed(monday(), 8)));
         assert_eq!(value(&event, "UID"), uid);
         assert_eq!(value(&event, "SEQUENCE"), "1");
-        assert_eq!(value(&event, "DTSTART"), "20270329T070000Z");
-        assert_eq!(value(&event, "DTEND"), "20270329T080000Z");
+        assert_eq!(value(&event, "DTSTART"), ical(monday(), 7));
+        assert_eq!(value(&event, "DTEND"), ical(monday(), 8));
         assert!(text.contains("09:00–10:00 Europe/Paris (CEST)"), "{text}");
 
         // Cancelled with notice: METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE 2.
@@ -449,7 +504,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
 
         // A cancelled interview takes no more changes.
         for (query, input) in [
-            (RESCHEDULE, json!({ "interviewId": id, "startsAt": MONDAY_0900_PARIS, "endsAt": MONDAY_1000_PARIS })),
+            (RESCHEDULE, json!({ "interviewId": id, "startsAt": at(monday(), 7), "endsAt": at(monday(), 8) })),
             (CANCEL, json!({ "interviewId": id, "notifyCandidate": true })),
             (INVITE, json!({ "interviewId": id, "subject": "S", "body": "<p>B</p>" })),
             (RESPOND, json!({ "interviewId": id, "status": "DECLINED" })),
@@ -480,7 +535,7 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
         let rico = create_candidate(&app, &rival, "Rico", "Rival", "rico@example.com").await;
         let rival_application = create_application(&app, &rival, &rico, &rival_position).await;
         let good = json!({ "applicationId": application, "title": "Interview",
-            "startsAt": FRIDAY_0900_PARIS, "endsAt": FRIDAY_1000_PARIS, "timeZone": "Europe/Paris",
+            "startsAt": at(friday(), 8), "endsAt": at(friday(), 9), "timeZone": "Europe/Paris",
             "location": "Room 1" });
         let with = |field: &str, value: Value| {
             let mut input = good.clone();
@@ -493,9 +548,9 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
             input
         };
         for (input, code, field) in [
-            (with("endsAt", json!("2027-03-26T07:00:00Z")), "VALIDATION", "endsAt"),
-            (with("endsAt", json!(FRIDAY_0900_PARIS)), "VALIDATION", "endsAt"),
-            (with("endsAt", json!("2027-03-28T08:00:00Z")), "VALIDATION", "endsAt"),
+            (with("endsAt", json!(at(friday(), 7))), "VALIDATION", "endsAt"),
+            (with("endsAt", json!(at(friday(), 8))), "VALIDATION", "endsAt"),
+            (with("endsAt", json!(at(friday() + Duration::days(2), 8))), "VALIDATION", "endsAt"),
             (
                 json!({ "applicationId": application, "title": "Interview", "timeZone": "UTC", "location": "Room 1",
                     "startsAt": "2020-01-01T08:00:00Z", "endsAt": "2020-01-01T09:00:00Z" }),
@@ -533,7 +588,7 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
             .gql(
                 Some(&app.admin),
                 RESCHEDULE,
-                json!({ "i": { "interviewId": id, "startsAt": MONDAY_1000_PARIS, "endsAt": MONDAY_0900_PARIS } }),
+                json!({ "i": { "interviewId": id, "startsAt": at(monday(), 8), "endsAt": at(monday(), 7) } }),
             )
             .await;
         assert_eq!(bad["errors"][0]["extensions"]["field"], "endsAt");
@@ -541,7 +596,7 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
             .gql(
                 Some(&app.admin),
                 RESCHEDULE,
-                json!({ "i": { "interviewId": id, "startsAt": MONDAY_0900_PARIS, "endsAt": MONDAY_1000_PARIS,
+                json!({ "i": { "interviewId": id, "startsAt": at(monday(), 7), "endsAt": at(monday(), 8),
                     "location": null, "videoLink": null } }),
             )
             .await;
@@ -549,7 +604,7 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
         let moved = move_to_monday(&app, &id).await;
         assert_eq!(moved["message"], Value::Null);
         assert_eq!(moved["interview"]["sequence"], 0);
-        assert_eq!(moved["interview"]["startsAt"], "2027-03-29T07:00:00+00:00");
+        assert_eq!(moved["interview"]["startsAt"], printed(monday(), 7));
         // No answer can be recorded before an invitation has reached the candidate.
         let code = app
             .error_code(Some(&app.admin), RESPOND, json!({ "i": { "interviewId": id, "status": "ACCEPTED" } }))
@@ -564,7 +619,7 @@ async fn bad_interviews_are_refused_and_nothing_is_written() {
             .error_code(
                 Some(&app.admin),
                 INVITE,
-                json!({ "i": { "interviewId": id, "subject": "S", "body": "<p>B</p>", "scheduledAt": "2027-04-01T00:00:00Z" } }),
+                json!({ "i": { "interviewId": id, "subject": "S", "body": "<p>B</p>", "scheduledAt": at(monday() + Duration::days(3), 0) } }),
             )
             .await;
         assert_eq!(code, "VALIDATION");
@@ -603,19 +658,25 @@ async fn a_template_invitation_fills_the_interview_in_and_its_update_reuses_it()
             )
             .await["sendInterviewInvitation"]["message"]
             .clone();
-        assert_eq!(sent["subject"], "Interview on Friday, 26 March 2027");
+        assert_eq!(sent["subject"], format!("Interview on {}", spelled(friday())));
         let text = sent["textBody"].as_str().unwrap();
         assert!(
-            text.starts_with("Dear Example,\n\nwe expect you on Friday, 26 March 2027 at 09:00 (Europe/Paris (CET)) in Salle 3"),
+            text.starts_with(&format!("Dear Example,\n\nwe expect you on {} at 09:00 (Europe/Paris (CET)) in Salle 3", spelled(friday()))),
             "{text}"
         );
-        let moved = move_to_monday(&app, &id).await["message"]
-            .clone();
-        assert_eq!(moved["subject"], "Interview on Monday, 29 March 2027");
-        assert!(moved["textBody"].as_str().unwrap().contains("at 09:00 (Europe/Paris (CEST))"));
+        // Delivered, then moved: the update is written from the same template.
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let moved = move_to_monday(&app, &id).await["message"].clone();
+        assert_eq!(moved["subject"], format!("Interview on {}", spelled(monday())));
+        assert!(
+            moved["textBody"]
+                .as_str()
+                .unwrap()
+                .contains("at 09:00 (Europe/Paris (CEST))")
+        );
 
         // Without SMTP both go to the outbox folder, each with its calendar.
-        assert_eq!(tick(&app, Utc::now()).await.sent, 2);
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
         let mut sequences = Vec::new();
         for entry in std::fs::read_dir(app.data_dir.join("outbox")).unwrap() {
             let raw = std::fs::read(entry.unwrap().path()).unwrap();
@@ -698,8 +759,8 @@ async fn interviews_need_the_interviews_section() {
             ("query($c: ID!) { candidate(id: $c) { interviews { id } } }", json!({ "c": candidate })),
             (
                 SCHEDULE,
-                json!({ "i": { "applicationId": application, "title": "T", "startsAt": FRIDAY_0900_PARIS,
-                    "endsAt": FRIDAY_1000_PARIS, "timeZone": "UTC", "location": "Here" } }),
+                json!({ "i": { "applicationId": application, "title": "T", "startsAt": at(friday(), 8),
+                    "endsAt": at(friday(), 9), "timeZone": "UTC", "location": "Here" } }),
             ),
             (INVITE, json!({ "i": { "interviewId": id, "subject": "S", "body": "<p>B</p>" } })),
             (CANCEL, json!({ "i": { "interviewId": id, "notifyCandidate": false } })),
@@ -717,14 +778,16 @@ async fn interviews_are_listed_by_time_candidate_and_participant() {
         let (_, _, second) = applicant(&app, "Ben", "ben@example.com").await;
         let (lead, _, _) =
             user_with_role(&app, &app.admin, "Cy Lead", json!({ "sections": ["INTERVIEWS"] })).await;
-        let at = |application: &str, start: &str, end: &str, people: Vec<&str>| {
+        let slot = |application: &str, start: String, end: String, people: Vec<&str>| {
             json!({ "i": { "applicationId": application, "title": "Talk", "startsAt": start,
                 "endsAt": end, "timeZone": "Europe/Berlin", "location": "Room 2", "participantIds": people } })
         };
+        let day = |n: i64| Utc::now().date_naive() + Duration::days(30 + n);
+        let (one, two, three) = (day(1), day(2), day(3));
         for input in [
-            at(&first, "2027-06-01T08:00:00Z", "2027-06-01T09:00:00Z", vec![&lead]),
-            at(&first, "2027-06-03T08:00:00Z", "2027-06-03T09:00:00Z", vec![]),
-            at(&second, "2027-06-02T08:00:00Z", "2027-06-02T09:00:00Z", vec![&lead]),
+            slot(&first, at(one, 8), at(one, 9), vec![&lead]),
+            slot(&first, at(three, 8), at(three, 9), vec![]),
+            slot(&second, at(two, 8), at(two, 9), vec![&lead]),
         ] {
             app.ok(&app.admin, SCHEDULE, input).await;
         }
@@ -748,18 +811,157 @@ async fn interviews_are_listed_by_time_candidate_and_participant() {
                 found
             }
         };
-        assert_eq!(list(Value::Null).await, ["Ann 2027-06-01", "Ann 2027-06-03", "Ben 2027-06-02"]);
+        let (ann1, ann3, ben2) = (format!("Ann {one}"), format!("Ann {three}"), format!("Ben {two}"));
+        assert_eq!(list(Value::Null).await, [ann1.clone(), ann3.clone(), ben2.clone()]);
         assert_eq!(
-            list(json!({ "from": "2027-06-01T09:00:00Z", "to": "2027-06-03T08:00:00Z" })).await,
-            ["Ben 2027-06-02"]
+            list(json!({ "from": at(one, 9), "to": at(three, 8) })).await,
+            std::slice::from_ref(&ben2)
         );
-        assert_eq!(list(json!({ "candidateId": ann })).await, ["Ann 2027-06-01", "Ann 2027-06-03"]);
-        assert_eq!(list(json!({ "participantId": lead })).await, ["Ann 2027-06-01", "Ben 2027-06-02"]);
-        assert_eq!(list(json!({ "participantId": lead, "candidateId": ann })).await, ["Ann 2027-06-01"]);
+        assert_eq!(list(json!({ "candidateId": ann })).await, [ann1.clone(), ann3.clone()]);
+        assert_eq!(list(json!({ "participantId": lead })).await, [ann1.clone(), ben2.clone()]);
+        assert_eq!(list(json!({ "participantId": lead, "candidateId": ann })).await, [ann1]);
         let wrong = app
             .gql(Some(&app.admin), "{ interviews(filter: { candidateId: \"x\" }) { totalCount } }", json!({}))
             .await;
         assert_eq!(wrong["errors"][0]["extensions"]["field"], "filter.candidateId");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invitation_still_waiting_leaves_with_the_new_details() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Wes", "wes@example.com").await;
+        let id = schedule(&app, &application, &[]).await["id"].clone();
+        let in_three_days = Utc::now() + Duration::days(3);
+        let waiting = app
+            .ok(
+                &app.admin,
+                INVITE,
+                json!({ "i": { "interviewId": id, "subject": "On {{ interview_date }}",
+                    "body": "<p>{{ interview_date }}, {{ interview_time }}</p>",
+                    "scheduledAt": in_three_days.to_rfc3339() } }),
+            )
+            .await["sendInterviewInvitation"]["message"]
+            .clone();
+        assert_eq!(waiting["subject"], format!("On {}", spelled(friday())));
+
+        // Nothing has reached the candidate: no update is sent, the waiting
+        // invitation is written again with the new date and SEQUENCE.
+        let moved = move_to_monday(&app, &id).await;
+        assert_eq!(moved["message"], Value::Null);
+        assert_eq!(moved["interview"]["sequence"], 1);
+        assert_eq!(moved["interview"]["invitationStatus"], "NOT_SENT");
+        let query = "query($id: ID!) { message(id: $id) { status subject textBody scheduledAt } }";
+        let rewritten = app
+            .ok(&app.admin, query, json!({ "id": waiting["id"] }))
+            .await["message"]
+            .clone();
+        assert_eq!(rewritten["status"], "SCHEDULED");
+        assert_eq!(rewritten["subject"], format!("On {}", spelled(monday())));
+        assert_eq!(
+            rewritten["textBody"],
+            format!("{}, 09:00", spelled(monday()))
+        );
+        assert_eq!(rewritten["scheduledAt"], waiting["scheduledAt"]);
+
+        // Moved to before its sending time: it leaves now instead.
+        let sooner = Utc::now() + Duration::days(2);
+        let moved = app
+            .ok(
+                &app.admin,
+                RESCHEDULE,
+                json!({ "i": { "interviewId": id, "startsAt": sooner.to_rfc3339(),
+                    "endsAt": (sooner + Duration::hours(1)).to_rfc3339() } }),
+            )
+            .await["rescheduleInterview"]
+            .clone();
+        assert_eq!(moved["message"], Value::Null);
+        let rewritten = app
+            .ok(&app.admin, query, json!({ "id": waiting["id"] }))
+            .await["message"]
+            .clone();
+        assert_eq!(rewritten["status"], "QUEUED");
+        assert_eq!(rewritten["scheduledAt"], Value::Null);
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox"))
+            .unwrap()
+            .collect();
+        assert_eq!(files.len(), 1);
+        let raw = std::fs::read(files[0].as_ref().unwrap().path()).unwrap();
+        let mail = parse(&raw);
+        let (_, inline, _) = calendars(&mail);
+        let event = read_calendar(&inline).events[0].properties.clone();
+        assert_eq!(value(&event, "SEQUENCE"), "2");
+        assert_eq!(
+            value(&event, "DTSTART"),
+            sooner.format("%Y%m%dT%H%M%SZ").to_string()
+        );
+        let after = app.ok(&app.admin, INTERVIEW, json!({ "id": id })).await["interview"].clone();
+        assert_eq!(after["invitationStatus"], "PENDING");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_queued_invitation_does_not_outlive_its_cancelled_interview() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Quin", "quin@example.com").await;
+        let id = schedule(&app, &application, &[]).await["id"].clone();
+        let queued = app
+            .ok(
+                &app.admin,
+                INVITE,
+                json!({ "i": { "interviewId": id, "subject": "S", "body": "<p>B</p>" } }),
+            )
+            .await["sendInterviewInvitation"]["message"]
+            .clone();
+        assert_eq!(queued["status"], "QUEUED");
+        let cancelled = app
+            .ok(
+                &app.admin,
+                CANCEL,
+                json!({ "i": { "interviewId": id, "notifyCandidate": false } }),
+            )
+            .await["cancelInterview"]
+            .clone();
+        assert_eq!(cancelled["message"], Value::Null);
+        assert_eq!(tick(&app, Utc::now()).await.sent, 0);
+        let after = app.ok(&app.admin, INTERVIEW, json!({ "id": id })).await["interview"].clone();
+        assert_eq!(after["invitations"][0]["message"]["status"], "CANCELLED");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn updates_come_from_the_organizer_of_the_first_invitation() {
+    on_each_backend(async |app| {
+        let (sub, _, application) = applicant(&app, "Olga", "olga@example.com").await;
+        let id = schedule(&app, &application, &[]).await["id"].clone();
+        let query = "query($id: ID!) { message(id: $id) { from } }";
+        let first = app
+            .ok(
+                &app.admin,
+                INVITE,
+                json!({ "i": { "interviewId": id, "subject": "S", "body": "<p>B</p>" } }),
+            )
+            .await["sendInterviewInvitation"]["message"]["id"]
+            .clone();
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let original =
+            app.ok(&app.admin, query, json!({ "id": first })).await["message"]["from"].clone();
+        // The subsidiary's sender address changes after the invitation left.
+        app.ok(
+            &app.admin,
+            crate::outbound::SETTINGS,
+            json!({ "i": { "subsidiaryId": sub, "emailAddress": "new@acme.example" } }),
+        )
+        .await;
+        let update = move_to_monday(&app, &id).await["message"]["id"].clone();
+        let from =
+            app.ok(&app.admin, query, json!({ "id": update })).await["message"]["from"].clone();
+        assert_eq!(from, original);
+        assert!(!from.as_str().unwrap().contains("new@acme.example"));
     })
     .await;
 }

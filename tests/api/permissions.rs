@@ -104,13 +104,18 @@ async fn fixture(app: &TestApp) -> Fixture {
             .to_owned();
         ids.insert(leak(format!("sched_{caller:?}")), scheduled);
     }
+    // Interview times a month ahead, whenever the tests run.
+    let soon = |hours: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(30) + chrono::Duration::hours(hours))
+            .to_rfc3339()
+    };
     let schedule = |application: String| {
         let admin = admin.clone();
         async move {
             app.ok(
                 &admin,
-                "mutation($a: ID!) { scheduleInterview(input: { applicationId: $a, title: \"Fixture interview\", startsAt: \"2027-05-03T09:00:00Z\", endsAt: \"2027-05-03T10:00:00Z\", timeZone: \"Europe/Berlin\", location: \"Room 1\" }) { interview { id } } }",
-                json!({ "a": application }),
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: { applicationId: $a, title: \"Fixture interview\", startsAt: $s, endsAt: $e, timeZone: \"Europe/Berlin\", location: \"Room 1\" }) { interview { id } } }",
+                json!({ "a": application, "s": soon(0), "e": soon(1) }),
             )
             .await["scheduleInterview"]["interview"]["id"]
                 .as_str()
@@ -211,6 +216,10 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("template", template),
         ("message_seen", message_seen),
         ("batch", batch),
+        ("later_start", soon(24)),
+        ("later_end", soon(25)),
+        ("moved_start", soon(48)),
+        ("moved_end", soon(49)),
         ("interview_seen", interview_seen),
         ("interview_unseen", interview_unseen),
     ]);
@@ -516,15 +525,15 @@ fn cases() -> Vec<Case> {
             [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
         case(
-            "mutation { scheduleInterview(input: { applicationId: \"$seen_application\", title: \"$caller\", startsAt: \"2027-05-04T09:00:00Z\", endsAt: \"2027-05-04T10:00:00Z\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
+            "mutation { scheduleInterview(input: { applicationId: \"$seen_application\", title: \"$caller\", startsAt: \"$later_start\", endsAt: \"$later_end\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
         case(
-            "mutation { scheduleInterview(input: { applicationId: \"$unseen_application\", title: \"$caller\", startsAt: \"2027-05-04T09:00:00Z\", endsAt: \"2027-05-04T10:00:00Z\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
+            "mutation { scheduleInterview(input: { applicationId: \"$unseen_application\", title: \"$caller\", startsAt: \"$later_start\", endsAt: \"$later_end\", timeZone: \"UTC\", videoLink: \"https://meet.example/x\" }) { interview { id } } }",
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
-            "mutation { sendInterviewInvitation(input: { interviewId: \"$interview_seen\", subject: \"S\", body: \"<p>B</p>\" }) { message { id } } }",
+            "mutation { sendInterviewInvitation(input: { interviewId: \"$interview_seen\", subject: \"S\", body: \"<p>B</p>\" }) { interview { invitationStatus } } }",
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
         case(
@@ -532,11 +541,11 @@ fn cases() -> Vec<Case> {
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
         case(
-            "mutation { rescheduleInterview(input: { interviewId: \"$interview_seen\", startsAt: \"2027-05-05T09:00:00Z\", endsAt: \"2027-05-05T10:00:00Z\" }) { interview { sequence } } }",
+            "mutation { rescheduleInterview(input: { interviewId: \"$interview_seen\", startsAt: \"$moved_start\", endsAt: \"$moved_end\" }) { interview { sequence } } }",
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
         case(
-            "mutation { rescheduleInterview(input: { interviewId: \"$interview_unseen\", startsAt: \"2027-05-05T09:00:00Z\", endsAt: \"2027-05-05T10:00:00Z\" }) { interview { sequence } } }",
+            "mutation { rescheduleInterview(input: { interviewId: \"$interview_unseen\", startsAt: \"$moved_start\", endsAt: \"$moved_end\" }) { interview { sequence } } }",
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(

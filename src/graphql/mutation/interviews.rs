@@ -59,7 +59,9 @@ struct RescheduleInterviewInput {
 #[derive(SimpleObject)]
 struct RescheduleInterviewPayload {
     interview: Interview,
-    /// The update sent to the candidate, if one was.
+    /// The update sent to the candidate, if one was; its content needs the
+    /// MESSAGES section.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
     message: Option<Message>,
 }
 
@@ -73,7 +75,9 @@ struct CancelInterviewInput {
 #[derive(SimpleObject)]
 struct CancelInterviewPayload {
     interview: Interview,
-    /// The cancellation sent to the candidate, if one was.
+    /// The cancellation sent to the candidate, if one was; its content
+    /// needs the MESSAGES section.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
     message: Option<Message>,
 }
 
@@ -99,7 +103,9 @@ struct SendInterviewInvitationInput {
 #[derive(SimpleObject)]
 struct SendInterviewInvitationPayload {
     interview: Interview,
-    message: Message,
+    /// The invitation email; its content needs the MESSAGES section.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    message: Option<Message>,
 }
 
 #[derive(InputObject)]
@@ -228,7 +234,6 @@ impl InterviewsMutation {
         let changed =
             interviews::send_invitation(db, actor, settings(ctx)?, request, Utc::now()).await?;
         let (interview, message) = payload(ctx, changed).await?;
-        let message = message.ok_or_else(|| anyhow::anyhow!("an invitation without its email"))?;
         Ok(SendInterviewInvitationPayload { interview, message })
     }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::enums::InvitationMethod as StoredMethod;
 use entity::{application, candidate, company, interview, invitation, user};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
@@ -18,9 +17,8 @@ use super::{
 use crate::access::{Actor, Require, Section};
 use crate::error::ApiError;
 use crate::graphql::ids::Kind;
-use crate::interviews::{self, details};
+use crate::interviews::{self, details, invitations};
 use crate::mail::messages;
-use crate::templates::dates;
 use crate::{applications, candidates};
 
 /// What a page of interviews shares: their people, invitations, applications
@@ -103,6 +101,38 @@ impl Interview {
             .ok_or(ApiError::NotFound("interview"))
     }
 
+    /// The details in `language`, by default the candidate's or the company's.
+    async fn details(
+        &self,
+        ctx: &Context<'_>,
+        language: Option<String>,
+    ) -> Result<String, ApiError> {
+        let language = match language {
+            Some(tag) => crate::domain::LanguageTag::parse(&tag)
+                .map_err(|m| ApiError::validation("language", format!("language: {m}")))?
+                .as_str()
+                .to_owned(),
+            None => match self.candidate_row()?.preferred_language.clone() {
+                Some(preferred) => preferred,
+                None => {
+                    let (db, actor) = loading(ctx)?;
+                    company::Entity::find_by_id(actor.company_id)
+                        .one(db)
+                        .await?
+                        .ok_or(ApiError::NotFound("company"))?
+                        .default_language
+                }
+            },
+        };
+        let names: Vec<String> = self
+            .people()
+            .iter()
+            .map(|u| u.display_name.clone())
+            .collect();
+        let values = details::values(&self.row, &names, &language);
+        Ok(details::details_text(&values, &language))
+    }
+
     fn people(&self) -> &[user::Model] {
         self.related
             .participants
@@ -173,11 +203,7 @@ impl Interview {
     }
     /// The candidate's answer to the latest invitation they hold.
     async fn invitation_status(&self) -> InvitationStatus {
-        self.sent()
-            .iter()
-            .rev()
-            .find(|i| i.method == StoredMethod::Request)
-            .map_or(InvitationStatus::NotSent, |i| i.status.into())
+        invitations::current(self.sent()).map_or(InvitationStatus::NotSent, |i| i.status.into())
     }
     /// The invitations, updates and cancellations sent, oldest first.
     async fn invitations(&self) -> Vec<Invitation> {
@@ -192,40 +218,17 @@ impl Interview {
         ctx: &Context<'_>,
         language: Option<String>,
     ) -> Result<String, ApiError> {
-        let language = match language {
-            Some(tag) => crate::domain::LanguageTag::parse(&tag)
-                .map_err(|m| ApiError::validation("language", format!("language: {m}")))?
-                .as_str()
-                .to_owned(),
-            None => match self.candidate_row()?.preferred_language.clone() {
-                Some(preferred) => preferred,
-                None => {
-                    let (db, actor) = loading(ctx)?;
-                    company::Entity::find_by_id(actor.company_id)
-                        .one(db)
-                        .await?
-                        .ok_or(ApiError::NotFound("company"))?
-                        .default_language
-                }
-            },
-        };
-        let names: Vec<String> = self
-            .people()
-            .iter()
-            .map(|u| u.display_name.clone())
-            .collect();
-        let row = &self.row;
-        let values = dates::interview(
-            &row.title,
-            row.starts_at,
-            row.ends_at,
-            &row.time_zone,
-            row.location.as_deref(),
-            row.video_link.as_deref(),
-            &names,
-            &language,
-        );
-        Ok(details::details_text(&values, &language))
+        self.details(ctx, language).await
+    }
+    /// `detailsText` as HTML for a free-form `body`: one line each, every
+    /// value escaped, braces included, so that nothing in a title or place
+    /// is read as markup or as a placeholder.
+    async fn details_html(
+        &self,
+        ctx: &Context<'_>,
+        language: Option<String>,
+    ) -> Result<String, ApiError> {
+        Ok(details::details_html(&self.details(ctx, language).await?))
     }
     async fn application(&self) -> Result<Application, ApiError> {
         Ok(Application::one(self.application_row()?.clone()))
