@@ -257,6 +257,9 @@ impl Invitation {
     async fn sequence(&self) -> i32 {
         self.0.sequence
     }
+    /// The candidate's answer to this invitation: NOT_SENT until its email
+    /// has left, then PENDING until answered. A cancellation asks nothing
+    /// and stays NOT_SENT; its `message.status` tells whether it left.
     async fn status(&self) -> InvitationStatus {
         self.0.status.into()
     }
