@@ -41,6 +41,10 @@ pub struct CandidateChange {
 pub struct Phone(String);
 
 impl Phone {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
         let ok = !raw.is_empty()

@@ -104,7 +104,7 @@ pub async fn upload(
 
 /// The last path segment of a file name, without control characters, at
 /// most 200 characters: it ends up in a MIME header.
-fn clean_file_name(raw: &str) -> Option<String> {
+pub fn clean_file_name(raw: &str) -> Option<String> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     let cleaned = cleaned.trim();

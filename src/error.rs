@@ -41,6 +41,9 @@ pub enum ApiError {
     /// `PAYLOAD_TOO_LARGE`: attachments or a body over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// `RATE_LIMITED`: a public operation called too often; try again later.
+    #[error("{0}")]
+    RateLimited(String),
     /// `INTERNAL`: anything else; the cause is logged, not returned.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -88,6 +91,7 @@ impl ApiError {
             Self::Validation { .. } | Self::Template { .. } => "VALIDATION",
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::Internal(_) => "INTERNAL",
         }
     }

@@ -34,6 +34,8 @@ pub mod companies;
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.
 pub mod email_templates;
+/// Applications from the career page's form, and automatic acknowledgements.
+pub mod intake;
 /// Interviews and the calendar invitations sent for them.
 pub mod interviews;
 /// Outbound mail: SMTP settings, the outbox and its dispatcher.

@@ -51,6 +51,12 @@ pub struct Settings {
     /// `RECRUITMAIL_SMTP_CONCURRENCY`: messages sent at once through one SMTP
     /// server, each on its own pooled connection (default 4).
     pub smtp_concurrency: usize,
+    /// `RECRUITMAIL_FORM_RATE_PER_ADDRESS`: applications one client address
+    /// may submit per hour through `submitApplication` (default 20).
+    pub form_rate_per_address: u32,
+    /// `RECRUITMAIL_FORM_RATE_PER_KEY`: applications one company's form key
+    /// may take per minute, from all addresses together (default 120).
+    pub form_rate_per_key: u32,
     /// `RECRUITMAIL_DISPATCHER`: `on` (default) runs the job that delivers the
     /// outbox every second; `off` for instances that only serve the API.
     pub dispatcher: bool,
@@ -124,6 +130,8 @@ impl std::fmt::Debug for Settings {
             .field("max_attachment_bytes", &self.max_attachment_bytes)
             .field("smtp_relay", &self.smtp_relay.as_deref().map(redact_url))
             .field("smtp_concurrency", &self.smtp_concurrency)
+            .field("form_rate_per_address", &self.form_rate_per_address)
+            .field("form_rate_per_key", &self.form_rate_per_key)
             .field("dispatcher", &self.dispatcher)
             .field("blob_store", &self.blob_store)
             .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
@@ -293,6 +301,11 @@ impl Settings {
         };
         let smtp_concurrency =
             parse_number(source, "RECRUITMAIL_SMTP_CONCURRENCY", 1, 64)?.unwrap_or(4) as usize;
+        let form_rate_per_address =
+            parse_number(source, "RECRUITMAIL_FORM_RATE_PER_ADDRESS", 1, 100_000)?.unwrap_or(20)
+                as u32;
+        let form_rate_per_key = parse_number(source, "RECRUITMAIL_FORM_RATE_PER_KEY", 1, 100_000)?
+            .unwrap_or(120) as u32;
         let dispatcher = parse_switch(source, "RECRUITMAIL_DISPATCHER", true)?;
         let smtp_allow_private_hosts =
             parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
@@ -337,6 +350,8 @@ impl Settings {
             smtp_relay,
             smtp_ca_pem,
             smtp_concurrency,
+            form_rate_per_address,
+            form_rate_per_key,
             dispatcher,
             blob_store,
             smtp_allow_private_hosts,

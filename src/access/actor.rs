@@ -89,6 +89,21 @@ impl Actor {
         self.documents.get(&category_id).copied()
     }
 
+    /// The company writing an automatic message in the name of one of its
+    /// users: it sees every candidate, position and template of the company
+    /// and holds no section or admin right, so it can render and queue the
+    /// message and do nothing else.
+    pub fn automatic(company_id: i64, user_id: i64) -> Self {
+        Self {
+            user_id,
+            company_id,
+            is_admin: false,
+            sections: [false; 4],
+            positions: PositionScope::All,
+            documents: HashMap::new(),
+        }
+    }
+
     /// Builds the rights of a user from their roles.
     pub fn from_roles(
         user: &user::Model,

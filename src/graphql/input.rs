@@ -66,3 +66,26 @@ pub fn content(
         )),
     }
 }
+
+/// An uploaded file (GraphQL multipart request), read off the async threads
+/// from the temporary file it waits in: its name, declared type and bytes.
+pub async fn read_upload(
+    ctx: &async_graphql::Context<'_>,
+    upload: &async_graphql::Upload,
+    field: &str,
+) -> ApiResult<(String, Option<String>, bytes::Bytes)> {
+    let value = upload
+        .value(ctx)
+        .map_err(|e| ApiError::validation(field, format!("{field}: {e}")))?;
+    let file_name = value.filename.clone();
+    let content_type = value.content_type.clone();
+    let content = tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        value.into_read().read_to_end(&mut bytes).map(|_| bytes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((file_name, content_type, bytes::Bytes::from(content)))
+}

@@ -47,6 +47,7 @@ pub fn build(
         EmptySubscription,
     )
     .data(db)
+    .data(Arc::new(crate::intake::FormLimits::new(&settings)))
     .data(settings)
     .data(actors)
     .data(mail)

@@ -64,6 +64,9 @@ pub async fn execute(
                 );
             }
         };
+    if let Some(peer) = req.peer_addr() {
+        request = request.data(crate::intake::ClientAddress(peer.ip()));
+    }
     match bearer_token(&req) {
         Ok(None) => {}
         Ok(Some(token)) => match authenticate(&state.db, &state.actors, token).await {

@@ -501,6 +501,24 @@ fn cases() -> Vec<Case> {
             "mutation { cancelScheduledMessage(input: { id: \"$sched_$caller\" }) { message { status } } }",
             [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
+        // Automatic replies and the public form: recruiting admins set them
+        // up (`submitApplication` needs no token: see tests/api/intake.rs).
+        case(
+            "{ categories { autoReply { onlineApplications emailApplications sender { id } } } }",
+            ALL,
+        ),
+        case(
+            "{ categories { autoReply { template { id } } } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "mutation { updateCategoryAutoReply(input: { categoryId: \"$category\", emailApplications: false }) { category { id } } }",
+            ADMIN_OF_A,
+        ),
+        case(
+            "mutation { rotateFormKey(input: { confirm: true }) { company { id } } }",
+            ADMINS,
+        ),
         // Interviews: the Interviews section; hiring managers only about
         // applications to their positions.
         case("{ interviews { totalCount } }", ALL),

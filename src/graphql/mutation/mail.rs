@@ -6,7 +6,7 @@ use crate::documents;
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_up_to};
-use crate::graphql::input::{change, content, parse};
+use crate::graphql::input::{change, content, parse, read_upload};
 use crate::graphql::state::{db, mail, settings};
 use crate::graphql::types::{
     Document, EmailBatch, Message, SmtpConnectionTest, SmtpSecurity, Subsidiary,
@@ -275,25 +275,8 @@ impl MailMutation {
             .document_category_id
             .map(|id| decode(&id, Kind::DocumentCategory, "documentCategoryId"))
             .transpose()?;
-        let value = input
-            .file
-            .value(ctx)
-            .map_err(|e| ApiError::validation("file", format!("file: {}", e)))?;
-        let content_type = value
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
-        let file_name = value.filename.clone();
-        // The upload waits in a temporary file: read it off the async threads.
-        let content = tokio::task::spawn_blocking(move || {
-            use std::io::Read as _;
-            let mut bytes = Vec::new();
-            value.into_read().read_to_end(&mut bytes).map(|_| bytes)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))?;
-        let content = bytes::Bytes::from(content);
+        let (file_name, content_type, content) = read_upload(ctx, &input.file, "file").await?;
+        let content_type = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
         let settings = settings(ctx)?;
         let row = documents::upload(
             db(ctx)?,

@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod intake;
 mod interviews;
 mod mail;
 mod organisation;
@@ -20,4 +21,5 @@ pub struct MutationRoot(
     templates::TemplatesMutation,
     mail::MailMutation,
     interviews::InterviewsMutation,
+    intake::IntakeMutation,
 );

@@ -8,8 +8,8 @@ use entity::{company, document_category, position, recruiting_category, subsidia
 
 use sea_orm::EntityTrait as _;
 
-use super::{PositionStatus, RecruitingEmailSettings, User, loading};
-use crate::access::Require;
+use super::{EmailTemplate, PositionStatus, RecruitingEmailSettings, User, loading};
+use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{PositionSet, dangling};
 use crate::graphql::ids::Kind;
@@ -100,8 +100,46 @@ impl Category {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Whether and how the category acknowledges applications.
+    async fn auto_reply(&self) -> CategoryAutoReply {
+        CategoryAutoReply(self.0.clone())
+    }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// A category's automatic acknowledgement of new applications.
+pub struct CategoryAutoReply(recruiting_category::Model);
+
+#[Object]
+impl CategoryAutoReply {
+    /// Applications from the online form are acknowledged.
+    async fn online_applications(&self) -> bool {
+        self.0.auto_reply_online
+    }
+    /// Applications by email are acknowledged.
+    async fn email_applications(&self) -> bool {
+        self.0.auto_reply_email
+    }
+    /// The acknowledgement's template, for those who may read templates.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn template(&self, ctx: &Context<'_>) -> Result<Option<EmailTemplate>, ApiError> {
+        let Some(id) = self.0.auto_reply_template_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        Ok(Some(EmailTemplate(
+            crate::email_templates::find(db, actor, id).await?,
+        )))
+    }
+    /// The user it is sent and signed by.
+    async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+        let Some(id) = self.0.auto_reply_sender_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        Ok(Some(User(crate::people::find_user(db, actor, id).await?)))
     }
 }
 

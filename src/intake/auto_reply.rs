@@ -1,0 +1,210 @@
+//! Automatic acknowledgements (SPEC §1.7): each recruiting category decides
+//! whether applications from the online form and/or by email are answered,
+//! with which template and in whose name.
+
+use chrono::{DateTime, Utc};
+use entity::enums::ApplicationSource;
+use entity::{application, candidate, company, message, position, recruiting_category, user};
+use sea_orm::{
+    ActiveModelTrait as _, ConnectionTrait, EntityTrait as _, IntoActiveModel as _, Set,
+};
+
+use crate::access::Actor;
+use crate::email_templates::{self, load_context, render_error, sender_signature};
+use crate::error::{ApiError, ApiResult};
+use crate::mail::outbox::{Addressee, NewMessage, enqueue_many};
+use crate::mail::send;
+use crate::settings::Settings;
+use crate::{organisation, people};
+
+/// A change of a category's automatic reply; `None` leaves a field.
+#[derive(Debug, Default)]
+pub struct AutoReplyChange {
+    pub online_applications: Option<bool>,
+    pub email_applications: Option<bool>,
+    /// `Some(None)` removes the template.
+    pub template_id: Option<Option<i64>>,
+    pub sender_id: Option<Option<i64>>,
+}
+
+/// Changes a category's automatic reply. The template must exist and need no
+/// interview; the sender must be an active user with a signature, since the
+/// reply is signed in their name; an enabled reply needs both.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    category_id: i64,
+    change: AutoReplyChange,
+) -> ApiResult<recruiting_category::Model> {
+    let found = organisation::find_category(db, actor, category_id).await?;
+    let template_id = change.template_id.unwrap_or(found.auto_reply_template_id);
+    let sender_id = change.sender_id.unwrap_or(found.auto_reply_sender_id);
+    let online = change
+        .online_applications
+        .unwrap_or(found.auto_reply_online);
+    let email = change.email_applications.unwrap_or(found.auto_reply_email);
+    if let Some(id) = template_id {
+        let template = match email_templates::find(db, actor, id).await {
+            Ok(template) => template,
+            Err(ApiError::NotFound(_)) => {
+                return Err(ApiError::validation(
+                    "templateId",
+                    "there is no email template with this ID",
+                ));
+            }
+            Err(other) => return Err(other),
+        };
+        if template.row.interview_related {
+            return Err(ApiError::validation(
+                "templateId",
+                "this template uses interview placeholders, which an acknowledgement cannot fill",
+            ));
+        }
+    }
+    if let Some(id) = sender_id {
+        let sender = match people::find_user(db, actor, id).await {
+            Ok(sender) => sender,
+            Err(ApiError::NotFound(_)) => {
+                return Err(ApiError::validation(
+                    "senderId",
+                    "there is no user with this ID",
+                ));
+            }
+            Err(other) => return Err(other),
+        };
+        if !sender.active {
+            return Err(ApiError::validation(
+                "senderId",
+                format!("{} is deactivated", sender.display_name),
+            ));
+        }
+        if !has_signature(&sender) {
+            return Err(ApiError::validation(
+                "senderId",
+                format!(
+                    "{} has no signature; automatic replies are signed by their sender, \
+                     who can add one with updateMySignature",
+                    sender.display_name
+                ),
+            ));
+        }
+    }
+    if online || email {
+        if template_id.is_none() {
+            return Err(ApiError::validation(
+                "templateId",
+                "an automatic reply needs a template",
+            ));
+        }
+        if sender_id.is_none() {
+            return Err(ApiError::validation(
+                "senderId",
+                "an automatic reply needs a sending user",
+            ));
+        }
+    }
+    let mut row = found.into_active_model();
+    row.auto_reply_online = Set(online);
+    row.auto_reply_email = Set(email);
+    row.auto_reply_template_id = Set(template_id);
+    row.auto_reply_sender_id = Set(sender_id);
+    Ok(row.update(db).await?)
+}
+
+fn has_signature(user: &user::Model) -> bool {
+    user.signature_html
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+}
+
+/// Queues the acknowledgement of a new application when its position's
+/// category answers applications from `source` (never MANUAL ones): the
+/// category's template rendered for the candidate, from the subsidiary's
+/// address, signed by the category's sender. Runs in the transaction that
+/// created the application, so both are written or neither.
+#[allow(clippy::too_many_arguments)]
+pub async fn acknowledge(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    company: &company::Model,
+    position: &position::Model,
+    candidate: &candidate::Model,
+    application: &application::Model,
+    source: ApplicationSource,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<message::Model>> {
+    let Some(category) = recruiting_category::Entity::find_by_id(position.category_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let enabled = match source {
+        ApplicationSource::OnlineForm => category.auto_reply_online,
+        ApplicationSource::Email => category.auto_reply_email,
+        ApplicationSource::Manual => false,
+    };
+    let (Some(template_id), Some(sender_id)) = (
+        category.auto_reply_template_id,
+        category.auto_reply_sender_id,
+    ) else {
+        return Ok(None);
+    };
+    if !enabled {
+        return Ok(None);
+    }
+    let Some(sender) = user::Entity::find_by_id(sender_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active && u.company_id == company.id)
+    else {
+        tracing::warn!(
+            category = category.id,
+            "the automatic reply's sender is gone; no reply sent"
+        );
+        return Ok(None);
+    };
+    let actor = Actor::automatic(company.id, sender.id);
+    let context = load_context(db, &actor, candidate.id, Some(application.id), None).await?;
+    let template = send::template_for_sending(db, &actor, template_id).await?;
+    let variant = template.variant_for(&context)?;
+    let compiled = template.compile(variant)?;
+    let values = context.values(&variant.language, now.date_naive());
+    let signature = sender_signature(&sender);
+    let rendered = compiled
+        .render(&values, signature.as_ref())
+        .map_err(render_error)?;
+    let documents = template.documents.iter().map(|d| d.id).collect();
+    let message = enqueue_many(
+        db,
+        vec![NewMessage {
+            company_id: company.id,
+            candidate_id: Some(candidate.id),
+            application_id: Some(application.id),
+            subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
+            sender_user_id: Some(sender.id),
+            template_id: Some(template.row.id),
+            batch_id: None,
+            interview_id: None,
+            subject: rendered.subject,
+            text_body: rendered.text,
+            html_body: Some(rendered.html),
+            from: send::sender_address(company, context.subsidiary.as_ref(), settings),
+            to: vec![Addressee {
+                address: candidate.email.clone(),
+                name: Some(format!("{} {}", candidate.first_name, candidate.last_name)),
+            }],
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            attachment_ids: documents,
+            scheduled_at: None,
+            idempotency_key: None,
+            calendar: None,
+        }],
+        settings.inbound_domain.as_str(),
+        now,
+    )
+    .await?
+    .pop();
+    Ok(message)
+}
