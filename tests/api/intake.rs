@@ -490,3 +490,32 @@ async fn auto_reply_settings_are_checked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_oversize_form_is_refused_before_it_is_read() {
+    let small = [("RECRUITMAIL_MAX_ATTACHMENT_BYTES", "16384".to_owned())];
+    on_each_backend_with(&small, async |app| {
+        let (_, _, position) = structure(&app, &app.admin, "huge").await;
+        let key = form_key(&app).await;
+        let huge = [PDF, &vec![b' '; 3 * 1024 * 1024][..]].concat();
+        let mut input = json!({ "query": SUBMIT, "variables": { "i": applicant(&key, &position, "huge@example.org") } });
+        input["variables"]["i"]["cv"] = Value::Null;
+        let form = reqwest::multipart::Form::new()
+            .text("operations", input.to_string())
+            .text("map", json!({ "0": ["variables.i.cv"] }).to_string())
+            .part("0", reqwest::multipart::Part::bytes(huge).file_name("cv.pdf"));
+        let response = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
+        let count = app.ok(&app.admin, "{ candidates { totalCount } }", json!({})).await;
+        assert_eq!(count["candidates"]["totalCount"], 0);
+    })
+    .await;
+}
