@@ -63,3 +63,19 @@ pub fn pool_figures(db: &DatabaseConnection, max: u32) -> (u32, u32, u32) {
     };
     (size.saturating_sub(idle), idle, max)
 }
+
+/// Begins a transaction that reads and then writes. On SQLite it takes the
+/// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that read
+/// before another connection committed a write fails with "database is
+/// locked" when it tries to write, whatever the busy timeout, while an
+/// immediate one waits its turn. PostgreSQL ignores the option.
+pub async fn begin_write<T: sea_orm::TransactionTrait>(
+    db: &T,
+) -> Result<T::Transaction, sea_orm::DbErr> {
+    db.begin_with_options(sea_orm::TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+    })
+    .await
+}

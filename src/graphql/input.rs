@@ -67,9 +67,10 @@ pub fn content(
     }
 }
 
-/// An uploaded file (GraphQL multipart request), read off the async threads
-/// from the temporary file it waits in: its name, declared type and bytes.
-pub async fn read_upload(
+/// An uploaded file (GraphQL multipart request): its name, declared type and
+/// bytes. The multipart body is held in memory (async-graphql without its
+/// `tempfile` feature), so the bytes are shared, not copied.
+pub fn read_upload(
     ctx: &async_graphql::Context<'_>,
     upload: &async_graphql::Upload,
     field: &str,
@@ -77,15 +78,5 @@ pub async fn read_upload(
     let value = upload
         .value(ctx)
         .map_err(|e| ApiError::validation(field, format!("{field}: {e}")))?;
-    let file_name = value.filename.clone();
-    let content_type = value.content_type.clone();
-    let content = tokio::task::spawn_blocking(move || {
-        use std::io::Read as _;
-        let mut bytes = Vec::new();
-        value.into_read().read_to_end(&mut bytes).map(|_| bytes)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((file_name, content_type, bytes::Bytes::from(content)))
+    Ok((value.filename, value.content_type, value.content))
 }

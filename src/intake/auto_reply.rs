@@ -43,7 +43,13 @@ pub async fn update(
         .online_applications
         .unwrap_or(found.auto_reply_online);
     let email = change.email_applications.unwrap_or(found.auto_reply_email);
-    if let Some(id) = template_id {
+    // What is saved was checked when saved; it is checked again when it is
+    // used for replies from now on, but never stands in the way of turning
+    // replies off.
+    let enabled = online || email;
+    let check_template = change.template_id.is_some() || enabled;
+    let check_sender = change.sender_id.is_some() || enabled;
+    if let Some(id) = template_id.filter(|_| check_template) {
         let template = match email_templates::find(db, actor, id).await {
             Ok(template) => template,
             Err(ApiError::NotFound(_)) => {
@@ -61,7 +67,7 @@ pub async fn update(
             ));
         }
     }
-    if let Some(id) = sender_id {
+    if let Some(id) = sender_id.filter(|_| check_sender) {
         let sender = match people::find_user(db, actor, id).await {
             Ok(sender) => sender,
             Err(ApiError::NotFound(_)) => {
@@ -89,7 +95,7 @@ pub async fn update(
             ));
         }
     }
-    if online || email {
+    if enabled {
         if template_id.is_none() {
             return Err(ApiError::validation(
                 "templateId",
@@ -156,24 +162,46 @@ pub async fn acknowledge(
     let Some(sender) = user::Entity::find_by_id(sender_id)
         .one(db)
         .await?
-        .filter(|u| u.active && u.company_id == company.id)
+        .filter(|u| u.active && u.company_id == company.id && has_signature(u))
     else {
         tracing::warn!(
             category = category.id,
-            "the automatic reply's sender is gone; no reply sent"
+            "the automatic reply's sender is gone, deactivated or without a signature; no reply sent"
         );
         return Ok(None);
     };
     let actor = Actor::automatic(company.id, sender.id);
     let context = load_context(db, &actor, candidate.id, Some(application.id), None).await?;
-    let template = send::template_for_sending(db, &actor, template_id).await?;
-    let variant = template.variant_for(&context)?;
-    let compiled = template.compile(variant)?;
-    let values = context.values(&variant.language, now.date_naive());
-    let signature = sender_signature(&sender);
-    let rendered = compiled
-        .render(&values, signature.as_ref())
-        .map_err(render_error)?;
+    // A template changed since it was chosen (deleted, now about interviews,
+    // no longer valid) must not cost the candidate their application: the
+    // reply is skipped and the reason logged for the admins.
+    let template = match send::template_for_sending(db, &actor, template_id).await {
+        Ok(template) if !template.row.interview_related => template,
+        Ok(_) | Err(ApiError::NotFound(_)) => {
+            tracing::warn!(
+                category = category.id,
+                "the automatic reply's template is gone or needs an interview; no reply sent"
+            );
+            return Ok(None);
+        }
+        Err(other) => return Err(other),
+    };
+    let rendered = match template
+        .variant_for(&context)
+        .and_then(|variant| Ok((template.compile(variant)?, variant.language.clone())))
+        .and_then(|(compiled, language)| {
+            let values = context.values(&language, now.date_naive());
+            compiled
+                .render(&values, sender_signature(&sender).as_ref())
+                .map_err(render_error)
+        }) {
+        Ok(rendered) => rendered,
+        Err(e @ ApiError::Internal(_)) => return Err(e),
+        Err(e) => {
+            tracing::warn!(category = category.id, error = %e, "the automatic reply's template cannot be rendered; no reply sent");
+            return Ok(None);
+        }
+    };
     let documents = template.documents.iter().map(|d| d.id).collect();
     let message = enqueue_many(
         db,

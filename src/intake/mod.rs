@@ -110,6 +110,11 @@ pub async fn submit(
             settings.max_attachment_bytes
         )));
     }
+    // A repeat stores nothing: checked before the files are written (and
+    // again in the transaction, which decides).
+    if applied(db, company, &form.email, position.id).await? {
+        return Ok(());
+    }
     let mut stored = Vec::with_capacity(form.files.len());
     for file in &form.files {
         stored.push(blobs.put(file.content.clone()).await?);
@@ -118,10 +123,39 @@ pub async fn submit(
     // the other's insert conflicts and, tried again, finds them.
     match file(db, settings, company, &position, &form, &stored, now).await {
         Err(ApiError::Conflict(_)) => {
-            file(db, settings, company, &position, &form, &stored, now).await
+            match file(db, settings, company, &position, &form, &stored, now).await {
+                // Never the conflict's own words: they would name what exists.
+                Err(ApiError::Conflict(_)) => Err(ApiError::conflict(
+                    "the application could not be filed just now; send it again",
+                )),
+                other => other,
+            }
         }
         other => other,
     }
+}
+
+/// Whether the address has applied to the position before.
+async fn applied(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    email: &EmailAddress,
+    position_id: i64,
+) -> ApiResult<bool> {
+    let Some(known) = candidate::Entity::find()
+        .filter(candidate::Column::CompanyId.eq(company.id))
+        .filter(candidate::Column::Email.eq(email.normalized()))
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    Ok(application::Entity::find()
+        .filter(application::Column::CandidateId.eq(known.id))
+        .filter(application::Column::PositionId.eq(position_id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 async fn file(
@@ -133,7 +167,7 @@ async fn file(
     stored: &[StoredBlob],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let email = form.email.normalized();
     let candidate = match candidate::Entity::find()
         .filter(candidate::Column::CompanyId.eq(company.id))
@@ -188,15 +222,7 @@ async fn file(
             company_id: Set(company.id),
             candidate_id: Set(Some(candidate.id)),
             document_category_id: Set(Some(category)),
-            file_name: Set(
-                crate::documents::clean_file_name(&file.file_name).unwrap_or_else(|| {
-                    format!(
-                        "{}.{}",
-                        file.kind.category_name(),
-                        extension(file.content_type)
-                    )
-                }),
-            ),
+            file_name: Set(stored_name(file)),
             content_type: Set(file.content_type.to_owned()),
             size_bytes: Set(i64::try_from(blob.size).unwrap_or(i64::MAX)),
             sha256: Set(blob.sha256.clone()),
@@ -289,6 +315,18 @@ async fn category_for(
     .id)
 }
 
+/// The file's name with the extension of its real type, so that a file is
+/// never opened as something it is not (a PDF named `cv.html`).
+fn stored_name(file: &FormFile) -> String {
+    let cleaned = crate::documents::clean_file_name(&file.file_name);
+    let stem = cleaned
+        .as_deref()
+        .map(|name| name.rsplit_once('.').map_or(name, |(stem, _)| stem))
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or(file.kind.category_name());
+    format!("{stem}.{}", extension(file.content_type))
+}
+
 fn extension(content_type: &str) -> &'static str {
     match content_type {
         "application/pdf" => "pdf",
@@ -297,6 +335,11 @@ fn extension(content_type: &str) -> &'static str {
         "application/vnd.oasis.opendocument.text" => "odt",
         "image/jpeg" => "jpg",
         "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "image/tiff" => "tif",
+        "image/heif" => "heic",
+        "image/avif" => "avif",
         _ => "bin",
     }
 }

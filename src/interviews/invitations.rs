@@ -77,7 +77,7 @@ pub async fn send_invitation(
             });
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Locked, so that a reschedule at the same moment either sees this
     // invitation or is seen by it.
     let interview = locked(&txn, actor, request.interview_id).await?;
@@ -160,7 +160,7 @@ pub async fn record_response(
             "the answer is ACCEPTED, DECLINED or TENTATIVE",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let interview = locked(&txn, actor, interview_id).await?;
     if interview.status == InterviewStatus::Cancelled {
         return Err(ApiError::conflict("the interview is cancelled"));

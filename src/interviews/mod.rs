@@ -194,7 +194,7 @@ pub async fn schedule(
 ) -> ApiResult<interview::Model> {
     check_slot(new.starts_at, new.ends_at, now)?;
     check_place(new.location.as_deref(), new.video_link.as_deref())?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let application = applications::find(&txn, actor, new.application_id).await?;
     let participants = check_participants(&txn, actor, &new.participant_ids).await?;
     let row = interview::ActiveModel {
@@ -259,7 +259,7 @@ pub async fn reschedule(
     now: DateTime<Utc>,
 ) -> ApiResult<Changed> {
     check_slot(change.starts_at, change.ends_at, now)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = locked(&txn, actor, id).await?;
     if found.status == InterviewStatus::Cancelled {
         return Err(ApiError::conflict(
@@ -337,7 +337,7 @@ pub async fn cancel(
     notify_candidate: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<Changed> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let found = locked(&txn, actor, id).await?;
     if found.status == InterviewStatus::Cancelled {
         return Err(ApiError::conflict("the interview is already cancelled"));

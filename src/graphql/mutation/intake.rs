@@ -86,21 +86,25 @@ fn id_change(
     }
 }
 
-/// Reads an uploaded file (it waits in a temporary file) off the async threads
-/// and tells its type by its content.
+/// Tells an uploaded file's type by its content, off the async threads:
+/// recognising Word's older format means parsing an OLE container.
 async fn read_file(
     ctx: &Context<'_>,
     upload: &Upload,
     kind: FileKind,
     field: String,
 ) -> Result<FormFile, ApiError> {
-    let (file_name, _, content) = read_upload(ctx, upload, &field).await?;
-    let content_type = file_types::sniff(&content).ok_or_else(|| {
-        ApiError::validation(
-            field.clone(),
-            format!("{field}: only PDF, DOC, DOCX, ODT and image files are accepted"),
-        )
-    })?;
+    let (file_name, _, content) = read_upload(ctx, upload, &field)?;
+    let sniffed = content.clone();
+    let content_type = tokio::task::spawn_blocking(move || file_types::sniff(&sniffed))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .ok_or_else(|| {
+            ApiError::validation(
+                field.clone(),
+                format!("{field}: only PDF, DOC, DOCX, ODT and image files are accepted"),
+            )
+        })?;
     Ok(FormFile {
         kind,
         file_name,
@@ -128,7 +132,6 @@ impl IntakeMutation {
         }
         let db = db(ctx)?;
         let company = intake::company_of_form(db, &input.form_key).await?;
-        limits.check_form(company.id)?;
 
         let message = match input.message.as_deref().map(str::trim) {
             Some("") | None => None,
@@ -168,6 +171,24 @@ impl IntakeMutation {
             message,
             files: Vec::new(),
         };
+        // Refused on the sizes alone, before any file is looked at. A part
+        // the request maps to several fields counts once for each.
+        let mut total: u64 = 0;
+        for (_, upload, _) in &parts {
+            total += upload
+                .value(ctx)
+                .ok()
+                .and_then(|v| v.size().ok())
+                .unwrap_or(0);
+        }
+        let limit = settings(ctx)?.max_attachment_bytes;
+        if total > u64::try_from(limit).unwrap_or(u64::MAX) {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the files total {total} bytes; an application may carry at most {limit} bytes"
+            )));
+        }
+        // Only a well-formed application counts against the company's form.
+        limits.check_form(company.id)?;
         let mut files = Vec::with_capacity(parts.len());
         for (kind, upload, field) in parts {
             files.push(read_file(ctx, upload, kind, field).await?);

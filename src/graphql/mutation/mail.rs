@@ -275,7 +275,7 @@ impl MailMutation {
             .document_category_id
             .map(|id| decode(&id, Kind::DocumentCategory, "documentCategoryId"))
             .transpose()?;
-        let (file_name, content_type, content) = read_upload(ctx, &input.file, "file").await?;
+        let (file_name, content_type, content) = read_upload(ctx, &input.file, "file")?;
         let content_type = content_type.unwrap_or_else(|| "application/octet-stream".to_owned());
         let settings = settings(ctx)?;
         let row = documents::upload(
