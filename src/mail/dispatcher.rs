@@ -285,40 +285,58 @@ impl Dispatcher {
                 }
             })
             .buffer_unordered(in_flight);
-        let mut sent = Vec::new();
-        let mut released = Vec::new();
-        let mut last_record = Instant::now();
-        while let Some((row, outcome)) = outcomes.next().await {
-            match outcome {
-                Outcome::Sent => {
-                    tick.sent += 1;
-                    sent.push(row);
-                }
-                Outcome::SentWithRefusals(note) => {
-                    tick.sent += 1;
-                    self.record_sent_with_note(row, note, clock()).await?;
-                }
-                Outcome::Release => {
-                    tick.released += 1;
-                    released.push(row);
-                }
-                Outcome::Retry(error) => {
-                    tick.retried += 1;
-                    self.record_failure(row, error, false, clock()).await?;
-                }
-                Outcome::Fail(error) => {
-                    tick.failed += 1;
-                    self.record_failure(row, error, true, clock()).await?;
+        // Deliveries and the writes recording them run side by side: a
+        // write waits for the database, never holding up the next messages.
+        let (done, mut outcomes_in) = tokio::sync::mpsc::unbounded_channel();
+        let deliveries = async move {
+            while let Some(item) = outcomes.next().await {
+                if done.send(item).is_err() {
+                    break;
                 }
             }
-            if sent.len() >= RECORD_EVERY || last_record.elapsed() > Duration::from_millis(200) {
-                self.record_sent(&sent, clock()).await?;
-                sent.clear();
-                last_record = Instant::now();
+            Ok(())
+        };
+        let recorder = async {
+            let mut sent = Vec::new();
+            let mut released = Vec::new();
+            let mut last_record = Instant::now();
+            while let Some((row, outcome)) = outcomes_in.recv().await {
+                match outcome {
+                    Outcome::Sent => {
+                        tick.sent += 1;
+                        sent.push(row);
+                    }
+                    Outcome::SentWithRefusals(note) => {
+                        tick.sent += 1;
+                        self.record_sent_with_note(row, note, clock()).await?;
+                    }
+                    Outcome::Release => {
+                        tick.released += 1;
+                        released.push(row);
+                    }
+                    Outcome::Retry(error) => {
+                        tick.retried += 1;
+                        self.record_failure(row, error, false, clock()).await?;
+                    }
+                    Outcome::Fail(error) => {
+                        tick.failed += 1;
+                        self.record_failure(row, error, true, clock()).await?;
+                    }
+                }
+                if sent.len() >= RECORD_EVERY
+                    || last_record.elapsed() > Duration::from_millis(200)
+                {
+                    self.record_sent(&sent, clock()).await?;
+                    sent.clear();
+                    last_record = Instant::now();
+                }
             }
-        }
-        self.record_sent(&sent, clock()).await?;
-        self.release(&released).await?;
+            self.record_sent(&sent, clock()).await?;
+            self.release(&released).await
+        };
+        // A failed write stops the claim: what was not recorded is sent again
+        // when the lease ends, as after a crash.
+        futures_util::future::try_join(deliveries, recorder).await?;
         Ok(())
     }
 
