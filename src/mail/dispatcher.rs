@@ -111,6 +111,13 @@ enum Outcome {
     Release,
 }
 
+/// Messages claimed together, with what delivering them needs.
+struct Claim {
+    rows: Vec<message::Model>,
+    data: ClaimData,
+    claimed_at: Instant,
+}
+
 /// A document to attach, read from the blob store only when its message is sent.
 #[derive(Clone)]
 struct AttachmentRef {
@@ -161,12 +168,30 @@ impl Dispatcher {
         self.promote_scheduled(clock()).await?;
         self.give_up_abandoned(clock()).await?;
         let mut tick = Tick::default();
-        for _ in 0..CLAIMS_PER_TICK {
-            let claimed = self.claim(clock(), CLAIM_SIZE).await?;
-            if claimed.is_empty() {
+        let mut next = Some(self.claim_with_data(clock()).await?);
+        for round in 1..=CLAIMS_PER_TICK {
+            let Some(current) = next.take().filter(|c| !c.rows.is_empty()) else {
                 break;
-            }
-            self.deliver_claim(&claimed, &clock, &mut tick).await?;
+            };
+            // The next claim is read while this one is delivered, so the
+            // connections do not idle between claims.
+            let (_, following) = futures_util::future::try_join(
+                self.deliver_claim(&current, &clock, &mut tick),
+                async {
+                    if round < CLAIMS_PER_TICK {
+                        self.claim_with_data(clock()).await.map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                },
+            )
+            .await?;
+            next = following;
+        }
+        if let Some(unstarted) = next {
+            // Claimed in the last round, not delivered in this tick.
+            self.release(&unstarted.rows.iter().collect::<Vec<_>>())
+                .await?;
         }
         Ok(tick)
     }
@@ -242,16 +267,31 @@ impl Dispatcher {
         Ok(rows)
     }
 
+    /// Claims due messages and reads what delivering them needs.
+    async fn claim_with_data(&self, now: DateTime<Utc>) -> anyhow::Result<Claim> {
+        let claimed_at = Instant::now();
+        let rows = self.claim(now, CLAIM_SIZE).await?;
+        let data = self.claim_data(&rows).await?;
+        Ok(Claim {
+            rows,
+            data,
+            claimed_at,
+        })
+    }
+
     /// Delivers a claim with bounded concurrency (so only the messages being
     /// sent are composed in memory), recording outcomes as they come in.
     async fn deliver_claim(
         &self,
-        claimed: &[message::Model],
+        claim: &Claim,
         clock: &impl Fn() -> DateTime<Utc>,
         tick: &mut Tick,
     ) -> anyhow::Result<()> {
-        let data = self.claim_data(claimed).await?;
-        let deadline = Instant::now() + LEASE / 2;
+        let claimed = claim.rows.as_slice();
+        let data = &claim.data;
+        // Counted from the claim, not from the start of delivery: a claim
+        // read ahead waits for the one before it.
+        let deadline = claim.claimed_at + LEASE / 2;
         // A server that refused a connection in this claim is not tried again
         // for its other messages until a later claim.
         let unreachable: Mutex<HashSet<Option<i64>>> = Mutex::new(HashSet::new());
@@ -323,8 +363,7 @@ impl Dispatcher {
                         self.record_failure(row, error, true, clock()).await?;
                     }
                 }
-                if sent.len() >= RECORD_EVERY
-                    || last_record.elapsed() > Duration::from_millis(200)
+                if sent.len() >= RECORD_EVERY || last_record.elapsed() > Duration::from_millis(200)
                 {
                     self.record_sent(&sent, clock()).await?;
                     sent.clear();
