@@ -634,3 +634,53 @@ async fn a_file_named_for_several_fields_counts_for_each() {
     })
     .await;
 }
+
+/// Office files as their writers lay them out, made with Python's zipfile:
+/// DOCX (`[Content_Types].xml` first), ODT (`mimetype` first, stored), a
+/// plain ZIP archive and a Word document with macros.
+fn office_files() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+import sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(d + "/cv.docx", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("_rels/.rels", "<Relationships/>")
+    z.writestr("word/document.xml", "<w:document/>")
+with zipfile.ZipFile(d + "/cv.odt", "w") as z:
+    z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+    z.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+with zipfile.ZipFile(d + "/files.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("notes.txt", "not a document")
+with zipfile.ZipFile(d + "/macros.docm", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", "<Types/>")
+    z.writestr("word/document.xml", "<w:document/>")
+    z.writestr("word/vbaProject.bin", "macros")
+"#;
+    let made = std::process::Command::new(crate::smtp_server::python())
+        .args(["-c", script])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+    (
+        read("cv.docx"),
+        read("cv.odt"),
+        read("files.zip"),
+        read("macros.docm"),
+    )
+}
+
+#[test]
+fn word_and_opendocument_files_are_told_from_other_archives() {
+    use recruitmail::intake::file_types::sniff;
+    let (docx, odt, zip, macros) = office_files();
+    assert_eq!(
+        sniff(&docx),
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    );
+    assert_eq!(sniff(&odt), Some("application/vnd.oasis.opendocument.text"));
+    assert_eq!(sniff(&zip), None);
+    assert_eq!(sniff(&macros), None, "a document with macros");
+}
