@@ -64,6 +64,11 @@ impl Phone {
     }
 }
 
+/// How a candidate is named in greetings and address headers.
+pub fn full_name(candidate: &candidate::Model) -> String {
+    format!("{} {}", candidate.first_name, candidate.last_name)
+}
+
 /// Filters of the `candidates` list.
 #[derive(Debug, Default)]
 pub struct CandidateFilter {

@@ -38,7 +38,7 @@ impl MessageContext {
         Values {
             first_name: Some(c.first_name.clone()),
             last_name: Some(c.last_name.clone()),
-            full_name: Some(format!("{} {}", c.first_name, c.last_name)),
+            full_name: Some(crate::candidates::full_name(c)),
             email: Some(c.email.clone()),
             position_name: self.position.as_ref().map(|p| p.name.clone()),
             company_name: Some(self.company.name.clone()),

@@ -22,6 +22,20 @@ pub fn optional<T>(
     raw.map(|raw| parse(raw, field, parser)).transpose()
 }
 
+/// A list of email addresses; a bad one is named as `field.N`.
+pub fn addresses(raw: &[String], field: &str) -> ApiResult<Vec<crate::domain::EmailAddress>> {
+    raw.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            parse(
+                a,
+                &format!("{field}.{i}"),
+                crate::domain::EmailAddress::parse,
+            )
+        })
+        .collect()
+}
+
 /// An update of a nullable field: `None` leaves it, `Some(None)` clears it
 /// (explicit `null`, or an empty string), `Some(Some(v))` sets it.
 pub fn change<T>(

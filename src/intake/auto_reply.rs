@@ -218,10 +218,7 @@ pub async fn acknowledge(
             text_body: rendered.text,
             html_body: Some(rendered.html),
             from: send::sender_address(company, context.subsidiary.as_ref(), settings),
-            to: vec![Addressee {
-                address: candidate.email.clone(),
-                name: Some(format!("{} {}", candidate.first_name, candidate.last_name)),
-            }],
+            to: vec![Addressee::candidate(candidate)],
             cc: Vec::new(),
             bcc: Vec::new(),
             attachment_ids: documents,

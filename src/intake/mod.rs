@@ -273,10 +273,7 @@ async fn note(
         text_body: Set(text.to_owned()),
         html_body: Set(None),
         from_address: Set(candidate.email.clone()),
-        from_name: Set(Some(format!(
-            "{} {}",
-            candidate.first_name, candidate.last_name
-        ))),
+        from_name: Set(Some(crate::candidates::full_name(candidate))),
         received_at: Set(Some(now)),
         attempts: Set(0),
         created_at: Set(now),

@@ -21,12 +21,12 @@ pub fn values(row: &interview::Model, participants: &[String], language: &str) -
 }
 
 /// The labels of one language; English where there is no translation.
-struct Labels {
-    date: &'static str,
-    time: &'static str,
-    location: &'static str,
-    link: &'static str,
-    participants: &'static str,
+pub(super) struct Labels {
+    pub date: &'static str,
+    pub time: &'static str,
+    pub location: &'static str,
+    pub link: &'static str,
+    pub participants: &'static str,
 }
 
 const ENGLISH: Labels = Labels {
@@ -49,11 +49,7 @@ const GERMAN: Labels = Labels {
 /// span with time zone and duration, location, link and participants as far
 /// as the interview has them.
 pub fn details_text(values: &InterviewValues, language: &str) -> String {
-    let labels = if is_german(language) {
-        &GERMAN
-    } else {
-        &ENGLISH
-    };
+    let labels = labels(language);
     let mut lines = vec![
         values.title.clone(),
         format!("{}: {}", labels.date, values.date),
@@ -95,6 +91,15 @@ pub fn details_html(text: &str) -> String {
         }
     }
     html
+}
+
+/// The details' labels in `language`.
+pub(super) fn labels(language: &str) -> &'static Labels {
+    if is_german(language) {
+        &GERMAN
+    } else {
+        &ENGLISH
+    }
 }
 
 pub(super) fn is_german(language: &str) -> bool {

@@ -536,16 +536,6 @@ async fn copies_of(db: &impl ConnectionTrait, message_id: i64) -> ApiResult<Vec<
         .collect())
 }
 
-fn candidate_addressee(context: &MessageContext) -> Addressee {
-    Addressee {
-        address: context.candidate.email.clone(),
-        name: Some(format!(
-            "{} {}",
-            context.candidate.first_name, context.candidate.last_name
-        )),
-    }
-}
-
 /// The calendar of an invitation email, its description the email's text.
 #[allow(clippy::too_many_arguments)]
 fn invitation_calendar(
@@ -570,7 +560,7 @@ fn invitation_calendar(
         location: interview.location.as_deref(),
         video_link: interview.video_link.as_deref(),
         organizer,
-        candidate: &candidate_addressee(context),
+        candidate: &Addressee::candidate(&context.candidate),
         participants: &participants,
         copied,
     })
@@ -627,7 +617,7 @@ async fn enqueue(
             text_body: out.rendered.text,
             html_body: Some(out.rendered.html),
             from,
-            to: vec![candidate_addressee(context)],
+            to: vec![Addressee::candidate(&context.candidate)],
             cc: out.cc,
             bcc: Vec::new(),
             attachment_ids: out.attachment_ids,

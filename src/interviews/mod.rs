@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entity::enums::InterviewStatus;
 use entity::{application, interview, interview_participant, user};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
@@ -78,16 +78,21 @@ pub fn visible(actor: &Actor) -> Select<interview::Entity> {
     let query = interview::Entity::find().filter(interview::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => query.filter(
-            interview::Column::ApplicationId.in_subquery(
-                Query::select()
-                    .column(application::Column::Id)
-                    .from(application::Entity)
-                    .and_where(application::Column::PositionId.is_in(ids.iter().copied()))
-                    .to_owned(),
-            ),
-        ),
+        PositionScope::Assigned(ids) => query.filter(about_applications(
+            application::Column::PositionId.is_in(ids.iter().copied()),
+        )),
     }
+}
+
+/// Interviews about the applications that meet `condition`.
+fn about_applications(condition: SimpleExpr) -> SimpleExpr {
+    interview::Column::ApplicationId.in_subquery(
+        Query::select()
+            .column(application::Column::Id)
+            .from(application::Entity)
+            .and_where(condition)
+            .to_owned(),
+    )
 }
 
 pub async fn find(
@@ -123,15 +128,9 @@ pub fn search(actor: &Actor, filter: &InterviewFilter) -> Select<interview::Enti
         query = query.filter(interview::Column::StartsAt.lt(to));
     }
     if let Some(candidate) = filter.candidate_id {
-        query = query.filter(
-            interview::Column::ApplicationId.in_subquery(
-                Query::select()
-                    .column(application::Column::Id)
-                    .from(application::Entity)
-                    .and_where(application::Column::CandidateId.eq(candidate))
-                    .to_owned(),
-            ),
-        );
+        query = query.filter(about_applications(
+            application::Column::CandidateId.eq(candidate),
+        ));
     }
     if let Some(user) = filter.participant_id {
         query = query.filter(

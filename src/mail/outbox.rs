@@ -21,6 +21,16 @@ pub struct Addressee {
     pub name: Option<String>,
 }
 
+impl Addressee {
+    /// A candidate, by their full name.
+    pub fn candidate(candidate: &entity::candidate::Model) -> Self {
+        Self {
+            address: candidate.email.clone(),
+            name: Some(crate::candidates::full_name(candidate)),
+        }
+    }
+}
+
 /// A rendered message ready for the outbox.
 #[derive(Clone, Debug)]
 pub struct NewMessage {

@@ -171,13 +171,7 @@ pub async fn send(
             text_body: rendered.text,
             html_body: Some(rendered.html),
             from: sender_address(&company, context.subsidiary.as_ref(), settings),
-            to: vec![Addressee {
-                address: context.candidate.email.clone(),
-                name: Some(format!(
-                    "{} {}",
-                    context.candidate.first_name, context.candidate.last_name
-                )),
-            }],
+            to: vec![Addressee::candidate(&context.candidate)],
             cc: copies(&request.cc),
             bcc: copies(&request.bcc),
             attachment_ids: attachments.clone(),

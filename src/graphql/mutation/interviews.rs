@@ -2,10 +2,10 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use chrono::{DateTime, Utc};
 
 use crate::access::{ContextExt as _, Require, Section};
-use crate::domain::{EmailAddress, Name};
+use crate::domain::Name;
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_up_to};
-use crate::graphql::input::{change, content, optional, parse};
+use crate::graphql::input::{addresses, change, content, optional, parse};
 use crate::graphql::state::{db, mail, settings};
 use crate::graphql::types::{Interview, InvitationStatus, Message};
 use crate::interviews::{
@@ -211,12 +211,7 @@ impl InterviewsMutation {
         ctx: &Context<'_>,
         input: SendInterviewInvitationInput,
     ) -> Result<SendInterviewInvitationPayload, ApiError> {
-        let cc = input
-            .cc
-            .iter()
-            .enumerate()
-            .map(|(i, a)| parse(a, &format!("cc.{i}"), EmailAddress::parse))
-            .collect::<Result<_, _>>()?;
+        let cc = addresses(&input.cc, "cc")?;
         let request = InvitationRequest {
             interview_id: decode(&input.interview_id, Kind::Interview, "interviewId")?,
             content: content(input.template_id.as_ref(), input.subject, input.body)?,

@@ -6,7 +6,7 @@ use crate::documents;
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_up_to};
-use crate::graphql::input::{change, content, parse, read_upload};
+use crate::graphql::input::{addresses, change, content, read_upload};
 use crate::graphql::state::{db, mail, settings};
 use crate::graphql::types::{
     Document, EmailBatch, Message, SmtpConnectionTest, SmtpSecurity, Subsidiary,
@@ -106,13 +106,6 @@ struct UploadDocumentInput {
 #[derive(SimpleObject)]
 struct UploadDocumentPayload {
     document: Document,
-}
-
-fn addresses(raw: &[String], field: &str) -> Result<Vec<EmailAddress>, ApiError> {
-    raw.iter()
-        .enumerate()
-        .map(|(i, a)| parse(a, &format!("{field}.{i}"), EmailAddress::parse))
-        .collect()
 }
 
 fn text_change(raw: &MaybeUndefined<String>) -> Option<Option<String>> {
