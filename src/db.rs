@@ -10,6 +10,9 @@ use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection
 use crate::metrics::Metrics;
 use crate::settings::{Settings, redact_url};
 
+/// A pooled connection idle this long is checked before it is used again.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(10);
+
 /// Connects with the configured pool size and counts every statement in `metrics`.
 pub async fn connect(
     settings: &Settings,
@@ -21,6 +24,11 @@ pub async fn connect(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx already checks a connection when it goes back to the pool;
+        // checking it again on every checkout would add a round trip to each
+        // statement. Only a connection idle long enough for the server or a
+        // firewall to have dropped it is checked before use.
+        .test_before_acquire_if_idle_for(IDLE_BEFORE_CHECK)
         .sqlx_logging(false);
     let mut db = Database::connect(options).await.with_context(|| {
         format!(

@@ -92,7 +92,7 @@ impl Subsidiary {
 /// A recruiting category grouping positions (e.g. "IT", "Apprenticeships").
 pub struct Category(pub recruiting_category::Model);
 
-#[Object]
+#[Object(serial)]
 impl Category {
     pub async fn id(&self) -> ID {
         Kind::Category.id(self.0.id)
@@ -188,7 +188,7 @@ impl Position {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Position {
     pub async fn id(&self) -> ID {
         Kind::Position.id(self.row().id)

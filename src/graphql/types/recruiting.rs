@@ -57,7 +57,7 @@ impl Candidate {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Candidate {
     pub async fn id(&self) -> ID {
         Kind::Candidate.id(self.row().id)
@@ -109,7 +109,7 @@ impl Candidate {
         let select =
             messages::visible(actor).filter(message::Column::CandidateId.eq(self.row().id));
         let rows = fetch_page(db, select, message::Column::Id, page).await?;
-        let messages = Message::page(db, rows.rows).await?;
+        let messages = Message::page(rows.rows);
         Ok(rows.shape.into_connection(messages))
     }
     /// The candidate's interviews, in the order they were scheduled.
@@ -180,7 +180,7 @@ impl Application {
     }
 }
 
-#[Object]
+#[Object(serial)]
 impl Application {
     pub async fn id(&self) -> ID {
         Kind::Application.id(self.row().id)
