@@ -20,6 +20,7 @@ pub mod interview_participant;
 pub mod invitation;
 pub mod message;
 pub mod message_attachment;
+pub mod message_content;
 pub mod message_recipient;
 pub mod position;
 pub mod position_hiring_manager;

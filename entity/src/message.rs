@@ -1,4 +1,5 @@
-//! One email in either direction, with its delivery lifecycle.
+//! One email in either direction, with its delivery lifecycle. Its bodies
+//! are in `message_content`, so the row stays small while its state changes.
 
 use crate::enums::{MessageDirection, MessageStatus};
 use sea_orm::entity::prelude::*;
@@ -19,10 +20,6 @@ pub struct Model {
     pub status: MessageStatus,
     #[sea_orm(column_type = "Text")]
     pub subject: String,
-    #[sea_orm(column_type = "Text")]
-    pub text_body: String,
-    #[sea_orm(column_type = "Text", nullable)]
-    pub html_body: Option<String>,
     pub from_address: String,
     pub from_name: Option<String>,
     /// Token in the Reply-To address that threads answers back to the candidate.
@@ -44,9 +41,6 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
-    /// The iCalendar object sent with an interview invitation (RFC 6047).
-    #[sea_orm(column_type = "Text", nullable)]
-    pub calendar: Option<String>,
     /// The calendar's iTIP METHOD (RFC 5546 §1.4): REQUEST or CANCEL.
     pub calendar_method: Option<String>,
 }

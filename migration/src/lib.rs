@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261123_000001_invitation_content;
+mod m20261202_000001_message_contents;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261123_000001_invitation_content::Migration),
+            Box::new(m20261202_000001_message_contents::Migration),
         ]
     }
 }

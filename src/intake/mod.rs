@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use entity::enums::{
     ApplicationSource, ApplicationStatus, Gender, MessageDirection, MessageStatus, PositionStatus,
 };
-use entity::{application, candidate, company, document, document_category, message, position};
+use entity::{
+    application, candidate, company, document, document_category, message, message_content,
+    position,
+};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
     Set, TransactionSession as _, TransactionTrait,
@@ -119,21 +122,27 @@ pub async fn submit(
     for file in &form.files {
         stored.push(blobs.put(file.content.clone()).await?);
     }
-    // Two submissions at once for a new address: one creates the candidate,
-    // the other's insert conflicts and, tried again, finds them.
-    match file(db, settings, company, &position, &form, &stored, now).await {
-        Err(ApiError::Conflict(_)) => {
-            match file(db, settings, company, &position, &form, &stored, now).await {
-                // Never the conflict's own words: they would name what exists.
-                Err(ApiError::Conflict(_)) => Err(ApiError::conflict(
+    // Submissions at once may race to create the same rows: the candidate,
+    // the application, a document category. The loser's insert conflicts,
+    // and its next attempt finds the row the winner made. Every conflict is
+    // such a row, and there are at most five of them.
+    let mut attempt = 1;
+    loop {
+        match file(db, settings, company, &position, &form, &stored, now).await {
+            Err(ApiError::Conflict(_)) if attempt < FILING_ATTEMPTS => attempt += 1,
+            // Never the conflict's own words: they would name what exists.
+            Err(ApiError::Conflict(_)) => {
+                return Err(ApiError::conflict(
                     "the application could not be filed just now; send it again",
-                )),
-                other => other,
+                ));
             }
+            other => return other,
         }
-        other => other,
     }
 }
+
+/// One more than the rows concurrent submissions can race to create.
+const FILING_ATTEMPTS: usize = 6;
 
 /// Whether the address has applied to the position before.
 async fn applied(
@@ -262,7 +271,7 @@ async fn note(
     text: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    message::ActiveModel {
+    let message = message::ActiveModel {
         company_id: Set(company.id),
         candidate_id: Set(Some(candidate.id)),
         application_id: Set(Some(application.id)),
@@ -270,14 +279,20 @@ async fn note(
         direction: Set(MessageDirection::Inbound),
         status: Set(MessageStatus::Received),
         subject: Set(format!("Application: {}", position.name)),
-        text_body: Set(text.to_owned()),
-        html_body: Set(None),
         from_address: Set(candidate.email.clone()),
         from_name: Set(Some(crate::candidates::full_name(candidate))),
         received_at: Set(Some(now)),
         attempts: Set(0),
         created_at: Set(now),
         ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    message_content::ActiveModel {
+        message_id: Set(message.id),
+        text_body: Set(text.to_owned()),
+        html_body: Set(None),
+        calendar: Set(None),
     }
     .insert(db)
     .await?;

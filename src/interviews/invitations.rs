@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{InterviewStatus, InvitationMethod, InvitationStatus, MessageStatus};
-use entity::{interview, invitation, message, message_recipient};
+use entity::{interview, invitation, message, message_content, message_recipient};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
@@ -278,10 +278,7 @@ pub(super) async fn rewrite_waiting(
         let mut update = message::Entity::update_many()
             .filter(message::Column::Id.eq(message.id))
             .filter(message::Column::Status.is_in(WAITING))
-            .col_expr(message::Column::Subject, Expr::value(rendered.subject))
-            .col_expr(message::Column::TextBody, Expr::value(rendered.text))
-            .col_expr(message::Column::HtmlBody, Expr::value(Some(rendered.html)))
-            .col_expr(message::Column::Calendar, Expr::value(Some(ics)));
+            .col_expr(message::Column::Subject, Expr::value(rendered.subject));
         if late {
             update = update
                 .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
@@ -295,6 +292,19 @@ pub(super) async fn rewrite_waiting(
             left.push((invitation, message));
             continue;
         }
+        message_content::Entity::update_many()
+            .filter(message_content::Column::MessageId.eq(message.id))
+            .col_expr(
+                message_content::Column::TextBody,
+                Expr::value(rendered.text),
+            )
+            .col_expr(
+                message_content::Column::HtmlBody,
+                Expr::value(Some(rendered.html)),
+            )
+            .col_expr(message_content::Column::Calendar, Expr::value(Some(ics)))
+            .exec(db)
+            .await?;
         let mut row = invitation.into_active_model();
         row.sequence = Set(interview.sequence);
         row.update(db).await?;

@@ -23,7 +23,8 @@ use std::time::{Duration, Instant, SystemTime};
 use chrono::{DateTime, Utc};
 use entity::enums::{InvitationStatus, MessageStatus, RecipientKind};
 use entity::{
-    company, document, invitation, message, message_attachment, message_recipient, subsidiary,
+    company, document, invitation, message, message_attachment, message_content, message_recipient,
+    subsidiary,
 };
 use futures_util::StreamExt as _;
 use rand::Rng as _;
@@ -129,12 +130,14 @@ struct AttachmentRef {
 /// What delivering one message needs besides its row.
 #[derive(Default)]
 struct Parts {
+    content: Option<message_content::Model>,
     recipients: Vec<message_recipient::Model>,
     attachments: Vec<AttachmentRef>,
     missing_attachment: bool,
 }
 
 /// The rows a claim's deliveries look up.
+#[derive(Default)]
 struct ClaimData {
     parts: HashMap<i64, Parts>,
     companies: HashMap<i64, company::Model>,
@@ -382,8 +385,20 @@ impl Dispatcher {
     /// Recipients, attachment references, companies and subsidiaries of a
     /// claim, in a few statements. Attachment contents are read per message.
     async fn claim_data(&self, claimed: &[message::Model]) -> anyhow::Result<ClaimData> {
+        if claimed.is_empty() {
+            // An idle tick: nothing to look up.
+            return Ok(ClaimData::default());
+        }
         let ids: Vec<i64> = claimed.iter().map(|m| m.id).collect();
         let mut parts: HashMap<i64, Parts> = HashMap::new();
+        for c in message_content::Entity::find()
+            .filter(message_content::Column::MessageId.is_in(ids.clone()))
+            .all(&self.db)
+            .await?
+        {
+            let id = c.message_id;
+            parts.entry(id).or_default().content = Some(c);
+        }
         for r in message_recipient::Entity::find()
             .filter(message_recipient::Column::MessageId.is_in(ids.clone()))
             .all(&self.db)
@@ -440,6 +455,9 @@ impl Dispatcher {
         let parts = data.parts.get(&row.id);
         let Some(company) = data.companies.get(&row.company_id) else {
             return (Outcome::Fail("the message's company is gone".into()), true);
+        };
+        let Some(content) = parts.and_then(|p| p.content.as_ref()) else {
+            return (Outcome::Fail("the message has no content".into()), true);
         };
         if parts.is_some_and(|p| p.missing_attachment) {
             return (
@@ -512,10 +530,10 @@ impl Dispatcher {
             subject: row.subject.clone(),
             message_id: row.message_id_header.clone().unwrap_or_default(),
             date: SystemTime::now(),
-            text: row.text_body.clone(),
-            html: row.html_body.clone(),
+            text: content.text_body.clone(),
+            html: content.html_body.clone(),
             attachments,
-            calendar: match (&row.calendar_method, &row.calendar) {
+            calendar: match (&row.calendar_method, &content.calendar) {
                 (Some(method), Some(text)) => Some(CalendarPart {
                     method: method.clone(),
                     text: text.clone(),

@@ -1,7 +1,9 @@
 //! Reading messages: who may see which, and their recipients and attachments.
 
-use entity::enums::{MessageStatus, RecipientKind};
-use entity::{document, message, message_attachment, message_recipient};
+use std::collections::HashMap;
+
+use entity::enums::MessageStatus;
+use entity::{document, message, message_attachment, message_content, message_recipient};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _, Select,
 };
@@ -30,18 +32,35 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
         .ok_or(ApiError::NotFound("message"))
 }
 
-/// A message's recipients of one kind, in the order they were given.
+/// The recipients of each of `messages`, in the order they were given.
 pub async fn recipients(
     db: &impl ConnectionTrait,
-    message_id: i64,
-    kind: RecipientKind,
-) -> ApiResult<Vec<message_recipient::Model>> {
-    Ok(message_recipient::Entity::find()
-        .filter(message_recipient::Column::MessageId.eq(message_id))
-        .filter(message_recipient::Column::Kind.eq(kind))
+    messages: &[i64],
+) -> ApiResult<HashMap<i64, Vec<message_recipient::Model>>> {
+    let mut by_message: HashMap<i64, Vec<message_recipient::Model>> = HashMap::new();
+    for r in message_recipient::Entity::find()
+        .filter(message_recipient::Column::MessageId.is_in(messages.iter().copied()))
         .order_by_asc(message_recipient::Column::Id)
         .all(db)
-        .await?)
+        .await?
+    {
+        by_message.entry(r.message_id).or_default().push(r);
+    }
+    Ok(by_message)
+}
+
+/// The contents of each of `messages`.
+pub async fn contents(
+    db: &impl ConnectionTrait,
+    messages: &[i64],
+) -> ApiResult<HashMap<i64, message_content::Model>> {
+    Ok(message_content::Entity::find()
+        .filter(message_content::Column::MessageId.is_in(messages.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.message_id, c))
+        .collect())
 }
 
 /// A message's attached documents, in order.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
-use entity::{message, message_attachment, message_recipient};
+use entity::{message, message_attachment, message_content, message_recipient};
 use rand::RngCore as _;
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, Set};
 
@@ -65,7 +65,7 @@ pub fn token() -> String {
     hex::encode(bytes)
 }
 
-/// Writes messages with their recipients and attachments, in three
+/// Writes messages with their contents, recipients and attachments, in four
 /// statements per chunk. The Message-ID (RFC 5322 §3.6.4) and the reply token
 /// are fixed now, so a retried delivery carries the same ones and replies
 /// thread back whatever happens. Returns the rows in the order given.
@@ -117,8 +117,6 @@ async fn enqueue_chunk(
                     MessageStatus::Queued
                 }),
                 subject: Set(new.subject),
-                text_body: Set(new.text_body),
-                html_body: Set(new.html_body),
                 from_address: Set(new.from.address),
                 from_name: Set(new.from.name),
                 reply_token: Set(Some(token())),
@@ -135,10 +133,18 @@ async fn enqueue_chunk(
                 last_error: Set(None),
                 created_at: Set(now),
                 calendar_method: Set(new.calendar.as_ref().map(|c| c.method.clone())),
-                calendar: Set(new.calendar.map(|c| c.text)),
                 ..Default::default()
             };
-            parts.insert(header, (new.to, new.cc, new.bcc, new.attachment_ids));
+            let content = message_content::ActiveModel {
+                message_id: Set(0),
+                text_body: Set(new.text_body),
+                html_body: Set(new.html_body),
+                calendar: Set(new.calendar.map(|c| c.text)),
+            };
+            parts.insert(
+                header,
+                (new.to, new.cc, new.bcc, new.attachment_ids, content),
+            );
             model
         })
         .collect();
@@ -150,6 +156,7 @@ async fn enqueue_chunk(
         .into_iter()
         .filter_map(|m| Some((m.message_id_header.clone()?, m)))
         .collect();
+    let mut contents = Vec::with_capacity(order.len());
     let mut recipients = Vec::new();
     let mut attachments = Vec::new();
     let mut rows = Vec::with_capacity(order.len());
@@ -157,7 +164,11 @@ async fn enqueue_chunk(
         let row = by_header
             .remove(&header)
             .ok_or_else(|| anyhow::anyhow!("an inserted message was not returned"))?;
-        let (to, cc, bcc, attached) = parts.remove(&header).unwrap_or_default();
+        let (to, cc, bcc, attached, mut content) = parts
+            .remove(&header)
+            .ok_or_else(|| anyhow::anyhow!("an inserted message has no content"))?;
+        content.message_id = Set(row.id);
+        contents.push(content);
         for (kind, list) in [
             (RecipientKind::To, to),
             (RecipientKind::Cc, cc),
@@ -180,6 +191,9 @@ async fn enqueue_chunk(
         }));
         rows.push(row);
     }
+    message_content::Entity::insert_many(contents)
+        .exec(db)
+        .await?;
     // Recipient rows have five columns, attachment rows three: 2,000 rows per
     // statement stay under the parameter limits whatever a message carries.
     for part in recipients.chunks(ENQUEUE_CHUNK * 4) {

@@ -269,7 +269,7 @@ async fn organisation_roles_users_and_tokens_can_be_managed() {
 #[tokio::test]
 async fn erasing_a_candidate_removes_their_messages_and_sent_documents() {
     use entity::enums::{MessageDirection, MessageStatus};
-    use entity::{document, message, message_attachment};
+    use entity::{document, message, message_attachment, message_content};
     use sea_orm::{ActiveModelTrait as _, EntityTrait as _, PaginatorTrait as _, Set};
 
     on_each_backend(async |app| {
@@ -314,11 +314,19 @@ async fn erasing_a_candidate_removes_their_messages_and_sent_documents() {
             direction: Set(MessageDirection::Outbound),
             status: Set(MessageStatus::Sent),
             subject: Set("Your application".into()),
-            text_body: Set("Thank you".into()),
             from_address: Set("jobs@acme.example".into()),
             attempts: Set(1),
             created_at: Set(now),
             ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        message_content::ActiveModel {
+            message_id: Set(sent.id),
+            text_body: Set("Thank you".into()),
+            html_body: Set(None),
+            calendar: Set(None),
         }
         .insert(db)
         .await
@@ -344,6 +352,7 @@ async fn erasing_a_candidate_removes_their_messages_and_sent_documents() {
             message_attachment::Entity::find().count(db).await.unwrap(),
             0
         );
+        assert_eq!(message_content::Entity::find().count(db).await.unwrap(), 0);
     })
     .await;
 }

@@ -16,6 +16,7 @@ mod crud;
 mod http_endpoints;
 mod intake;
 mod interviews;
+mod migrations;
 mod n_plus_one;
 mod outbound;
 mod permissions;

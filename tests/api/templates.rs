@@ -311,7 +311,6 @@ async fn a_template_in_use_cannot_be_deleted_and_the_error_says_by_what() {
             direction: Set(MessageDirection::Outbound),
             status: Set(MessageStatus::Scheduled),
             subject: Set("Later".into()),
-            text_body: Set("Later".into()),
             from_address: Set("jobs@acme.example".into()),
             scheduled_at: Set(Some(Utc::now() + chrono::Duration::days(1))),
             attempts: Set(0),

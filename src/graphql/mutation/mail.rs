@@ -234,7 +234,7 @@ impl MailMutation {
             },
             Sent::Batch(batch) => SendEmailPayload {
                 message: None,
-                batch: Some(EmailBatch(batch)),
+                batch: Some(EmailBatch::new(batch)),
             },
         })
     }

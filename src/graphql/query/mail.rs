@@ -25,7 +25,7 @@ impl MailQuery {
     #[graphql(guard = "Require::Section(Section::Messages)")]
     async fn email_batch(&self, ctx: &Context<'_>, id: ID) -> Result<EmailBatch, ApiError> {
         let id = decode(&id, Kind::EmailBatch, "id")?;
-        Ok(EmailBatch(
+        Ok(EmailBatch::new(
             messages::find_batch(db(ctx)?, ctx.actor()?, id).await?,
         ))
     }

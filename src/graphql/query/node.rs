@@ -82,7 +82,7 @@ impl NodeQuery {
             ),
             Kind::Message => Node::Message(Message::new(messages::find(db, actor, row).await?)),
             Kind::EmailBatch => {
-                Node::EmailBatch(EmailBatch(messages::find_batch(db, actor, row).await?))
+                Node::EmailBatch(EmailBatch::new(messages::find_batch(db, actor, row).await?))
             }
         })
     }

@@ -6,11 +6,9 @@ use entity::enums::{MessageStatus as Stored, RecipientKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::{email_batch, message, message_recipient, subsidiary};
-use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
-    QuerySelect as _,
-};
+use entity::{email_batch, message, message_content, message_recipient, subsidiary};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
+use tokio::sync::OnceCell;
 
 use super::{Document, MessageDirection, MessageStatus, SmtpSecurity, loading};
 use crate::documents;
@@ -22,64 +20,68 @@ use crate::mail::messages;
 /// One email, sent or received.
 pub struct Message {
     row: Box<message::Model>,
-    /// Recipients loaded for a whole page at once; loaded per message otherwise.
-    recipients: Option<Arc<HashMap<i64, Vec<message_recipient::Model>>>>,
+    /// The messages loaded with this one: their recipients and contents are
+    /// read for all of them at once, when first asked for.
+    page: Arc<MessagePage>,
+}
+
+#[derive(Default)]
+struct MessagePage {
+    ids: Vec<i64>,
+    recipients: OnceCell<HashMap<i64, Vec<message_recipient::Model>>>,
+    contents: OnceCell<HashMap<i64, message_content::Model>>,
 }
 
 impl Message {
     pub fn new(row: message::Model) -> Self {
-        Self {
-            row: Box::new(row),
-            recipients: None,
-        }
+        let mut page = Self::page(vec![row]);
+        page.swap_remove(0)
     }
 
-    /// A page of messages whose recipients are read in one statement.
-    pub async fn page(
-        db: &impl ConnectionTrait,
-        rows: Vec<message::Model>,
-    ) -> Result<Vec<Self>, ApiError> {
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut by_message: HashMap<i64, Vec<message_recipient::Model>> = HashMap::new();
-        for r in message_recipient::Entity::find()
-            .filter(message_recipient::Column::MessageId.is_in(ids))
-            .order_by_asc(message_recipient::Column::Id)
-            .all(db)
-            .await?
-        {
-            by_message.entry(r.message_id).or_default().push(r);
-        }
-        let shared = Arc::new(by_message);
-        Ok(rows
-            .into_iter()
+    /// Messages shown together, such as a page of a thread.
+    pub fn page(rows: Vec<message::Model>) -> Vec<Self> {
+        let page = Arc::new(MessagePage {
+            ids: rows.iter().map(|r| r.id).collect(),
+            ..Default::default()
+        });
+        rows.into_iter()
             .map(|row| Self {
                 row: Box::new(row),
-                recipients: Some(shared.clone()),
+                page: page.clone(),
             })
-            .collect())
+            .collect()
     }
-}
 
-impl Message {
     async fn addresses(
         &self,
         ctx: &Context<'_>,
         kind: RecipientKind,
     ) -> Result<Vec<String>, ApiError> {
-        let listed = match &self.recipients {
-            Some(page) => page
-                .get(&self.row.id)
-                .map(|all| all.iter().filter(|r| r.kind == kind).cloned().collect())
-                .unwrap_or_default(),
-            None => {
-                let (db, _) = loading(ctx)?;
-                messages::recipients(db, self.row.id, kind).await?
-            }
-        };
-        Ok(listed
-            .into_iter()
+        let (db, _) = loading(ctx)?;
+        let all = self
+            .page
+            .recipients
+            .get_or_try_init(|| messages::recipients(db, &self.page.ids))
+            .await?;
+        Ok(all
+            .get(&self.row.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.kind == kind)
             .map(|r| mailbox(&r.address, r.name.as_deref()))
             .collect())
+    }
+
+    async fn content(&self, ctx: &Context<'_>) -> Result<&message_content::Model, ApiError> {
+        let (db, _) = loading(ctx)?;
+        let all = self
+            .page
+            .contents
+            .get_or_try_init(|| messages::contents(db, &self.page.ids))
+            .await?;
+        all.get(&self.row.id)
+            .ok_or_else(|| crate::graphql::batch::dangling("message content", self.row.id))
     }
 }
 
@@ -105,11 +107,11 @@ impl Message {
     async fn subject(&self) -> &str {
         &self.row.subject
     }
-    async fn text_body(&self) -> &str {
-        &self.row.text_body
+    async fn text_body(&self, ctx: &Context<'_>) -> Result<&str, ApiError> {
+        Ok(&self.content(ctx).await?.text_body)
     }
-    async fn html_body(&self) -> Option<&str> {
-        self.row.html_body.as_deref()
+    async fn html_body(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
+        Ok(self.content(ctx).await?.html_body.as_deref())
     }
     /// The sender as `Name <address>`.
     async fn from(&self) -> String {
@@ -161,31 +163,49 @@ impl Message {
 }
 
 /// One bulk send: its progress, counted from its messages.
-pub struct EmailBatch(pub email_batch::Model);
+pub struct EmailBatch {
+    row: email_batch::Model,
+    /// Messages per status, counted once for all the progress fields.
+    counts: OnceCell<HashMap<Stored, i64>>,
+}
 
 impl EmailBatch {
+    pub fn new(row: email_batch::Model) -> Self {
+        Self {
+            row,
+            counts: OnceCell::new(),
+        }
+    }
+
     async fn count(&self, ctx: &Context<'_>, statuses: &[Stored]) -> Result<i64, ApiError> {
-        let (db, _) = loading(ctx)?;
-        let count: Option<i64> = message::Entity::find()
-            .select_only()
-            .column_as(message::Column::Id.count(), "count")
-            .filter(message::Column::BatchId.eq(self.0.id))
-            .filter(message::Column::Status.is_in(statuses.iter().copied()))
-            .into_tuple()
-            .one(db)
+        let counts = self
+            .counts
+            .get_or_try_init(|| async {
+                let (db, _) = loading(ctx)?;
+                let rows: Vec<(Stored, i64)> = message::Entity::find()
+                    .select_only()
+                    .column(message::Column::Status)
+                    .column_as(message::Column::Id.count(), "count")
+                    .filter(message::Column::BatchId.eq(self.row.id))
+                    .group_by(message::Column::Status)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().collect::<HashMap<_, _>>())
+            })
             .await?;
-        Ok(count.unwrap_or(0))
+        Ok(statuses.iter().filter_map(|s| counts.get(s)).sum())
     }
 }
 
 #[Object]
 impl EmailBatch {
     pub async fn id(&self) -> ID {
-        Kind::EmailBatch.id(self.0.id)
+        Kind::EmailBatch.id(self.row.id)
     }
     /// Messages in the send.
     async fn total(&self) -> i32 {
-        self.0.total
+        self.row.total
     }
     /// Messages not yet sent: scheduled, queued or being sent.
     async fn queued(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
@@ -202,7 +222,7 @@ impl EmailBatch {
         self.count(ctx, &[Stored::Cancelled]).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
 }
 
