@@ -49,7 +49,8 @@ async fn statement_count_does_not_grow_with_the_page_size() {
             create_application(&app, &admin, &candidate, &positions[(i + 1) % 5]).await;
         }
 
-        for query in [QUERY, FRAGMENTS] {
+        // The page, then one batch per nested level (hiring managers take two).
+        for (query, statements) in [(QUERY, 7), (FRAGMENTS, 4)] {
             let (small, _) = cost(&app, &admin, query, 5).await;
             let (large, data) = cost(&app, &admin, query, 50).await;
             let edges = data["candidates"]["edges"].as_array().unwrap();
@@ -60,8 +61,33 @@ async fn statement_count_does_not_grow_with_the_page_size() {
                     .all(|e| e["node"]["applications"].as_array().unwrap().len() == 2)
             );
             assert_eq!(small, large, "statements for 5 vs 50 candidates");
-            // The page, then one batch per nested level (hiring managers take two).
-            assert!(large <= 7, "{large} statements");
+            assert_eq!(large, statements, "statements for {query}");
+            // Each application carries its own position and category.
+            let name = |p: usize| match p {
+                0 => "Backend Engineer N".to_owned(),
+                p => format!("Role {}", p - 1),
+            };
+            for (i, edge) in edges.iter().enumerate() {
+                let applied: Vec<(&str, &str)> = edge["node"]["applications"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| {
+                        let position = &a["position"];
+                        let category = position["category"]["name"].as_str().unwrap();
+                        (position["name"].as_str().unwrap(), category)
+                    })
+                    .collect();
+                let (first, second) = (name(i % 5), name((i + 1) % 5));
+                assert_eq!(
+                    applied,
+                    [
+                        (first.as_str(), "Engineering N"),
+                        (second.as_str(), "Engineering N")
+                    ],
+                    "candidate {i}"
+                );
+            }
         }
 
         let (small, _) = cost(&app, &admin, REVERSE, 5).await;
