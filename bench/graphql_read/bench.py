@@ -312,7 +312,8 @@ def cmd_report(args):
     p(f"- recruitmail {meta['commit']} (release build), {meta['rustc']}; pool "
       f"`RECRUITMAIL_DB_MAX_CONNECTIONS={meta['pool']}`")
     p(f"- PostGraphile {meta['postgraphile']} on Node {meta['node']}, one process, "
-      f"`--max-pool-size {meta['pool']}`, NODE_ENV=production; {meta['postgres']}")
+      f"`--max-pool-size {meta['pool']}`, NODE_ENV=production; {meta['postgres']}; "
+      f"both connect with `sslmode=disable` (loopback, no TLS)")
     p(f"- {meta['wrk']}; each scenario {meta['duration']} s, `-t1 -c1` and `-t2 -c32`, "
       f"`--timeout 5s`; {meta['runs']} runs interleaved across targets, medians reported; "
       f"one unrecorded {meta['warmup']} s warm-up per target first")

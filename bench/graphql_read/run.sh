@@ -26,7 +26,10 @@ WARMUP="${BENCH_WARMUP:-5}"
 POOL=20
 PG_BASE="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 DB_NAME=rm_bench
-DB_URL="$PG_BASE/$DB_NAME"
+# Both servers talk to PostgreSQL in clear over loopback: node-postgres
+# (PostGraphile) does not ask for TLS, while sqlx's default sslmode=prefer
+# would encrypt every statement to a server that offers TLS.
+DB_URL="$PG_BASE/$DB_NAME?sslmode=disable"
 BIN="$ROOT/target/release/recruitmail"
 HELPER="$HERE/bench.py"
 

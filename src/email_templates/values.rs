@@ -1,6 +1,8 @@
 //! What a message to one candidate is personalised with, loaded once and
 //! turned into placeholder values.
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Utc};
 use entity::{
     application, candidate, company, interview, interview_participant, position, subsidiary, user,
@@ -22,13 +24,14 @@ pub struct MessageContext {
     /// The application the message is about: the one named, the interview's,
     /// or else the candidate's latest visible one.
     pub application: Option<application::Model>,
-    pub position: Option<position::Model>,
-    pub subsidiary: Option<subsidiary::Model>,
-    pub company: company::Model,
+    // Shared by every message of a bulk send, hence behind `Arc`s.
+    pub position: Option<Arc<position::Model>>,
+    pub subsidiary: Option<Arc<subsidiary::Model>>,
+    pub company: Arc<company::Model>,
     pub interview: Option<interview::Model>,
     /// Display names of the interview's participants, by name.
     pub participants: Vec<String>,
-    pub sender: user::Model,
+    pub sender: Arc<user::Model>,
 }
 
 impl MessageContext {
@@ -164,12 +167,12 @@ pub async fn load_context(
     Ok(MessageContext {
         candidate,
         application,
-        position,
-        subsidiary,
-        company,
+        position: position.map(Arc::new),
+        subsidiary: subsidiary.map(Arc::new),
+        company: Arc::new(company),
         interview,
         participants,
-        sender,
+        sender: Arc::new(sender),
     })
 }
 
@@ -289,22 +292,23 @@ pub async fn load_contexts(
         .iter()
         .filter_map(|(_, a)| a.as_ref().map(|a| a.position_id))
         .collect();
-    let positions: std::collections::HashMap<i64, position::Model> = position::Entity::find()
+    let positions: std::collections::HashMap<i64, Arc<position::Model>> = position::Entity::find()
         .filter(position::Column::Id.is_in(position_ids))
         .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.id, p))
+        .map(|p| (p.id, Arc::new(p)))
         .collect();
-    let subsidiaries: std::collections::HashMap<i64, subsidiary::Model> =
+    let subsidiaries: std::collections::HashMap<i64, Arc<subsidiary::Model>> =
         subsidiary::Entity::find()
             .filter(subsidiary::Column::Id.is_in(positions.values().map(|p| p.subsidiary_id)))
             .all(db)
             .await?
             .into_iter()
-            .map(|s| (s.id, s))
+            .map(|s| (s.id, Arc::new(s)))
             .collect();
     let (company, sender) = company_and_sender(db, actor).await?;
+    let (company, sender) = (Arc::new(company), Arc::new(sender));
     pairs
         .into_iter()
         .map(|(candidate_id, application)| {

@@ -217,7 +217,7 @@ pub async fn acknowledge(
             subject: rendered.subject,
             text_body: rendered.text,
             html_body: Some(rendered.html),
-            from: send::sender_address(company, context.subsidiary.as_ref(), settings),
+            from: send::sender_address(company, context.subsidiary.as_deref(), settings),
             to: vec![Addressee::candidate(candidate)],
             cc: Vec::new(),
             bcc: Vec::new(),

@@ -499,7 +499,7 @@ async fn organizer(
             name: interview.organizer_name.clone(),
         });
     }
-    let from = send::sender_address(&context.company, context.subsidiary.as_ref(), settings);
+    let from = send::sender_address(&context.company, context.subsidiary.as_deref(), settings);
     interview::Entity::update_many()
         .filter(interview::Column::Id.eq(interview.id))
         .filter(interview::Column::OrganizerAddress.is_null())

@@ -170,7 +170,7 @@ pub async fn send(
             subject: rendered.subject,
             text_body: rendered.text,
             html_body: Some(rendered.html),
-            from: sender_address(&company, context.subsidiary.as_ref(), settings),
+            from: sender_address(&company, context.subsidiary.as_deref(), settings),
             to: vec![Addressee::candidate(&context.candidate)],
             cc: copies(&request.cc),
             bcc: copies(&request.bcc),
