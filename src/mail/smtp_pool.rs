@@ -4,9 +4,8 @@
 //! `.` line in two writes on a socket with Nagle's algorithm on; the second
 //! waits for the server's delayed ACK, about 40 ms per message on Linux.
 //! Connections made here set `TCP_NODELAY` (RFC 896's delay is meant for
-//! interactive traffic, not for a client that always waits for the reply).
-//! Implicit TLS (port 465) still goes through lettre's connect, which cannot
-//! be given a socket.
+//! interactive traffic, not for a client that always waits for the reply),
+//! implicit TLS included (`implicit_tls`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
@@ -20,6 +19,7 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
+use super::implicit_tls::ImplicitTls;
 use super::smtp::SmtpConfig;
 use entity::enums::SmtpSecurity;
 
@@ -71,10 +71,17 @@ impl SendError {
     }
 }
 
+/// How a connection is secured (RFC 3207 STARTTLS, RFC 8314 implicit TLS).
+enum Security {
+    Plain,
+    StartTls(TlsParameters),
+    Implicit(ImplicitTls),
+}
+
 /// Connections to one SMTP server, at most `size` at once.
 pub struct SmtpPool {
     config: SmtpConfig,
-    tls: Option<TlsParameters>,
+    security: Security,
     credentials: Option<Credentials>,
     hello: ClientId,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
@@ -99,11 +106,12 @@ impl SmtpPool {
         size: usize,
         public_only: bool,
     ) -> Result<Self, String> {
-        let tls = match config.security {
-            SmtpSecurity::None => None,
-            SmtpSecurity::StartTls | SmtpSecurity::Tls => {
-                Some(super::smtp::tls_parameters(&config.host, extra_root)?)
+        let security = match config.security {
+            SmtpSecurity::None => Security::Plain,
+            SmtpSecurity::StartTls => {
+                Security::StartTls(super::smtp::tls_parameters(&config.host, extra_root)?)
             }
+            SmtpSecurity::Tls => Security::Implicit(ImplicitTls::new(&config.host, extra_root)?),
         };
         let credentials = config
             .username
@@ -111,7 +119,7 @@ impl SmtpPool {
             .map(|user| Credentials::new(user, config.password.clone().unwrap_or_default()));
         Ok(Self {
             config,
-            tls,
+            security,
             credentials,
             hello: ClientId::default(),
             idle: Mutex::new(Vec::new()),
@@ -151,31 +159,29 @@ impl SmtpPool {
 
     async fn connect_inner(&self) -> Result<AsyncSmtpConnection, SendError> {
         let address = self.address().await?;
-        let mut connection = match (&self.config.security, &self.tls) {
-            (SmtpSecurity::Tls, Some(tls)) => {
-                AsyncSmtpConnection::connect_tokio1(
-                    address,
-                    Some(STEP_TIMEOUT),
-                    &self.hello,
-                    Some(tls.clone()),
-                    None,
-                )
-                .await?
+        let socket = TcpStream::connect(address)
+            .await
+            .map_err(|e| SendError::Connect(self.target(), e))?;
+        socket
+            .set_nodelay(true)
+            .map_err(|e| SendError::Connect(self.target(), e))?;
+        let mut connection = match &self.security {
+            Security::Plain => {
+                AsyncSmtpConnection::connect_with_transport(Box::new(socket), &self.hello).await?
             }
-            _ => {
-                let socket = TcpStream::connect(address)
-                    .await
-                    .map_err(|e| SendError::Connect(self.target(), e))?;
-                socket
-                    .set_nodelay(true)
-                    .map_err(|e| SendError::Connect(self.target(), e))?;
+            Security::StartTls(tls) => {
                 let mut connection =
                     AsyncSmtpConnection::connect_with_transport(Box::new(socket), &self.hello)
                         .await?;
-                if let (SmtpSecurity::StartTls, Some(tls)) = (&self.config.security, &self.tls) {
-                    connection.starttls(tls.clone(), &self.hello).await?;
-                }
+                connection.starttls(tls.clone(), &self.hello).await?;
                 connection
+            }
+            Security::Implicit(tls) => {
+                let socket = tls
+                    .handshake(socket)
+                    .await
+                    .map_err(|e| SendError::Connect(self.target(), e))?;
+                AsyncSmtpConnection::connect_with_transport(Box::new(socket), &self.hello).await?
             }
         };
         if let Some(credentials) = &self.credentials {

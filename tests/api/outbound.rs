@@ -16,7 +16,7 @@ use crate::helpers::{
     TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with,
     post_upload, structure, upload_document,
 };
-use crate::smtp_server::{Options, SmtpServer};
+use crate::smtp_server::{Encryption, Options, SmtpServer};
 
 const SEND: &str = "mutation($i: SendEmailInput!) {
     sendEmail(input: $i) { message { id status subject to cc internetMessageId } batch { id total queued sent failed } }
@@ -26,6 +26,10 @@ pub(crate) const SETTINGS: &str = "mutation($i: UpdateRecruitingEmailSettingsInp
     updateRecruitingEmailSettings(input: $i) { subsidiary { recruitingEmailSettings {
         emailAddress useCustomSmtp smtpHost smtpPort smtpSecurity smtpUsername hasPassword inboundAddress
     } } }
+}";
+
+const TEST_CONNECTION: &str = "mutation($s: ID!) {
+    testSmtpConnection(input: { subsidiaryId: $s }) { result { success message } }
 }";
 
 const MESSAGE: &str = "query($id: ID!) { message(id: $id) { status attempts lastError sentAt } }";
@@ -130,12 +134,23 @@ pub(crate) async fn use_server(
     server: &SmtpServer,
     password: &str,
 ) -> Value {
+    use_secured_server(app, subsidiary, server, password, "STARTTLS").await
+}
+
+/// A subsidiary sending through `server` with `security` and AUTH.
+async fn use_secured_server(
+    app: &TestApp,
+    subsidiary: &str,
+    server: &SmtpServer,
+    password: &str,
+    security: &str,
+) -> Value {
     app.ok(
         &app.admin,
         SETTINGS,
         json!({ "i": { "subsidiaryId": subsidiary, "emailAddress": "jobs@berlin.acme.example",
             "emailDisplayName": "Acme Berlin Jobs", "useCustomSmtp": true, "smtpHost": "127.0.0.1",
-            "smtpPort": server.port, "smtpSecurity": "STARTTLS", "smtpUsername": "mailer",
+            "smtpPort": server.port, "smtpSecurity": security, "smtpUsername": "mailer",
             "smtpPassword": password } }),
     )
     .await["updateRecruitingEmailSettings"]["subsidiary"]["recruitingEmailSettings"]
@@ -162,11 +177,16 @@ pub(crate) async fn use_plain_server(app: &TestApp, subsidiary: &str, server: &S
     .await;
 }
 
-fn tls_server() -> SmtpServer {
+/// A server with `encryption` that requires AUTH as `mailer`.
+fn server_with(encryption: Encryption) -> SmtpServer {
     SmtpServer::start(Options {
-        starttls: true,
+        encryption,
         login: Some(("mailer".into(), "s3cret-Passw0rd".into())),
     })
+}
+
+fn tls_server() -> SmtpServer {
+    server_with(Encryption::StartTls)
 }
 
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> String {
@@ -191,7 +211,7 @@ async fn a_subsidiarys_own_server_gets_the_mail_over_starttls_with_auth() {
 
         // A wrong password: the test reports the server's answer.
         use_server(&app, &sub, &server, "wrong").await;
-        let test = "mutation($s: ID!) { testSmtpConnection(input: { subsidiaryId: $s }) { result { success message } } }";
+        let test = TEST_CONNECTION;
         let failed = app.ok(&app.admin, test, json!({ "s": sub })).await;
         assert_eq!(failed["testSmtpConnection"]["result"]["success"], false);
         let message = failed["testSmtpConnection"]["result"]["message"].as_str().unwrap();
@@ -253,6 +273,64 @@ async fn a_subsidiarys_own_server_gets_the_mail_over_starttls_with_auth() {
         let file = mail.attachment(0).unwrap();
         assert_eq!(file.attachment_name(), Some("brochure.pdf"));
         assert_eq!(file.contents(), b"%PDF-1.4 brochure");
+        assert_eq!(
+            format!("<{}>", mail.message_id().unwrap()),
+            sent["internetMessageId"].as_str().unwrap()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_on_implicit_tls_is_verified_and_gets_the_mail() {
+    let server = server_with(Encryption::Implicit);
+    // Without the operator's CA file the self-signed certificate is refused.
+    on_each_backend(async |app| {
+        let (sub, _, _) = applicant(&app, "Ida", "ida@example.com").await;
+        use_secured_server(&app, &sub, &server, "s3cret-Passw0rd", "TLS").await;
+        let failed = app
+            .ok(&app.admin, TEST_CONNECTION, json!({ "s": sub }))
+            .await;
+        let result = &failed["testSmtpConnection"]["result"];
+        assert_eq!(result["success"], false);
+        let message = result["message"].as_str().unwrap();
+        assert!(message.contains("certificate"), "{message}");
+    })
+    .await;
+
+    let ca = trusting(&server);
+    on_each_backend_with(&ca, async |app| {
+        let (sub, candidate, _) = applicant(&app, "Ida", "ida@example.com").await;
+        let before = server.delivered().len();
+        let settings = use_secured_server(&app, &sub, &server, "s3cret-Passw0rd", "TLS").await;
+        assert_eq!(settings["smtpSecurity"], "TLS");
+        let ok = app
+            .ok(&app.admin, TEST_CONNECTION, json!({ "s": sub }))
+            .await;
+        assert_eq!(
+            ok["testSmtpConnection"]["result"]["success"], true,
+            "{ok:#}"
+        );
+
+        let sent = app
+            .ok(
+                &app.admin,
+                SEND,
+                json!({ "i": { "candidateIds": [candidate], "subject": "Hallo {{ first_name }}",
+                    "body": "<p>Grüße an {{ first_name }}.</p>" } }),
+            )
+            .await["sendEmail"]["message"]
+            .clone();
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let delivered = server.wait_for(before + 1);
+        assert_eq!(delivered.len(), before + 1);
+        let got = &delivered[before];
+        assert!(got.tls, "the session was encrypted");
+        assert_eq!(got.login.as_deref(), Some("mailer"));
+        assert_eq!(got.rcpt_tos, ["ida@example.com"]);
+        let mail = parse(&got.raw);
+        assert_eq!(mail.subject(), Some("Hallo Ida"));
+        assert_eq!(mail.body_text(0).unwrap(), "Grüße an Ida.");
         assert_eq!(
             format!("<{}>", mail.message_id().unwrap()),
             sent["internetMessageId"].as_str().unwrap()

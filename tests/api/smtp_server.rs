@@ -1,6 +1,6 @@
 //! A real SMTP server on a loopback port for the tests: `tests/smtp/server.py`
-//! on aiosmtpd, with STARTTLS (a self-signed certificate made by `openssl`)
-//! and AUTH when asked.
+//! on aiosmtpd, with STARTTLS or implicit TLS (a self-signed certificate made
+//! by `openssl`) and AUTH when asked.
 //!
 //! The Python environment is made once under `target/test-python` with pip
 //! (`RECRUITMAIL_TEST_PYTHON` names another interpreter that has aiosmtpd and
@@ -55,11 +55,22 @@ pub fn python() -> PathBuf {
         .clone()
 }
 
+/// Whether and how the server encrypts; with TLS, it has a fresh
+/// self-signed certificate for 127.0.0.1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Encryption {
+    #[default]
+    None,
+    /// STARTTLS offered and required (RFC 3207).
+    StartTls,
+    /// TLS from the first byte (RFC 8314 §3.3).
+    Implicit,
+}
+
 /// How the server is set up.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// STARTTLS required, with a fresh self-signed certificate for 127.0.0.1.
-    pub starttls: bool,
+    pub encryption: Encryption,
     /// AUTH required with this user name and password.
     pub login: Option<(String, String)>,
 }
@@ -84,7 +95,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     pub fn start(options: Options) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        if options.starttls {
+        if options.encryption != Encryption::None {
             let made = Command::new("openssl")
                 .args([
                     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -122,12 +133,15 @@ impl SmtpServer {
             .arg("--out")
             .arg(self.dir.path().join("out"))
             .args(["--port", &self.port.to_string()]);
-        if self.options.starttls {
+        if self.options.encryption != Encryption::None {
             command
                 .arg("--cert")
                 .arg(self.cert_path())
                 .arg("--key")
                 .arg(self.dir.path().join("key.pem"));
+        }
+        if self.options.encryption == Encryption::Implicit {
+            command.arg("--implicit-tls");
         }
         if let Some((user, password)) = &self.options.login {
             command.args(["--user", user, "--password", password]);

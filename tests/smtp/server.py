@@ -1,7 +1,8 @@
 """A real SMTP server for recruitmail's tests, on a loopback port.
 
 aiosmtpd (https://aiosmtpd.aio-libs.org) speaks the protocol: EHLO, STARTTLS
-with the given certificate, AUTH PLAIN/LOGIN, pipelining limits, dot-stuffing.
+or implicit TLS with the given certificate, AUTH PLAIN/LOGIN, pipelining
+limits, dot-stuffing.
 Each accepted message is written to OUT as `<n>.eml` with a `<n>.json` of its
 envelope (MAIL FROM, RCPT TO, whether TLS and AUTH were used). The file
 OUT/mode changes behaviour while it runs:
@@ -16,6 +17,7 @@ stdin closes or it is killed.
 
 import argparse
 import json
+import logging
 import os
 import socket
 import ssl
@@ -28,6 +30,10 @@ from aiosmtpd.smtp import AuthResult
 
 # aiosmtpd's own AUTH code still sets the deprecated attribute.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+# On implicit TLS the session is encrypted before AUTH, which aiosmtpd's
+# check (it knows only STARTTLS) warns about on every start.
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 class Recorder:
@@ -61,7 +67,9 @@ class Recorder:
         meta = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "tls": session.ssl is not None,
+            # STARTTLS sets session.ssl; on implicit TLS the transport itself is TLS.
+            "tls": session.ssl is not None
+            or server.transport.get_extra_info("ssl_object") is not None,
             "login": session.auth_data.login.decode() if session.auth_data else None,
         }
         with open(base + ".eml.partial", "wb") as f:
@@ -84,6 +92,11 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument(
+        "--implicit-tls",
+        action="store_true",
+        help="TLS from the first byte (RFC 8314) instead of STARTTLS",
+    )
     parser.add_argument("--user")
     parser.add_argument("--password")
     args = parser.parse_args()
@@ -92,7 +105,10 @@ def main():
     if args.cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-        parameters.update(tls_context=context, require_starttls=True)
+        if args.implicit_tls:
+            parameters.update(ssl_context=context)
+        else:
+            parameters.update(tls_context=context, require_starttls=True)
     if args.user:
         def authenticate(server, session, envelope, mechanism, auth_data):
             ok = (
@@ -104,7 +120,8 @@ def main():
         parameters.update(
             authenticator=authenticate,
             auth_required=True,
-            auth_require_tls=bool(args.cert),
+            # aiosmtpd counts only STARTTLS as encryption.
+            auth_require_tls=bool(args.cert) and not args.implicit_tls,
         )
     port = args.port or free_port()
     controller = Controller(
