@@ -63,27 +63,39 @@ pub async fn contents(
         .collect())
 }
 
-/// A message's attached documents, in order.
+/// The attached documents of each of `messages`, in order: two statements
+/// for the whole page. A document attached to several of them (the same file
+/// in a bulk send) is read once.
 pub async fn attachments(
     db: &impl ConnectionTrait,
-    message_id: i64,
-) -> ApiResult<Vec<document::Model>> {
+    messages: &[i64],
+) -> ApiResult<HashMap<i64, Vec<document::Model>>> {
     let links = message_attachment::Entity::find()
-        .filter(message_attachment::Column::MessageId.eq(message_id))
+        .filter(message_attachment::Column::MessageId.is_in(messages.iter().copied()))
+        .order_by_asc(message_attachment::Column::MessageId)
         .order_by_asc(message_attachment::Column::Position)
         .all(db)
         .await?;
-    let mut documents = document::Entity::find()
+    if links.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let documents: HashMap<i64, document::Model> = document::Entity::find()
         .filter(document::Column::Id.is_in(links.iter().map(|l| l.document_id)))
         .all(db)
-        .await?;
-    documents.sort_by_key(|d| {
-        links
-            .iter()
-            .position(|l| l.document_id == d.id)
-            .unwrap_or(usize::MAX)
-    });
-    Ok(documents)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d))
+        .collect();
+    let mut by_message: HashMap<i64, Vec<document::Model>> = HashMap::new();
+    for link in links {
+        if let Some(document) = documents.get(&link.document_id) {
+            by_message
+                .entry(link.message_id)
+                .or_default()
+                .push(document.clone());
+        }
+    }
+    Ok(by_message)
 }
 
 /// The API's name of a status.

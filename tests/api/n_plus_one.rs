@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, create_application, create_candidate, create_position, on_each_backend, structure,
+    upload_document,
 };
 
 const QUERY: &str = "query($first: Int!) { candidates(first: $first) { edges { node { id firstName
@@ -130,24 +131,27 @@ async fn a_thread_costs_the_same_for_two_messages_or_ten() {
     on_each_backend(async |app| {
         let admin = app.admin.clone();
         let candidate = create_candidate(&app, &admin, "Thread", "Reader", "thread@example.com").await;
-        let send = "mutation($c: ID!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", cc: [\"lea@acme.example\"] }) { message { id } } }";
-        let query = "query($id: ID!) { candidate(id: $id) { messages(first: 50) { nodes { subject to cc bcc } } } }";
+        let document = upload_document(&app, "cv.pdf", b"%PDF-1.4 cv".to_vec(), Some(&candidate)).await;
+        let send = "mutation($c: ID!, $d: ID!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", cc: [\"lea@acme.example\"], attachmentIds: [$d] }) { message { id } } }";
+        let query = "query($id: ID!) { candidate(id: $id) { messages(first: 50) { nodes { subject to cc bcc textBody attachments { fileName } } } } }";
         let cost = async || {
             let before = app.queries();
             let data = app.ok(&admin, query, json!({ "id": candidate })).await;
             (app.queries() - before, data)
         };
         for _ in 0..2 {
-            app.ok(&admin, send, json!({ "c": candidate })).await;
+            app.ok(&admin, send, json!({ "c": candidate, "d": document["id"] })).await;
         }
         let (two, _) = cost().await;
         for _ in 0..8 {
-            app.ok(&admin, send, json!({ "c": candidate })).await;
+            app.ok(&admin, send, json!({ "c": candidate, "d": document["id"] })).await;
         }
         let (ten, data) = cost().await;
         let nodes = data["candidate"]["messages"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 10);
         assert!(nodes.iter().all(|m| m["cc"] == json!(["lea@acme.example"])));
+        assert!(nodes.iter().all(|m| m["textBody"] == "B"));
+        assert!(nodes.iter().all(|m| m["attachments"] == json!([{ "fileName": "cv.pdf" }])));
         assert_eq!(two, ten, "{:?}", app.backend);
     })
     .await;

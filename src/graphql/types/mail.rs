@@ -20,8 +20,8 @@ use crate::mail::messages;
 /// One email, sent or received.
 pub struct Message {
     row: Box<message::Model>,
-    /// The messages loaded with this one: their recipients and contents are
-    /// read for all of them at once, when first asked for.
+    /// The messages loaded with this one: their recipients, contents and
+    /// attachments are read for all of them at once, when first asked for.
     page: Arc<MessagePage>,
 }
 
@@ -30,6 +30,7 @@ struct MessagePage {
     ids: Vec<i64>,
     recipients: OnceCell<HashMap<i64, Vec<message_recipient::Model>>>,
     contents: OnceCell<HashMap<i64, message_content::Model>>,
+    attachments: OnceCell<HashMap<i64, Vec<entity::document::Model>>>,
 }
 
 impl Message {
@@ -52,21 +53,30 @@ impl Message {
             .collect()
     }
 
+    /// This message's entries in a list read once for the whole page by `load`
+    /// (a future, so only polled by the first field that needs it).
+    async fn of_page<'a, T>(
+        &self,
+        cell: &'a OnceCell<HashMap<i64, Vec<T>>>,
+        load: impl Future<Output = Result<HashMap<i64, Vec<T>>, ApiError>>,
+    ) -> Result<&'a [T], ApiError> {
+        let all = cell.get_or_try_init(|| load).await?;
+        Ok(all.get(&self.row.id).map(Vec::as_slice).unwrap_or_default())
+    }
+
     async fn addresses(
         &self,
         ctx: &Context<'_>,
         kind: RecipientKind,
     ) -> Result<Vec<String>, ApiError> {
         let (db, _) = loading(ctx)?;
-        let all = self
-            .page
-            .recipients
-            .get_or_try_init(|| messages::recipients(db, &self.page.ids))
+        let recipients = self
+            .of_page(
+                &self.page.recipients,
+                messages::recipients(db, &self.page.ids),
+            )
             .await?;
-        Ok(all
-            .get(&self.row.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+        Ok(recipients
             .iter()
             .filter(|r| r.kind == kind)
             .map(|r| mailbox(&r.address, r.name.as_deref()))
@@ -146,10 +156,16 @@ impl Message {
     /// access to their category).
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<Document>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        Ok(messages::attachments(db, self.row.id)
-            .await?
-            .into_iter()
+        let attached = self
+            .of_page(
+                &self.page.attachments,
+                messages::attachments(db, &self.page.ids),
+            )
+            .await?;
+        Ok(attached
+            .iter()
             .filter(|d| documents::readable_on_message(actor, d))
+            .cloned()
             .map(Document)
             .collect())
     }
