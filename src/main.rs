@@ -12,6 +12,9 @@ use tracing_subscriber::EnvFilter;
 /// system allocator spent a fifth of the server's time under load. Its v2
 /// returns freed pages to the system after 10 ms (v3 waits a second), which
 /// keeps a bulk send's peak memory about 25 MB lower at the same speed.
+/// `no_thp`: where the kernel gives transparent huge pages on request
+/// (`madvise`), mimalloc asks for them on its arenas, and each touched byte
+/// then makes 2 MiB resident; without, the server's peak memory halves.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
