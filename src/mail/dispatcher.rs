@@ -196,7 +196,22 @@ impl Dispatcher {
             self.release(&unstarted.rows.iter().collect::<Vec<_>>())
                 .await?;
         }
+        self.close_idle_connections().await;
         Ok(tick)
+    }
+
+    /// Closes pooled SMTP connections that have idled too long to be reused.
+    async fn close_idle_connections(&self) {
+        let pools: Vec<Arc<Channel>> = match self.channels.lock() {
+            Ok(channels) => channels.values().cloned().collect(),
+            Err(_) => return,
+        };
+        let now = Instant::now();
+        for channel in pools {
+            if let Channel::Smtp(pool) = &*channel {
+                pool.close_idle(now).await;
+            }
+        }
     }
 
     /// Waits for a running tick to finish, so a shutdown does not cut a claim

@@ -27,7 +27,10 @@ use entity::enums::SmtpSecurity;
 const STEP_TIMEOUT: Duration = Duration::from_secs(60);
 /// An idle connection older than this is closed rather than reused: servers
 /// drop idle clients after a few minutes (RFC 5321 §4.5.3.2.7 asks for five).
-const MAX_IDLE: Duration = Duration::from_secs(60);
+pub const MAX_IDLE: Duration = Duration::from_secs(60);
+
+/// Longest a QUIT on an idle connection may take before it is just dropped.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why sending failed.
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +261,38 @@ impl SmtpPool {
             }
         }
         None
+    }
+
+    /// Says QUIT (RFC 5321 §4.1.1.10) on idle connections that will not be
+    /// reused, those idle since before `now - MAX_IDLE` or already broken, so
+    /// that a finished bulk send does not keep sockets open on the server
+    /// until it times them out. Returns how many were closed.
+    pub async fn close_idle(&self, now: Instant) -> usize {
+        let stale: Vec<AsyncSmtpConnection> = match self.idle.lock() {
+            Ok(mut idle) => {
+                let (stale, kept) =
+                    std::mem::take(&mut *idle)
+                        .into_iter()
+                        .partition(|(connection, since)| {
+                            now.saturating_duration_since(*since) >= MAX_IDLE
+                                || connection.has_broken()
+                        });
+                *idle = kept;
+                stale
+                    .into_iter()
+                    .map(|(connection, _)| connection)
+                    .collect()
+            }
+            Err(_) => return 0,
+        };
+        let closed = stale.len();
+        futures_util::future::join_all(stale.into_iter().map(|mut connection| async move {
+            tokio::time::timeout(QUIT_TIMEOUT, connection.abort())
+                .await
+                .ok();
+        }))
+        .await;
+        closed
     }
 
     fn checkin(&self, connection: AsyncSmtpConnection) {

@@ -835,3 +835,32 @@ async fn a_refused_copy_does_not_stop_the_message() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn idle_pooled_connections_are_closed_once_too_old_to_reuse() {
+    use recruitmail::mail::smtp::SmtpConfig;
+    use recruitmail::mail::smtp_pool::{MAX_IDLE, SmtpPool};
+    use std::time::Instant;
+
+    let server = SmtpServer::start(Options::default());
+    let config = SmtpConfig::from_url(&format!("smtp://127.0.0.1:{}", server.port)).unwrap();
+    let pool = SmtpPool::new(config, None, 2, false).unwrap();
+    let envelope = lettre::address::Envelope::new(
+        Some("jobs@acme.example".parse().unwrap()),
+        vec!["ida@example.com".parse().unwrap()],
+    )
+    .unwrap();
+    let email = b"From: jobs@acme.example\r\nTo: ida@example.com\r\nSubject: Hi\r\n\r\nHello\r\n";
+    pool.send(&envelope, 1, email).await.unwrap();
+    assert_eq!(server.wait_for(1).len(), 1);
+
+    // Just used: kept for the next message.
+    assert_eq!(pool.close_idle(Instant::now()).await, 0);
+    // Idle for longer than a connection is reused: closed, and only once.
+    assert_eq!(pool.close_idle(Instant::now() + MAX_IDLE).await, 1);
+    assert_eq!(pool.close_idle(Instant::now() + MAX_IDLE).await, 0);
+    // The next message opens a connection of its own.
+    pool.send(&envelope, 1, email).await.unwrap();
+    assert_eq!(server.wait_for(2).len(), 2);
+    assert_eq!(pool.close_idle(Instant::now() + MAX_IDLE).await, 1);
+}
