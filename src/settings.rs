@@ -289,12 +289,8 @@ impl Settings {
                         format!("cannot read {path}: {e}"),
                     )
                 })?;
-                lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(|e| {
-                    invalid(
-                        "RECRUITMAIL_SMTP_CA_FILE",
-                        format!("not a PEM certificate: {e}"),
-                    )
-                })?;
+                crate::mail::implicit_tls::extra_roots(&pem)
+                    .map_err(|e| invalid("RECRUITMAIL_SMTP_CA_FILE", format!("{path}: {e}")))?;
                 Some(pem)
             }
             None => None,
@@ -533,6 +529,18 @@ mod tests {
             assert_eq!(err.variable, variable, "{err}");
             assert!(err.to_string().starts_with(variable));
         }
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "no certificate here\n").unwrap();
+        let err = load(&[("RECRUITMAIL_SMTP_CA_FILE", empty.to_str().unwrap())])
+            .err()
+            .unwrap();
+        assert_eq!(err.variable, "RECRUITMAIL_SMTP_CA_FILE");
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
     }
 
     #[test]

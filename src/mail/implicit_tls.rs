@@ -21,6 +21,19 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+/// The certificates of an operator's CA file (`RECRUITMAIL_SMTP_CA_FILE`):
+/// every one in it, and at least one. Start-up checks the file with this, so
+/// a file that trusts nothing fails there rather than at the first send.
+pub fn extra_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("the CA file: {e}"))?;
+    if certificates.is_empty() {
+        return Err("the CA file holds no PEM certificate".into());
+    }
+    Ok(certificates)
+}
+
 /// What a TLS session to one server needs: the verifying configuration and
 /// the name the certificate must carry.
 #[derive(Clone)]
@@ -45,16 +58,10 @@ impl ImplicitTls {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
         if let Some(pem) = extra_root {
-            let mut added = 0;
-            for certificate in CertificateDer::pem_slice_iter(pem) {
-                let certificate = certificate.map_err(|e| format!("the CA file: {e}"))?;
+            for certificate in extra_roots(pem)? {
                 roots
                     .add(certificate)
                     .map_err(|e| format!("the CA file: {e}"))?;
-                added += 1;
-            }
-            if added == 0 {
-                return Err("the CA file holds no PEM certificate".into());
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
