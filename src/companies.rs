@@ -3,8 +3,8 @@
 use chrono::Utc;
 use entity::{company, recruiting_role, role_assignment, user};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set, TransactionSession as _, TransactionTrait,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, Set, TransactionSession as _, TransactionTrait,
 };
 
 use crate::access::token;
@@ -120,4 +120,33 @@ async fn free_slug(db: &impl ConnectionTrait, slug: &Slug) -> ApiResult<String> 
 /// The company's inbound address `<slug>-jobs@<inbound domain>` (SPEC §1.1).
 pub fn inbound_address(company: &company::Model, inbound_domain: &str) -> String {
     format!("{}-jobs@{inbound_domain}", company.slug)
+}
+
+/// A company's secret that an admin can replace.
+#[derive(Clone, Copy, Debug)]
+pub enum Secret {
+    /// The public key of the career page's form.
+    FormKey,
+    /// The token the company's mail server posts inbound mail with.
+    InboundToken,
+}
+
+/// Replaces one of the company's secrets with a new random one; whatever
+/// used the old one is refused from now on.
+pub async fn replace_secret(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    secret: Secret,
+) -> ApiResult<company::Model> {
+    let found = company::Entity::find_by_id(company_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    let mut row = found.into_active_model();
+    let fresh = token::random_secret();
+    match secret {
+        Secret::FormKey => row.form_key = Set(fresh),
+        Secret::InboundToken => row.inbound_token = Set(fresh),
+    }
+    Ok(row.update(db).await?)
 }

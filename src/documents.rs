@@ -1,7 +1,10 @@
 //! Stored files: candidates' documents and the documents templates attach.
 
 use entity::document;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    Set,
+};
 
 use crate::access::{Actor, Section};
 use crate::candidates;
@@ -34,6 +37,40 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
     if visible { Ok(row) } else { Err(missing()) }
 }
 
+/// A candidate's file that came from outside (the career page's form, an
+/// email), its content already stored.
+pub struct ReceivedFile<'a> {
+    pub candidate: &'a entity::candidate::Model,
+    pub category_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub blob: &'a crate::blobs::StoredBlob,
+}
+
+/// Files a [`ReceivedFile`] as one of the candidate's documents, uploaded
+/// by no user.
+pub async fn file_received(
+    db: &impl ConnectionTrait,
+    file: ReceivedFile<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<document::Model> {
+    Ok(document::ActiveModel {
+        company_id: Set(file.candidate.company_id),
+        candidate_id: Set(Some(file.candidate.id)),
+        document_category_id: Set(Some(file.category_id)),
+        file_name: Set(file.file_name),
+        content_type: Set(file.content_type),
+        size_bytes: Set(i64::try_from(file.blob.size).unwrap_or(i64::MAX)),
+        sha256: Set(file.blob.sha256.clone()),
+        blob_key: Set(file.blob.key.clone()),
+        uploaded_by_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
 /// An uploaded file, before it is stored.
 #[derive(Debug)]
 pub struct Upload {
@@ -54,8 +91,6 @@ pub async fn upload(
     candidate_id: Option<i64>,
     category_id: Option<i64>,
 ) -> ApiResult<document::Model> {
-    use sea_orm::{ActiveModelTrait as _, Set};
-
     if upload.content.len() > max_bytes {
         return Err(ApiError::PayloadTooLarge(format!(
             "the file has {} bytes; at most {max_bytes} are accepted",

@@ -34,6 +34,8 @@ pub mod companies;
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.
 pub mod email_templates;
+/// Mail arriving at a company's inbound address, filed in candidates' threads.
+pub mod inbound;
 /// Applications from the career page's form, and automatic acknowledgements.
 pub mod intake;
 /// Interviews and the calendar invitations sent for them.

@@ -24,6 +24,13 @@ pub fn digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// Whether a presented secret is the stored one. Their digests are compared,
+/// so the time the comparison takes tells nothing about how much of the
+/// secret was right.
+pub fn same_secret(stored: &str, presented: &str) -> bool {
+    Sha256::digest(stored.as_bytes()) == Sha256::digest(presented.as_bytes())
+}
+
 /// A random URL-safe secret of 32 bytes, for inbound tokens and form keys.
 pub fn random_secret() -> String {
     let bytes: [u8; 32] = rand::random();

@@ -4,7 +4,10 @@
 pub mod graphiql;
 mod graphql;
 mod health;
+mod inbound;
 mod metrics;
+mod request;
+mod response;
 
 use actix_web::web;
 
@@ -15,6 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(graphql::execute))
             .route(web::get().to(graphiql::page)),
     )
+    .route("/inbound/{slug}", web::post().to(inbound::receive))
     .route("/healthz", web::get().to(health::check))
     .route("/metrics", web::get().to(metrics::render))
     .configure(graphiql::configure);

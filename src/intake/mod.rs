@@ -10,8 +10,7 @@ use entity::enums::{
     ApplicationSource, ApplicationStatus, Gender, MessageDirection, MessageStatus, PositionStatus,
 };
 use entity::{
-    application, candidate, company, document, document_category, message, message_content,
-    position,
+    application, candidate, company, document_category, message, message_content, position,
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
@@ -20,6 +19,7 @@ use sea_orm::{
 
 use crate::blobs::{BlobStore, StoredBlob};
 use crate::candidates::Phone;
+use crate::documents::ReceivedFile;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::settings::Settings;
@@ -226,22 +226,15 @@ async fn file(
     .await
     .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))?;
     for (file, blob) in form.files.iter().zip(stored) {
-        let category = category_for(&txn, company.id, file.kind, now).await?;
-        document::ActiveModel {
-            company_id: Set(company.id),
-            candidate_id: Set(Some(candidate.id)),
-            document_category_id: Set(Some(category)),
-            file_name: Set(stored_name(file)),
-            content_type: Set(file.content_type.to_owned()),
-            size_bytes: Set(i64::try_from(blob.size).unwrap_or(i64::MAX)),
-            sha256: Set(blob.sha256.clone()),
-            blob_key: Set(blob.key.clone()),
-            uploaded_by_id: Set(None),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let category_id = category_for(&txn, company.id, file.kind, now).await?;
+        let received = ReceivedFile {
+            candidate: &candidate,
+            category_id,
+            file_name: stored_name(file),
+            content_type: file.content_type.to_owned(),
+            blob,
+        };
+        crate::documents::file_received(&txn, received, now).await?;
     }
     if let Some(text) = &form.message {
         note(&txn, company, &candidate, &application, position, text, now).await?;
@@ -300,7 +293,7 @@ async fn note(
 }
 
 /// The ID of the company's document category for `kind`, made if missing.
-async fn category_for(
+pub(crate) async fn category_for(
     db: &impl ConnectionTrait,
     company_id: i64,
     kind: FileKind,

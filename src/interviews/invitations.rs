@@ -180,6 +180,52 @@ pub async fn record_response(
     Ok(interview)
 }
 
+/// Sets the answer the candidate's calendar sent back by email (an iTIP
+/// REPLY, RFC 5546 §3.2.3) on the invitation they hold. Only the
+/// interview's own candidate answers for it: a reply naming another
+/// company's interview, sent for another attendee, or about a cancelled
+/// interview changes nothing. Returns the interview whose answer was set.
+pub async fn record_reply(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    candidate: &entity::candidate::Model,
+    uid: &str,
+    attendee: &str,
+    answer: InvitationStatus,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<i64>> {
+    let Some(interview) = interview::Entity::find()
+        .filter(interview::Column::Uid.eq(uid))
+        .filter(interview::Column::CompanyId.eq(company_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let candidate_of_interview = entity::application::Entity::find_by_id(interview.application_id)
+        .one(db)
+        .await?
+        .map(|a| a.candidate_id);
+    if interview.status == InterviewStatus::Cancelled
+        || candidate_of_interview != Some(candidate.id)
+        || !attendee.eq_ignore_ascii_case(&candidate.email)
+    {
+        return Ok(None);
+    }
+    let held = invitation::Entity::find()
+        .filter(invitation::Column::InterviewId.eq(interview.id))
+        .all(db)
+        .await?;
+    let Some(current) = current(&held).cloned() else {
+        return Ok(None);
+    };
+    let mut row = current.into_active_model();
+    row.status = Set(answer);
+    row.responded_at = Set(Some(now));
+    row.update(db).await?;
+    Ok(Some(interview.id))
+}
+
 /// The invitation whose answer counts: the latest that reached the candidate
 /// (its status left NOT_SENT when its message left).
 pub fn current(invitations: &[invitation::Model]) -> Option<&invitation::Model> {

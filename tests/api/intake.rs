@@ -108,7 +108,7 @@ fn applicant(key: &str, position: &str, email: &str) -> Value {
 }
 
 /// An acknowledgement template, and the admin's signature, for `category`.
-async fn enable(app: &TestApp, category: &str, online: bool, email: bool) -> Value {
+pub(crate) async fn enable(app: &TestApp, category: &str, online: bool, email: bool) -> Value {
     let template = app
         .ok(
             &app.admin,

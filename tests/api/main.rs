@@ -14,6 +14,7 @@ mod bad_input;
 mod cli;
 mod crud;
 mod http_endpoints;
+mod inbound;
 mod intake;
 mod interviews;
 mod migrations;

@@ -6,6 +6,10 @@ use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement};
 
 use crate::helpers::on_each_backend;
 
+/// Migrations to undo to reach the schema before `message_contents`: that
+/// one and those after it.
+const STEPS_BACK: u32 = 2;
+
 /// `(id, text_body, html_body, calendar)` of the messages, read with `sql`.
 async fn bodies(
     db: &DatabaseConnection,
@@ -31,7 +35,7 @@ async fn bodies(
 async fn message_bodies_survive_the_move_to_their_own_table_and_back() {
     on_each_backend(async |app| {
         let db = &app.state.db;
-        Migrator::down(db, Some(1)).await.unwrap();
+        Migrator::down(db, Some(STEPS_BACK)).await.unwrap();
         db.execute_unprepared(
             "INSERT INTO messages (company_id, direction, status, subject, text_body, html_body, \
              calendar, calendar_method, from_address, attempts, created_at) VALUES \
@@ -65,7 +69,7 @@ async fn message_bodies_survive_the_move_to_their_own_table_and_back() {
             .await;
         assert!(left.is_err(), "the old columns must be gone");
 
-        Migrator::down(db, Some(1)).await.unwrap();
+        Migrator::down(db, Some(STEPS_BACK)).await.unwrap();
         let back = bodies(
             db,
             "SELECT id, text_body, html_body, calendar FROM messages ORDER BY id",

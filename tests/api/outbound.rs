@@ -60,7 +60,7 @@ pub(crate) async fn applicant(app: &TestApp, first: &str, email: &str) -> (Strin
 }
 
 /// Sends a short free-form message to one candidate; returns the message.
-async fn send_plain(app: &TestApp, candidate: &str) -> Value {
+pub(crate) async fn send_plain(app: &TestApp, candidate: &str) -> Value {
     app.ok(
         &app.admin,
         SEND,

@@ -304,6 +304,10 @@ fn cases() -> Vec<Case> {
             "{ viewer { company { formKey } } }",
             [Allowed, FORBIDDEN, FORBIDDEN, Allowed],
         ),
+        case(
+            "{ viewer { company { inboundToken } } }",
+            [Allowed, FORBIDDEN, FORBIDDEN, Allowed],
+        ),
         // Company structure: recruiting admins only.
         case(
             "mutation { createSubsidiary(input: { name: \"Sub $caller\" }) { subsidiary { id } } }",
@@ -517,6 +521,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "mutation { rotateFormKey(input: { confirm: true }) { company { id } } }",
+            ADMINS,
+        ),
+        case(
+            "mutation { rotateInboundToken(input: { confirm: true }) { company { id } } }",
             ADMINS,
         ),
         // Interviews: the Interviews section; hiring managers only about

@@ -1,10 +1,9 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
 use chrono::Utc;
-use entity::company;
-use sea_orm::{ActiveModelTrait as _, EntityTrait as _, IntoActiveModel as _, Set};
 
 use crate::access::{ContextExt as _, Require};
 use crate::candidates::Phone;
+use crate::companies::{self, Secret};
 use crate::domain::{EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
@@ -241,16 +240,10 @@ impl IntakeMutation {
                 "confirm: set it to true to replace the key",
             ));
         }
-        let db = db(ctx)?;
         let actor = ctx.actor()?;
-        let found = company::Entity::find_by_id(actor.company_id)
-            .one(db)
-            .await?
-            .ok_or(ApiError::NotFound("company"))?;
-        let mut row = found.into_active_model();
-        row.form_key = Set(crate::access::token::random_secret());
+        let row = companies::replace_secret(db(ctx)?, actor.company_id, Secret::FormKey).await?;
         Ok(RotateFormKeyPayload {
-            company: Company(row.update(db).await?),
+            company: Company(row),
         })
     }
 }

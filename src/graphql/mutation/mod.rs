@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod inbound;
 mod intake;
 mod interviews;
 mod mail;
@@ -22,4 +23,5 @@ pub struct MutationRoot(
     mail::MailMutation,
     interviews::InterviewsMutation,
     intake::IntakeMutation,
+    inbound::InboundMutation,
 );

@@ -144,6 +144,10 @@ impl Message {
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.row.sent_at
     }
+    /// When a received message reached recruitmail.
+    async fn received_at(&self) -> Option<DateTime<Utc>> {
+        self.row.received_at
+    }
     /// Delivery attempts made so far.
     async fn attempts(&self) -> i32 {
         self.row.attempts

@@ -42,6 +42,12 @@ impl Company {
     async fn form_key(&self) -> &str {
         &self.0.form_key
     }
+    /// Bearer token of `POST /inbound/{slug}`, with which the company's mail
+    /// server hands over received mail. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn inbound_token(&self) -> &str {
+        &self.0.inbound_token
+    }
     /// BCP 47 tag used when a candidate has no preferred language.
     async fn default_language(&self) -> &str {
         &self.0.default_language

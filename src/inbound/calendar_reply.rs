@@ -1,0 +1,125 @@
+//! A candidate's answer to an invitation, as their calendar sends it: an
+//! iTIP REPLY (RFC 5546 §3.2.3) whose one ATTENDEE carries a PARTSTAT.
+
+use entity::enums::InvitationStatus;
+use icalendar::parser::{Component, read_calendar, unfold};
+
+/// More components than any reply has; refusing more before parsing bounds
+/// the parser's recursion on hostile input.
+const MAX_COMPONENTS: usize = 16;
+
+/// What a REPLY says.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CalendarReply {
+    /// The event's UID: the interview's.
+    pub uid: String,
+    /// The attendee who answers, lower case, without `mailto:`.
+    pub attendee: String,
+    pub answer: InvitationStatus,
+}
+
+/// The reply in `text`, or `None` when it is no REPLY with an answer we
+/// record (NEEDS-ACTION and DELEGATED are not).
+pub fn read(text: &str) -> Option<CalendarReply> {
+    if text.matches("BEGIN:").count() > MAX_COMPONENTS {
+        return None;
+    }
+    let unfolded = unfold(text);
+    let calendar = read_calendar(&unfolded).ok()?;
+    let method = calendar
+        .properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case("METHOD"))?;
+    if !method.val.as_str().trim().eq_ignore_ascii_case("REPLY") {
+        return None;
+    }
+    let event = calendar
+        .components
+        .iter()
+        .find(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT"))?;
+    let uid = property(event, "UID")?.val.as_str().trim().to_owned();
+    let attendee = property(event, "ATTENDEE")?;
+    let partstat = attendee
+        .params
+        .iter()
+        .find(|p| p.key.as_str().eq_ignore_ascii_case("PARTSTAT"))?
+        .val
+        .as_ref()?
+        .as_str()
+        .trim()
+        .to_ascii_uppercase();
+    let answer = match partstat.as_str() {
+        "ACCEPTED" => InvitationStatus::Accepted,
+        "DECLINED" => InvitationStatus::Declined,
+        "TENTATIVE" => InvitationStatus::Tentative,
+        _ => return None,
+    };
+    let address = attendee.val.as_str().trim();
+    let address = address
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("mailto:"))
+        .map_or(address, |_| &address[7..]);
+    Some(CalendarReply {
+        uid,
+        attendee: address.to_lowercase(),
+        answer,
+    })
+}
+
+fn property<'a>(
+    component: &'a Component<'a>,
+    name: &str,
+) -> Option<&'a icalendar::parser::Property<'a>> {
+    component
+        .properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(partstat: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Calendar//EN\r\n\
+             METHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:3f2a@inbound.localhost\r\n\
+             DTSTAMP:20261202T100000Z\r\nSEQUENCE:1\r\n\
+             ATTENDEE;PARTSTAT={partstat};CN=Ada Lovelace:\r\n mailto:Ada@Example.org\r\n\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    }
+
+    #[test]
+    fn each_answer_is_read_with_its_attendee() {
+        for (partstat, answer) in [
+            ("ACCEPTED", InvitationStatus::Accepted),
+            ("DECLINED", InvitationStatus::Declined),
+            ("TENTATIVE", InvitationStatus::Tentative),
+        ] {
+            assert_eq!(
+                read(&reply(partstat)),
+                Some(CalendarReply {
+                    uid: "3f2a@inbound.localhost".into(),
+                    attendee: "ada@example.org".into(),
+                    answer,
+                }),
+                "{partstat}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_answer_is_read_from_anything_else() {
+        let request = reply("ACCEPTED").replace("METHOD:REPLY", "METHOD:REQUEST");
+        let nested = "BEGIN:VCALENDAR\r\n".repeat(10_000);
+        for text in [
+            reply("NEEDS-ACTION"),
+            request,
+            "not a calendar".to_owned(),
+            nested,
+        ] {
+            assert_eq!(read(&text), None, "{}", &text[..text.len().min(80)]);
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! Filing a received email in its candidate's thread, in one transaction.
+
+use chrono::{DateTime, Utc};
+use entity::enums::{
+    ApplicationSource, ApplicationStatus, Gender, MessageDirection, MessageStatus, PositionStatus,
+    RecipientKind,
+};
+use entity::{
+    application, candidate, company, message, message_attachment, message_content,
+    message_recipient, position,
+};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, Set, TransactionSession as _, TransactionTrait,
+};
+
+use super::calendar_reply;
+use super::incoming::{Incoming, Mailbox};
+use crate::blobs::StoredBlob;
+use crate::documents::ReceivedFile;
+use crate::domain::{EmailAddress, Name};
+use crate::error::{ApiError, ApiResult};
+use crate::intake::FileKind;
+use crate::settings::Settings;
+
+/// Where a received email was filed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Filed {
+    pub message_id: i64,
+    pub candidate_id: i64,
+    /// Set when the email was an application that made one.
+    pub new_application_id: Option<i64>,
+    /// Whether the sender was unknown and became a candidate.
+    pub new_candidate: bool,
+    /// The interview whose invitation the email answered (iTIP REPLY).
+    pub answered_interview_id: Option<i64>,
+}
+
+/// The thread an email belongs to.
+struct Thread {
+    candidate: candidate::Model,
+    application_id: Option<i64>,
+    subsidiary_id: Option<i64>,
+}
+
+pub(super) async fn file(
+    db: &impl TransactionTrait,
+    settings: &Settings,
+    company: &company::Model,
+    incoming: &Incoming,
+    stored: &[StoredBlob],
+    now: DateTime<Utc>,
+) -> ApiResult<Filed> {
+    let txn = crate::db::begin_write(db).await?;
+    let (thread, new_candidate, new_application) =
+        match thread_of(&txn, settings, company, incoming).await? {
+            Some(thread) => (thread, false, None),
+            None => {
+                let (thread, application) = applicant(&txn, company, incoming, now).await?;
+                (thread, true, application)
+            }
+        };
+    let message = message::ActiveModel {
+        company_id: Set(company.id),
+        candidate_id: Set(Some(thread.candidate.id)),
+        application_id: Set(thread.application_id),
+        subsidiary_id: Set(thread.subsidiary_id),
+        direction: Set(MessageDirection::Inbound),
+        status: Set(MessageStatus::Received),
+        subject: Set(incoming.subject.clone()),
+        from_address: Set(incoming.from.address.clone()),
+        from_name: Set(incoming.from.name.clone()),
+        message_id_header: Set(incoming.message_id.clone()),
+        in_reply_to: Set(incoming.in_reply_to.clone()),
+        references_header: Set(incoming.references.clone()),
+        received_at: Set(Some(now)),
+        attempts: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a message with this Message-ID"))?;
+    message_content::ActiveModel {
+        message_id: Set(message.id),
+        text_body: Set(incoming.text_body.clone()),
+        html_body: Set(incoming.html_body.clone()),
+        calendar: Set(incoming.calendar.clone()),
+    }
+    .insert(&txn)
+    .await?;
+    let recipients: Vec<message_recipient::ActiveModel> = incoming
+        .to
+        .iter()
+        .map(|m| (RecipientKind::To, m))
+        .chain(incoming.cc.iter().map(|m| (RecipientKind::Cc, m)))
+        .map(|(kind, mailbox)| message_recipient::ActiveModel {
+            message_id: Set(message.id),
+            kind: Set(kind),
+            address: Set(mailbox.address.clone()),
+            name: Set(mailbox.name.clone()),
+            ..Default::default()
+        })
+        .collect();
+    if !recipients.is_empty() {
+        message_recipient::Entity::insert_many(recipients)
+            .exec(&txn)
+            .await?;
+    }
+    attach(
+        &txn,
+        company,
+        &thread.candidate,
+        message.id,
+        incoming,
+        stored,
+        now,
+    )
+    .await?;
+    let answered_interview_id = match incoming.calendar.as_deref().and_then(calendar_reply::read) {
+        Some(reply) => {
+            crate::interviews::invitations::record_reply(
+                &txn,
+                company.id,
+                &thread.candidate,
+                &reply.uid,
+                &reply.attendee,
+                reply.answer,
+                now,
+            )
+            .await?
+        }
+        None => None,
+    };
+    // After the application's own message, so the thread reads in order.
+    if let Some((application, position)) = &new_application {
+        crate::intake::auto_reply::acknowledge(
+            &txn,
+            settings,
+            company,
+            position,
+            &thread.candidate,
+            application,
+            ApplicationSource::Email,
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(Filed {
+        message_id: message.id,
+        candidate_id: thread.candidate.id,
+        new_application_id: new_application.map(|(application, _)| application.id),
+        new_candidate,
+        answered_interview_id,
+    })
+}
+
+/// The candidate the email answers or comes from, if any is known.
+async fn thread_of(
+    db: &impl ConnectionTrait,
+    settings: &Settings,
+    company: &company::Model,
+    incoming: &Incoming,
+) -> ApiResult<Option<Thread>> {
+    let tokens = reply_tokens(settings, company, incoming);
+    if !tokens.is_empty() {
+        let answered = message::Entity::find()
+            .filter(message::Column::CompanyId.eq(company.id))
+            .filter(message::Column::ReplyToken.is_in(tokens))
+            .filter(message::Column::CandidateId.is_not_null())
+            .order_by_desc(message::Column::Id)
+            .one(db)
+            .await?;
+        if let Some(thread) = thread_of_message(db, answered).await? {
+            return Ok(Some(thread));
+        }
+    }
+    if !incoming.thread_ids.is_empty() {
+        let answered = message::Entity::find()
+            .filter(message::Column::CompanyId.eq(company.id))
+            .filter(message::Column::MessageIdHeader.is_in(incoming.thread_ids.iter().cloned()))
+            .filter(message::Column::CandidateId.is_not_null())
+            .order_by_desc(message::Column::Id)
+            .one(db)
+            .await?;
+        if let Some(thread) = thread_of_message(db, answered).await? {
+            return Ok(Some(thread));
+        }
+    }
+    let Ok(sender) = EmailAddress::parse(&incoming.from.address) else {
+        return Ok(None);
+    };
+    Ok(candidate::Entity::find()
+        .filter(candidate::Column::CompanyId.eq(company.id))
+        .filter(candidate::Column::Email.eq(sender.normalized()))
+        .one(db)
+        .await?
+        .map(|candidate| Thread {
+            candidate,
+            application_id: None,
+            subsidiary_id: None,
+        }))
+}
+
+async fn thread_of_message(
+    db: &impl ConnectionTrait,
+    answered: Option<message::Model>,
+) -> ApiResult<Option<Thread>> {
+    let Some(answered) = answered else {
+        return Ok(None);
+    };
+    let Some(candidate_id) = answered.candidate_id else {
+        return Ok(None);
+    };
+    Ok(candidate::Entity::find_by_id(candidate_id)
+        .filter(candidate::Column::CompanyId.eq(answered.company_id))
+        .one(db)
+        .await?
+        .map(|candidate| Thread {
+            candidate,
+            application_id: answered.application_id,
+            subsidiary_id: answered.subsidiary_id,
+        }))
+}
+
+/// The tokens of `<slug>-jobs+<token>@<inbound domain>` addresses the email
+/// was sent or delivered to: the Reply-To of our messages.
+fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incoming) -> Vec<String> {
+    let prefix = format!("{}-jobs+", company.slug);
+    let domain = settings.inbound_domain.as_str();
+    incoming
+        .to
+        .iter()
+        .chain(&incoming.cc)
+        .map(|m| m.address.as_str())
+        .chain(incoming.delivered_to.iter().map(String::as_str))
+        .filter_map(|address| {
+            let (local, host) = address.rsplit_once('@')?;
+            if !host.eq_ignore_ascii_case(domain) {
+                return None;
+            }
+            let local = local.to_ascii_lowercase();
+            let token = local.strip_prefix(&prefix)?;
+            let plausible = !token.is_empty()
+                && token.len() <= 64
+                && token.bytes().all(|b| b.is_ascii_hexdigit());
+            plausible.then(|| token.to_owned())
+        })
+        .collect()
+}
+
+/// A sender the company does not know yet: a new candidate, with an
+/// application by email to the open position the subject names.
+async fn applicant(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    incoming: &Incoming,
+    now: DateTime<Utc>,
+) -> ApiResult<(Thread, Option<(application::Model, position::Model)>)> {
+    let email = EmailAddress::parse(&incoming.from.address).map_err(|_| {
+        ApiError::validation(
+            "message.from",
+            format!(
+                "the sender `{}` is not an address a candidate can be written to",
+                incoming.from.address.chars().take(100).collect::<String>()
+            ),
+        )
+    })?;
+    let (first_name, last_name) = names(&incoming.from, &email);
+    let candidate = candidate::ActiveModel {
+        company_id: Set(company.id),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
+        email: Set(email.normalized()),
+        // Nothing in an email tells; neutral forms are used (SPEC §1.2).
+        gender: Set(Gender::Unknown),
+        preferred_language: Set(None),
+        phone: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+    let Some(position) = position_named(db, company, &incoming.subject).await? else {
+        let thread = Thread {
+            candidate,
+            application_id: None,
+            subsidiary_id: None,
+        };
+        return Ok((thread, None));
+    };
+    let application = application::ActiveModel {
+        company_id: Set(company.id),
+        candidate_id: Set(candidate.id),
+        position_id: Set(position.id),
+        source: Set(ApplicationSource::Email),
+        status: Set(ApplicationStatus::New),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))?;
+    let thread = Thread {
+        candidate,
+        application_id: Some(application.id),
+        subsidiary_id: Some(position.subsidiary_id),
+    };
+    Ok((thread, Some((application, position))))
+}
+
+/// The open position whose name the subject contains; the longest such
+/// name when several do ("Java Developer" over "Developer").
+async fn position_named(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    subject: &str,
+) -> ApiResult<Option<position::Model>> {
+    let subject = subject.to_lowercase();
+    if subject.trim().is_empty() {
+        return Ok(None);
+    }
+    let open = position::Entity::find()
+        .filter(position::Column::CompanyId.eq(company.id))
+        .filter(position::Column::Status.eq(PositionStatus::Open))
+        .all(db)
+        .await?;
+    Ok(open
+        .into_iter()
+        .filter(|p| {
+            let name = p.name.trim().to_lowercase();
+            !name.is_empty() && subject.contains(&name)
+        })
+        .max_by_key(|p| (p.name.trim().chars().count(), std::cmp::Reverse(p.id))))
+}
+
+/// First and last name from the display name (`Ada Lovelace`,
+/// `Lovelace, Ada`), else the address's local part as the first name.
+fn names(from: &Mailbox, email: &EmailAddress) -> (String, String) {
+    let clean = |s: &str| Name::parse(s).ok().map(Name::into_inner);
+    if let Some(name) = from.name.as_deref().map(str::trim) {
+        let (first, last) = match name.split_once(',') {
+            Some((last, first)) => (first.trim(), last.trim()),
+            None => name.rsplit_once(' ').unwrap_or((name, "")),
+        };
+        if let Some(first) = clean(first) {
+            return (first, clean(last).unwrap_or_default());
+        }
+    }
+    let local = email.as_str().split('@').next().unwrap_or_default();
+    (
+        clean(local).unwrap_or_else(|| "Unknown".to_owned()),
+        String::new(),
+    )
+}
+
+/// The email's attachments as the candidate's documents, attached to the
+/// message in their order.
+async fn attach(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    candidate: &candidate::Model,
+    message_id: i64,
+    incoming: &Incoming,
+    stored: &[StoredBlob],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let category_id = crate::intake::category_for(db, company.id, FileKind::Other, now).await?;
+    for (position, (attachment, blob)) in (0..).zip(incoming.attachments.iter().zip(stored)) {
+        let received = ReceivedFile {
+            candidate,
+            category_id,
+            file_name: attachment.file_name.clone(),
+            content_type: attachment.content_type.clone(),
+            blob,
+        };
+        let document = crate::documents::file_received(db, received, now).await?;
+        message_attachment::ActiveModel {
+            message_id: Set(message_id),
+            document_id: Set(document.id),
+            position: Set(position),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(name: Option<&str>) -> Mailbox {
+        Mailbox {
+            address: "ada.l@example.org".into(),
+            name: name.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn names_come_from_the_display_name_or_the_address() {
+        let email = EmailAddress::parse("ada.l@example.org").expect("valid");
+        let cases = [
+            (Some("Ada Lovelace"), ("Ada", "Lovelace")),
+            (Some("Ada King Lovelace"), ("Ada King", "Lovelace")),
+            (Some("Lovelace, Ada"), ("Ada", "Lovelace")),
+            (Some("Ada"), ("Ada", "")),
+            (None, ("ada.l", "")),
+            (Some("   "), ("ada.l", "")),
+        ];
+        for (name, (first, last)) in cases {
+            assert_eq!(
+                names(&mailbox(name), &email),
+                (first.to_owned(), last.to_owned()),
+                "{name:?}"
+            );
+        }
+    }
+}

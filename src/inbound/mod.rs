@@ -1,0 +1,174 @@
+//! Mail arriving at a company's inbound address (SPEC §1.6): the company's
+//! recruiting mailbox forwards it there, and recruitmail files it.
+//!
+//! - A reply finds its candidate by the reply token in the address it was
+//!   sent to, else by the Message-IDs it answers (`In-Reply-To`,
+//!   `References`), else by the sender's address.
+//! - Mail from an unknown sender is an application: it makes a candidate,
+//!   and an application by email when its subject names an open position,
+//!   acknowledged as the position's category decides.
+//! - Attachments become the candidate's documents; HTML is sanitised before
+//!   it is stored.
+//! - An iTIP REPLY from the candidate's calendar sets their answer on the
+//!   interview's invitation.
+//! - A delivery status notification marks our message BOUNCED with the
+//!   reason, and is not filed in any thread.
+//!
+//! Receiving the same email twice (a forwarder retrying) files it once.
+
+mod calendar_reply;
+mod delivery_report;
+mod filing;
+mod incoming;
+
+use chrono::{DateTime, Utc};
+use entity::enums::{MessageDirection, MessageStatus};
+use entity::{company, message};
+use sea_orm::{
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, Set, TransactionTrait,
+};
+
+use crate::blobs::BlobStore;
+use crate::error::{ApiError, ApiResult};
+use crate::settings::Settings;
+
+pub use filing::Filed;
+
+/// What became of a received email.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Filed as a new message (see [`Filed`]).
+    Filed(Filed),
+    /// The same email (by Message-ID) was received before: that message.
+    Duplicate { message_id: i64 },
+    /// A delivery report about one of our messages, now BOUNCED when the
+    /// report says a recipient failed.
+    Report { message_id: i64, bounced: bool },
+    /// A delivery report about no message of this company: nothing to do.
+    UnknownReport,
+}
+
+/// Attempts at filing when concurrent emails race to create the same
+/// candidate or to file the same email.
+const FILING_ATTEMPTS: usize = 3;
+
+/// The company at `slug` whose inbound token is `token`; anything else is
+/// refused alike, so the answer tells nothing about which part was wrong.
+pub async fn company_of(
+    db: &impl ConnectionTrait,
+    slug: &str,
+    token: &str,
+) -> ApiResult<company::Model> {
+    if slug.len() > 100 || token.is_empty() || token.len() > 200 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let found = company::Entity::find()
+        .filter(company::Column::Slug.eq(slug))
+        .one(db)
+        .await?;
+    match found {
+        Some(company) if crate::access::token::same_secret(&company.inbound_token, token) => {
+            Ok(company)
+        }
+        _ => Err(ApiError::Unauthenticated),
+    }
+}
+
+/// Files the raw RFC 5322 message `raw` for `company`. Attachment contents
+/// are stored first (content addressed, so a failed attempt leaves nothing
+/// anyone can reach); every row is written in one transaction.
+pub async fn receive(
+    db: &(impl TransactionTrait + ConnectionTrait),
+    settings: &Settings,
+    blobs: &BlobStore,
+    company: &company::Model,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> ApiResult<Outcome> {
+    let incoming = incoming::parse(raw, settings.max_attachment_bytes)?;
+    if let Some(known) = earlier(db, company, &incoming).await? {
+        return Ok(Outcome::Duplicate {
+            message_id: known.id,
+        });
+    }
+    if let Some(report) = &incoming.report {
+        return apply_report(db, company, report).await;
+    }
+    let mut stored = Vec::with_capacity(incoming.attachments.len());
+    for attachment in &incoming.attachments {
+        stored.push(blobs.put(attachment.content.clone()).await?);
+    }
+    let mut attempt = 1;
+    loop {
+        match filing::file(db, settings, company, &incoming, &stored, now).await {
+            Err(ApiError::Conflict(_)) if attempt < FILING_ATTEMPTS => attempt += 1,
+            Err(ApiError::Conflict(what)) => {
+                // The same email filed meanwhile by another request.
+                if let Some(known) = earlier(db, company, &incoming).await? {
+                    return Ok(Outcome::Duplicate {
+                        message_id: known.id,
+                    });
+                }
+                return Err(ApiError::Conflict(what));
+            }
+            Err(other) => return Err(other),
+            Ok(filed) => return Ok(Outcome::Filed(filed)),
+        }
+    }
+}
+
+/// The message filed before with the same Message-ID, if any.
+async fn earlier(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    incoming: &incoming::Incoming,
+) -> ApiResult<Option<message::Model>> {
+    let Some(id) = &incoming.message_id else {
+        return Ok(None);
+    };
+    Ok(message::Entity::find()
+        .filter(message::Column::CompanyId.eq(company.id))
+        .filter(message::Column::MessageIdHeader.eq(id.as_str()))
+        .filter(message::Column::Direction.eq(MessageDirection::Inbound))
+        .one(db)
+        .await?)
+}
+
+/// Marks the reported message BOUNCED when a recipient failed for good.
+async fn apply_report(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    report: &delivery_report::DeliveryReport,
+) -> ApiResult<Outcome> {
+    let Some(original) = &report.original_message_id else {
+        return Ok(Outcome::UnknownReport);
+    };
+    let Some(ours) = message::Entity::find()
+        .filter(message::Column::CompanyId.eq(company.id))
+        .filter(message::Column::MessageIdHeader.eq(original.as_str()))
+        .filter(message::Column::Direction.eq(MessageDirection::Outbound))
+        .one(db)
+        .await?
+    else {
+        return Ok(Outcome::UnknownReport);
+    };
+    // A report can only be about mail that left; one about a message we
+    // still hold (a forged or confused report) changes nothing.
+    let left = matches!(ours.status, MessageStatus::Sent | MessageStatus::Bounced);
+    if report.failures.is_empty() || !left {
+        return Ok(Outcome::Report {
+            message_id: ours.id,
+            bounced: ours.status == MessageStatus::Bounced,
+        });
+    }
+    let id = ours.id;
+    let mut row = ours.into_active_model();
+    row.status = Set(MessageStatus::Bounced);
+    row.last_error = Set(Some(report.reason()));
+    row.update(db).await?;
+    Ok(Outcome::Report {
+        message_id: id,
+        bounced: true,
+    })
+}

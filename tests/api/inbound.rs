@@ -1,0 +1,506 @@
+//! Mail arriving at the inbound endpoint as a company's mail server posts it:
+//! raw RFC 5322 messages filed in candidates' threads, applications by email,
+//! calendar answers, delivery reports, and everything refused with its code.
+
+use chrono::Utc;
+use entity::enums::MessageStatus;
+use recruitmail::graphql::ids::Kind;
+use sea_orm::EntityTrait as _;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, on_each_backend, on_each_backend_with, structure};
+use crate::intake::enable;
+use crate::outbound::{applicant, row, send_plain, tick};
+
+/// The company's slug and inbound token, as an admin reads them.
+async fn inbound(app: &TestApp, token: &str) -> (String, String) {
+    let company = app
+        .ok(
+            token,
+            "{ viewer { company { slug inboundToken } } }",
+            json!({}),
+        )
+        .await["viewer"]["company"]
+        .clone();
+    (
+        company["slug"].as_str().unwrap().to_owned(),
+        company["inboundToken"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Posts `raw` to `/inbound/{slug}`; returns the HTTP status and the JSON.
+async fn post(app: &TestApp, slug: &str, token: Option<&str>, raw: &[u8]) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(format!("{}/inbound/{slug}", app.base))
+        .header("Content-Type", "message/rfc822")
+        .body(raw.to_vec());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON response"))
+}
+
+/// Posts `raw` with the first company's token; it must be accepted.
+async fn deliver(app: &TestApp, raw: &str) -> Value {
+    let (slug, token) = inbound(app, &app.admin).await;
+    let (status, body) = post(app, &slug, Some(&token), raw.as_bytes()).await;
+    assert_eq!(status, 200, "{body:#}");
+    body["data"]["inbound"].clone()
+}
+
+/// The candidate's messages, oldest first, with what a thread view shows.
+async fn thread(app: &TestApp, candidate: &str) -> Vec<Value> {
+    app.ok(
+        &app.admin,
+        "query($id: ID!) { candidate(id: $id) { messages(first: 20) { nodes {
+            id direction status subject from to textBody htmlBody receivedAt internetMessageId
+            attachments { fileName contentType sizeBytes }
+        } } } }",
+        json!({ "id": candidate }),
+    )
+    .await["candidate"]["messages"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The reply token and Message-ID of one of our messages.
+async fn our_headers(app: &TestApp, message: &Value) -> (String, String) {
+    let stored = entity::message::Entity::find_by_id(row(message, Kind::Message))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        stored.reply_token.unwrap(),
+        stored.message_id_header.unwrap(),
+    )
+}
+
+const NOW_HEADERS: &str = "Date: Wed, 2 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n";
+
+#[tokio::test]
+async fn replies_find_their_thread_by_token_by_references_and_by_sender() {
+    on_each_backend(async |app| {
+        let (_, candidate, application) = applicant(&app, "Ada", "ada@example.org").await;
+        let sent = send_plain(&app, &candidate).await;
+        let (token, our_id) = our_headers(&app, &sent["id"]).await;
+        let (slug, _) = inbound(&app, &app.admin).await;
+
+        // 1. From another address of hers, to the Reply-To with the token.
+        let by_token = deliver(
+            &app,
+            &format!(
+                "From: Ada L <ada.private@example.net>\r\nTo: Acme <{slug}-jobs+{token}@inbound.localhost>\r\n\
+                 Subject: Re: S\r\nMessage-ID: <r1@example.net>\r\n{NOW_HEADERS}\
+                 Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+                 Gr=C3=BC=C3=9Fe, I am available on Monday.\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(by_token["outcome"], "FILED", "{by_token:#}");
+        assert_eq!(by_token["candidateId"], candidate.as_str());
+        assert_eq!(by_token["applicationId"], Value::Null);
+
+        // 2. Forwarded by the company's mailbox without the token, but
+        //    answering our Message-ID.
+        let by_reference = deliver(
+            &app,
+            &format!(
+                "From: someone@elsewhere.example\r\nTo: jobs@acme.example\r\n\
+                 Subject: Fwd: S\r\nMessage-ID: <r2@elsewhere.example>\r\n\
+                 In-Reply-To: <unknown@elsewhere.example>\r\nReferences: {our_id} <unknown@elsewhere.example>\r\n\
+                 {NOW_HEADERS}\r\nForwarding this.\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(by_reference["candidateId"], candidate.as_str());
+
+        // 3. A new email from her known address.
+        let by_sender = deliver(
+            &app,
+            &format!(
+                "From: ADA@example.org\r\nTo: {slug}-jobs@inbound.localhost\r\nSubject: Question\r\n\
+                 Message-ID: <r3@example.org>\r\n{NOW_HEADERS}\r\nOne more question.\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(by_sender["outcome"], "FILED");
+        assert_eq!(by_sender["candidateId"], candidate.as_str());
+
+        let messages = thread(&app, &candidate).await;
+        let summary: Vec<(&str, &str, &str)> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m["direction"].as_str().unwrap(),
+                    m["status"].as_str().unwrap(),
+                    m["subject"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("OUTBOUND", "QUEUED", "S"),
+                ("INBOUND", "RECEIVED", "Re: S"),
+                ("INBOUND", "RECEIVED", "Fwd: S"),
+                ("INBOUND", "RECEIVED", "Question"),
+            ]
+        );
+        let first = &messages[1];
+        assert_eq!(first["id"], by_token["messageId"]);
+        assert_eq!(first["from"], "Ada L <ada.private@example.net>");
+        assert_eq!(first["to"], json!([format!("Acme <{slug}-jobs+{token}@inbound.localhost>")]));
+        assert_eq!(
+            first["textBody"].as_str().unwrap().trim(),
+            "Grüße, I am available on Monday."
+        );
+        assert_eq!(first["internetMessageId"], "<r1@example.net>");
+        assert!(first["receivedAt"].is_string());
+        // The reply by token belongs to the application the message was about.
+        let stored = entity::message::Entity::find_by_id(row(&first["id"], Kind::Message))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.application_id, Some(row(&json!(application), Kind::Application)));
+        assert_eq!(stored.in_reply_to, None);
+    })
+    .await;
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n%%EOF\n";
+
+/// An application by email: HTML with a script, a text part and a PDF.
+fn application_email(subject: &str, message_id: &str) -> String {
+    use base64::Engine as _;
+    let pdf = base64::engine::general_purpose::STANDARD.encode(PDF);
+    format!(
+        "From: \"Lovelace, Ada\" <Ada@Example.org>\r\nTo: jobs@acme.example\r\n\
+         Subject: {subject}\r\nMessage-ID: {message_id}\r\n{NOW_HEADERS}\
+         Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n\
+         --outer\r\nContent-Type: multipart/alternative; boundary=\"inner\"\r\n\r\n\
+         --inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPlease find my CV attached.\r\n\
+         --inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Please find my <b>CV</b> attached.<script>alert(1)</script></p>\
+         <img src=x onerror=\"alert(2)\">\r\n\
+         --inner--\r\n\
+         --outer\r\nContent-Type: application/pdf; name=\"Ada CV.pdf\"\r\n\
+         Content-Disposition: attachment; filename=\"Ada CV.pdf\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{pdf}\r\n--outer--\r\n"
+    )
+}
+
+#[tokio::test]
+async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged() {
+    on_each_backend(async |app| {
+        let (_, category, position) = structure(&app, &app.admin, "mail").await;
+        enable(&app, &category, false, true).await;
+        let raw = application_email(
+            "Application: backend engineer MAIL (ref 12)",
+            "<apply-1@example.org>",
+        );
+        let first = deliver(&app, &raw).await;
+        assert_eq!(first["outcome"], "NEW_CANDIDATE", "{first:#}");
+        assert!(first["applicationId"].is_string(), "{first:#}");
+        let candidate = first["candidateId"].as_str().unwrap().to_owned();
+
+        // The forwarder retries: the same email is filed once.
+        let again = deliver(&app, &raw).await;
+        assert_eq!(
+            again,
+            json!({ "outcome": "DUPLICATE", "messageId": first["messageId"] })
+        );
+
+        let data = app
+            .ok(
+                &app.admin,
+                "query($id: ID!) { candidate(id: $id) { firstName lastName email gender
+                    applications { id source status position { id } } } candidates { totalCount } }",
+                json!({ "id": candidate }),
+            )
+            .await;
+        assert_eq!(data["candidates"]["totalCount"], 1);
+        let person = &data["candidate"];
+        assert_eq!(
+            (&person["firstName"], &person["lastName"], &person["email"], &person["gender"]),
+            (&json!("Ada"), &json!("Lovelace"), &json!("ada@example.org"), &json!("UNKNOWN"))
+        );
+        assert_eq!(
+            person["applications"],
+            json!([{ "id": first["applicationId"], "source": "EMAIL", "status": "NEW",
+                "position": { "id": position } }])
+        );
+
+        let messages = thread(&app, &candidate).await;
+        // The application, and the acknowledgement its category asks for.
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert_eq!(messages[1]["direction"], "OUTBOUND");
+        assert_eq!(messages[1]["subject"], "Your application as Backend Engineer mail");
+        let received = &messages[0];
+        assert_eq!(received["id"], first["messageId"]);
+        assert_eq!(received["textBody"].as_str().unwrap().trim(), "Please find my CV attached.");
+        let html = received["htmlBody"].as_str().unwrap();
+        assert!(html.contains("<b>CV</b>"), "{html}");
+        for bad in ["script", "alert", "onerror"] {
+            assert!(!html.contains(bad), "{bad} left in {html}");
+        }
+        assert_eq!(
+            received["attachments"],
+            json!([{ "fileName": "Ada CV.pdf", "contentType": "application/pdf",
+                "sizeBytes": PDF.len() }])
+        );
+        let documents = app
+            .ok(
+                &app.admin,
+                "query($id: ID!) { candidate(id: $id) { documents { fileName } } }",
+                json!({ "id": candidate }),
+            )
+            .await;
+        assert_eq!(documents["candidate"]["documents"], json!([{ "fileName": "Ada CV.pdf" }]));
+        let stored: Vec<entity::document::Model> =
+            entity::document::Entity::find().all(&app.state.db).await.unwrap();
+        assert_eq!(stored.len(), 1, "the duplicate stored no second document");
+        let content = app.state.mail.blobs.get(&stored[0].blob_key).await.unwrap();
+        assert_eq!(content.as_ref(), PDF);
+
+        // An email naming no open position still makes a candidate, with no
+        // application and no acknowledgement.
+        let unsolicited = deliver(
+            &app,
+            &format!(
+                "From: Grace Hopper <grace@example.org>\r\nTo: jobs@acme.example\r\n\
+                 Subject: Unsolicited application\r\nMessage-ID: <g1@example.org>\r\n{NOW_HEADERS}\r\nHello!\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(unsolicited["outcome"], "NEW_CANDIDATE");
+        assert_eq!(unsolicited["applicationId"], Value::Null);
+        let grace = thread(&app, unsolicited["candidateId"].as_str().unwrap()).await;
+        assert_eq!(grace.len(), 1);
+        assert_eq!(grace[0]["direction"], "INBOUND");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_delivery_report_marks_our_message_bounced() {
+    on_each_backend(async |app| {
+        let (_, candidate, _) = applicant(&app, "Bo", "bo@example.org").await;
+        let sent = send_plain(&app, &candidate).await;
+        let (_, our_id) = our_headers(&app, &sent["id"]).await;
+        let report = |id: &str| {
+            format!(
+                "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: jobs@acme.example\r\n\
+                 Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{}@mx.example.org>\r\n{NOW_HEADERS}\
+                 Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n\
+                 --r\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+                 --r\r\nContent-Type: message/delivery-status\r\n\r\n\
+                 Reporting-MTA: dns; mx.example.org\r\n\r\n\
+                 Final-Recipient: rfc822; bo@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+                 Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
+                 --r\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+                 From: jobs@acme.example\r\nMessage-ID: {id}\r\nSubject: S\r\n\
+                 --r--\r\n",
+                id.len()
+            )
+        };
+        // Not left yet: a report about it is no reason to give up on it.
+        let early = deliver(&app, &report(&our_id)).await;
+        assert_eq!(early["outcome"], "REPORT", "{early:#}");
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+
+        let bounced = deliver(&app, &report(&our_id)).await;
+        assert_eq!(bounced["outcome"], "BOUNCED", "{bounced:#}");
+        assert_eq!(bounced["messageId"], sent["id"]);
+        let message = app
+            .ok(
+                &app.admin,
+                "query($id: ID!) { message(id: $id) { status lastError } }",
+                json!({ "id": sent["id"] }),
+            )
+            .await["message"]
+            .clone();
+        assert_eq!(message["status"], "BOUNCED");
+        assert_eq!(
+            message["lastError"],
+            "bounced: bo@example.org: 5.1.1 (smtp; 550 5.1.1 User unknown)"
+        );
+        // The report is not a message of the candidate's.
+        assert_eq!(thread(&app, &candidate).await.len(), 1);
+
+        let stranger = deliver(&app, &report("<not-ours@acme.example>")).await;
+        assert_eq!(stranger, json!({ "outcome": "UNKNOWN_REPORT" }));
+        let stored = entity::message::Entity::find_by_id(row(&sent["id"], Kind::Message))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.status, MessageStatus::Bounced);
+    })
+    .await;
+}
+
+/// A calendar's answer to an invitation (RFC 5546 §3.2.3) in an email.
+fn calendar_answer(from: &str, attendee: &str, uid: &str, partstat: &str, n: u32) -> String {
+    format!(
+        "From: {from}\r\nTo: jobs@acme.example\r\nSubject: {partstat}: Interview\r\n\
+         Message-ID: <answer-{n}@example.org>\r\n{NOW_HEADERS}\
+         Content-Type: multipart/alternative; boundary=\"a\"\r\n\r\n\
+         --a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMy answer is {partstat}.\r\n\
+         --a\r\nContent-Type: text/calendar; charset=utf-8; method=REPLY\r\n\r\n\
+         BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example Calendar//EN\r\nMETHOD:REPLY\r\n\
+         BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261202T090000Z\r\nSEQUENCE:0\r\n\
+         ATTENDEE;PARTSTAT={partstat};CN=Zoe:mailto:{attendee}\r\n\
+         END:VEVENT\r\nEND:VCALENDAR\r\n--a--\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_calendar_answer_sets_the_invitation_status() {
+    on_each_backend(async |app| {
+        let (_, candidate, application) = applicant(&app, "Zoe", "zoe@example.com").await;
+        let interview = app
+            .ok(
+                &app.admin,
+                "mutation($i: ScheduleInterviewInput!) { scheduleInterview(input: $i) { interview { id } } }",
+                json!({ "i": { "applicationId": application, "title": "Interview",
+                    "startsAt": "2026-12-11T08:00:00Z", "endsAt": "2026-12-11T09:00:00Z",
+                    "timeZone": "Europe/Paris", "location": "Office", "participantIds": [] } }),
+            )
+            .await["scheduleInterview"]["interview"]["id"]
+            .clone();
+        app.ok(
+            &app.admin,
+            "mutation($i: SendInterviewInvitationInput!) { sendInterviewInvitation(input: $i) { message { id } } }",
+            json!({ "i": { "interviewId": interview, "subject": "Invitation", "body": "<p>See you</p>" } }),
+        )
+        .await;
+        // Written to the outbox folder by the default transport: it has left.
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let uid = entity::interview::Entity::find_by_id(row(&interview, Kind::Interview))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .uid;
+        let status = async || {
+            app.ok(
+                &app.admin,
+                "query($id: ID!) { interview(id: $id) { invitationStatus } }",
+                json!({ "id": interview }),
+            )
+            .await["interview"]["invitationStatus"]
+                .clone()
+        };
+        assert_eq!(status().await, "PENDING");
+
+        let zoe = "Zoe <zoe@example.com>";
+        let accepted = deliver(&app, &calendar_answer(zoe, "Zoe@Example.com", &uid, "ACCEPTED", 1)).await;
+        assert_eq!(accepted["outcome"], "FILED", "{accepted:#}");
+        assert_eq!(accepted["interviewId"], interview);
+        assert_eq!(status().await, "ACCEPTED");
+
+        // Someone else's answer, or one about an unknown event, is filed
+        // but changes nothing.
+        let other = calendar_answer(zoe, "bo@example.com", &uid, "DECLINED", 2);
+        assert_eq!(deliver(&app, &other).await["interviewId"], Value::Null);
+        let unknown = calendar_answer(zoe, "zoe@example.com", "nope@example", "DECLINED", 3);
+        assert_eq!(deliver(&app, &unknown).await["interviewId"], Value::Null);
+        assert_eq!(status().await, "ACCEPTED");
+
+        let tentative = calendar_answer(zoe, "zoe@example.com", &uid, "TENTATIVE", 4);
+        assert_eq!(deliver(&app, &tentative).await["interviewId"], interview);
+        assert_eq!(status().await, "TENTATIVE");
+        // Each answer is in her thread, with its calendar part kept.
+        let received = thread(&app, &candidate).await;
+        assert_eq!(
+            received.iter().filter(|m| m["direction"] == "INBOUND").count(),
+            4
+        );
+    })
+    .await;
+}
+
+/// What is wrong, the company slug, the token, the body, and the expected
+/// HTTP status and `extensions.code`.
+type BadDelivery<'a> = (&'a str, &'a str, Option<&'a str>, &'a [u8], u16, &'a str);
+
+#[tokio::test]
+async fn bad_deliveries_are_refused_with_their_code_and_nothing_is_stored() {
+    let limit = [("RECRUITMAIL_MAX_ATTACHMENT_BYTES", "1024".to_owned())];
+    on_each_backend_with(&limit, async |app| {
+        let (slug, token) = inbound(&app, &app.admin).await;
+        let other = app.other_company("Globex").await;
+        let (other_slug, other_token) = inbound(&app, &other).await;
+        let fine = b"From: ada@example.org\r\nSubject: Hi\r\n\r\nHello\r\n";
+        let count = async || entity::message::Entity::find().all(&app.state.db).await.unwrap().len();
+        let before = count().await;
+        let big_attachment = {
+            use base64::Engine as _;
+            let content = base64::engine::general_purpose::STANDARD.encode(vec![b'x'; 2000]);
+            format!(
+                "From: ada@example.org\r\nSubject: Big\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nCV\r\n\
+                 --b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=cv.pdf\r\n\
+                 Content-Transfer-Encoding: base64\r\n\r\n{content}\r\n--b--\r\n"
+            )
+        };
+        let huge = vec![b'a'; 3 * 1024 * 1024];
+        let cases: Vec<BadDelivery<'_>> = vec![
+            ("no token", &slug, None, fine, 401, "UNAUTHENTICATED"),
+            ("wrong token", &slug, Some("wrong"), fine, 401, "UNAUTHENTICATED"),
+            ("another company's token", &slug, Some(&other_token), fine, 401, "UNAUTHENTICATED"),
+            ("unknown company", "no-such-company", Some(&token), fine, 401, "UNAUTHENTICATED"),
+            ("not an email", &slug, Some(&token), b"\x00\x01binary garbage", 400, "VALIDATION"),
+            ("no sender", &slug, Some(&token), b"Subject: Hi\r\n\r\nHello\r\n", 400, "VALIDATION"),
+            ("unusable sender", &slug, Some(&token), b"From: \"a b\"@example.org\r\nSubject: Hi\r\n\r\nHi\r\n", 400, "VALIDATION"),
+            ("attachments over the limit", &slug, Some(&token), big_attachment.as_bytes(), 413, "PAYLOAD_TOO_LARGE"),
+            ("body over the limit", &slug, Some(&token), &huge, 413, "PAYLOAD_TOO_LARGE"),
+        ];
+        for (what, to, token, raw, status, code) in cases {
+            let (got, body) = post(&app, to, token, raw).await;
+            assert_eq!(got, status, "{what}: {body:#}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{what}: {body:#}");
+        }
+        assert_eq!(count().await, before, "nothing was filed");
+        let candidates = app.ok(&app.admin, "{ candidates { totalCount } }", json!({})).await;
+        assert_eq!(candidates["candidates"]["totalCount"], 0);
+
+        // One email sent to both companies is filed by each.
+        let both = b"From: ada@example.org\r\nSubject: Hi\r\nMessage-ID: <both@example.org>\r\n\r\nHello\r\n";
+        for (slug, token) in [(&slug, &token), (&other_slug, &other_token)] {
+            let (status, body) = post(&app, slug, Some(token), both).await;
+            assert_eq!(status, 200, "{body:#}");
+            assert_eq!(body["data"]["inbound"]["outcome"], "NEW_CANDIDATE");
+        }
+
+        // A replaced token is refused at once; the new one works.
+        let rotated = app
+            .ok(
+                &app.admin,
+                "mutation { rotateInboundToken(input: { confirm: true }) { company { inboundToken } } }",
+                json!({}),
+            )
+            .await["rotateInboundToken"]["company"]["inboundToken"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(rotated, token);
+        assert_eq!(post(&app, &slug, Some(&token), fine).await.0, 401);
+        assert_eq!(post(&app, &slug, Some(&rotated), fine).await.0, 200);
+        let unconfirmed = app
+            .error_code(
+                Some(&app.admin),
+                "mutation { rotateInboundToken(input: { confirm: false }) { company { id } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(unconfirmed, "VALIDATION");
+    })
+    .await;
+}
