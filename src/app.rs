@@ -35,6 +35,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    /// The inbound SMTP listener, bound when `RECRUITMAIL_SMTP_LISTEN` is set.
+    smtp: Option<TcpListener>,
 }
 
 impl Application {
@@ -73,10 +75,21 @@ impl Application {
             HttpServer::new(move || App::new().app_data(shared.clone()).configure(http::routes))
                 .listen(listener)?
                 .run();
+        let smtp = match settings.smtp_listen {
+            Some(address) => {
+                let listener = TcpListener::bind(address).with_context(|| {
+                    format!("RECRUITMAIL_SMTP_LISTEN: cannot listen on {address}")
+                })?;
+                listener.set_nonblocking(true)?;
+                Some(listener)
+            }
+            None => None,
+        };
         Ok(Self {
             port,
             server,
             state,
+            smtp,
         })
     }
 
@@ -85,21 +98,48 @@ impl Application {
         self.port
     }
 
+    /// The port the inbound SMTP listener bound, when it is on.
+    pub fn smtp_port(&self) -> Option<u16> {
+        self.smtp
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
+            .map(|address| address.port())
+    }
+
     /// Shared state, for tests that look inside (database, metrics).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
 
     /// Serves until the process receives Ctrl-C or SIGTERM, delivering the
-    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`.
+    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`, and taking
+    /// inbound mail over SMTP when `RECRUITMAIL_SMTP_LISTEN` is set.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let scheduler = if self.state.settings.dispatcher {
             Some(start_dispatching(self.state.mail.clone()).await?)
         } else {
             None
         };
+        let smtp = match self.smtp {
+            Some(listener) => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                tracing::info!(address = ?listener.local_addr().ok(), "inbound SMTP is listening");
+                let receiver = crate::inbound::smtp_listener::Receiver::new(
+                    self.state.db.clone(),
+                    self.state.settings.clone(),
+                    self.state.mail.blobs.clone(),
+                );
+                Some(tokio::spawn(crate::inbound::smtp_listener::serve(
+                    listener, receiver,
+                )))
+            }
+            None => None,
+        };
         tracing::info!(port = self.port, "recruitmail is listening");
         let served = self.server.await.context("HTTP server failed");
+        if let Some(smtp) = smtp {
+            smtp.abort();
+        }
         if let Some(mut scheduler) = scheduler {
             scheduler.shutdown().await.ok();
             // A claim cut short would send its messages again after the lease.

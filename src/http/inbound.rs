@@ -17,23 +17,13 @@ use crate::error::ApiError;
 use crate::graphql::ids::Kind;
 use crate::inbound::{self, Outcome};
 
-/// Room for MIME's own weight around the attachments: base64 writes 4
-/// bytes for 3 and a line break every 76 characters (RFC 2045 §6.8), plus
-/// the headers and the bodies.
-const MIME_OVERHEAD_BYTES: usize = 1024 * 1024;
-
 pub async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let limit = state
-        .settings
-        .max_attachment_bytes
-        .saturating_mul(80)
-        .div_ceil(57)
-        .saturating_add(MIME_OVERHEAD_BYTES);
+    let limit = inbound::max_message_bytes(&state.settings);
     let token = match bearer_token(&req) {
         Ok(Some(token)) => token,
         Ok(None) | Err(_) => return refused(&ApiError::Unauthenticated),

@@ -132,8 +132,10 @@ pub(super) async fn file(
         }
         None => None,
     };
-    // After the application's own message, so the thread reads in order.
-    if let Some((application, position)) = &new_application {
+    // After the application's own message, so the thread reads in order;
+    // never to a program (RFC 3834 §2).
+    if let Some((application, position)) = new_application.as_ref().filter(|_| !incoming.automatic)
+    {
         crate::intake::auto_reply::acknowledge(
             &txn,
             settings,

@@ -56,6 +56,9 @@ pub struct Incoming {
     pub attachments: Vec<Attachment>,
     /// Set when the email is a delivery status notification (RFC 3464).
     pub report: Option<DeliveryReport>,
+    /// Sent by a program, not a person (RFC 3834 §2): never answered
+    /// automatically, so two responders cannot answer each other forever.
+    pub automatic: bool,
 }
 
 /// Reads `raw`; refuses what is not an email with a sender, and attachments
@@ -153,7 +156,22 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         calendar,
         attachments,
         report,
+        automatic: automatic(&message),
     })
+}
+
+/// Whether the message says it was sent automatically: `Auto-Submitted`
+/// other than `no` (RFC 3834 §5), a mailing list's `List-Id` (RFC 2919), or
+/// the `Precedence` that bulk senders use.
+fn automatic(message: &mail_parser::Message<'_>) -> bool {
+    let text = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|value| value.trim().to_ascii_lowercase())
+    };
+    let auto_submitted = text("Auto-Submitted").is_some_and(|v| !v.starts_with("no"));
+    let bulk = text("Precedence").is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list"));
+    auto_submitted || bulk || message.header_raw("List-Id").is_some()
 }
 
 /// The mailboxes of an address header with a usable address, groups flattened.
@@ -289,6 +307,23 @@ mod tests {
         assert_eq!(mail.subject, "Re: Your application");
         assert_eq!(mail.text_body.trim(), "Thank you!");
         assert_eq!(mail.html_body, None);
+        assert!(!mail.automatic);
+    }
+
+    #[test]
+    fn mail_sent_by_programs_is_told_apart() {
+        let with = |header: &str| {
+            parsed(&format!(
+                "From: ada@example.org\r\n{header}\r\nSubject: Hi\r\n\r\nHello\r\n"
+            ))
+            .automatic
+        };
+        assert!(with("Auto-Submitted: auto-replied"));
+        assert!(with("Auto-Submitted: auto-generated (vacation)"));
+        assert!(with("Precedence: bulk"));
+        assert!(with("List-Id: <jobs.lists.example.org>"));
+        assert!(!with("Auto-Submitted: no"));
+        assert!(!with("X-Mailer: Thunderbird"));
     }
 
     #[test]

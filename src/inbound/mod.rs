@@ -20,6 +20,7 @@ mod calendar_reply;
 mod delivery_report;
 mod filing;
 mod incoming;
+pub mod smtp_listener;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageDirection, MessageStatus};
@@ -47,6 +48,18 @@ pub enum Outcome {
     Report { message_id: i64, bounced: bool },
     /// A delivery report about no message of this company: nothing to do.
     UnknownReport,
+}
+
+/// The largest raw message taken, by HTTP or SMTP: the attachment limit in
+/// base64, which writes 4 bytes for 3 plus a line break every 76 (RFC 2045
+/// §6.8), and room for headers and bodies.
+pub fn max_message_bytes(settings: &Settings) -> usize {
+    const HEADERS_AND_BODIES: usize = 1024 * 1024;
+    settings
+        .max_attachment_bytes
+        .saturating_mul(78)
+        .div_ceil(57)
+        .saturating_add(HEADERS_AND_BODIES)
 }
 
 /// Attempts at filing when concurrent emails race to create the same

@@ -50,6 +50,8 @@ pub async fn on_each_backend_with(settings: &[(&str, String)], test: impl AsyncF
 /// A running application with a bootstrapped company.
 pub struct TestApp {
     pub base: String,
+    /// The inbound SMTP listener's port, when `RECRUITMAIL_SMTP_LISTEN` is set.
+    pub smtp_port: Option<u16>,
     /// The data folder (outbox, blobs, secret key, SQLite file).
     pub data_dir: std::path::PathBuf,
     pub backend: Backend,
@@ -104,6 +106,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let base = format!("http://127.0.0.1:{}", application.port());
+        let smtp_port = application.smtp_port();
         let state = application.state();
         tokio::spawn(application.run_until_stopped());
         let boot =
@@ -112,6 +115,7 @@ impl TestApp {
                 .expect("bootstrap");
         Self {
             base,
+            smtp_port,
             data_dir: data_dir.path().to_owned(),
             backend: backend.clone(),
             state,

@@ -283,6 +283,19 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
         let grace = thread(&app, unsolicited["candidateId"].as_str().unwrap()).await;
         assert_eq!(grace.len(), 1);
         assert_eq!(grace[0]["direction"], "INBOUND");
+
+        // A job board's automatic forward applies too, but is not answered
+        // (RFC 3834 §2).
+        let forwarded = application_email("Backend Engineer mail", "<board-7@jobs.example>")
+            .replace(
+                "From: \"Lovelace, Ada\" <Ada@Example.org>\r\n",
+                "From: Linus T <linus@example.org>\r\nAuto-Submitted: auto-generated\r\n",
+            );
+        let board = deliver(&app, &forwarded).await;
+        assert_eq!(board["outcome"], "NEW_CANDIDATE", "{board:#}");
+        assert!(board["applicationId"].is_string(), "{board:#}");
+        let linus = thread(&app, board["candidateId"].as_str().unwrap()).await;
+        assert_eq!(linus.len(), 1, "{linus:#?}");
     })
     .await;
 }
@@ -501,6 +514,199 @@ async fn bad_deliveries_are_refused_with_their_code_and_nothing_is_stored() {
             )
             .await;
         assert_eq!(unconfirmed, "VALIDATION");
+    })
+    .await;
+}
+
+/// Settings with the inbound SMTP listener on a free loopback port.
+fn with_smtp_listener() -> [(&'static str, String); 1] {
+    [("RECRUITMAIL_SMTP_LISTEN", "127.0.0.1:0".to_owned())]
+}
+
+#[tokio::test]
+async fn mail_delivered_over_smtp_is_filed_like_posted_mail() {
+    use lettre::AsyncTransport as _;
+    on_each_backend_with(&with_smtp_listener(), async |app| {
+        let port = app.smtp_port.expect("the SMTP listener is on");
+        let (_, candidate, _) = applicant(&app, "Ada", "ada@example.org").await;
+        let sent = send_plain(&app, &candidate).await;
+        let (token, _) = our_headers(&app, &sent["id"]).await;
+        let (slug, _) = inbound(&app, &app.admin).await;
+        // The company's mailbox forwards the reply: the token is only in
+        // the envelope, as `RCPT TO`.
+        let raw = "From: Ada L <ada.private@example.net>\r\nTo: jobs@acme.example\r\n\
+                   Subject: Re: S\r\nMessage-ID: <smtp-1@example.net>\r\n\
+                   Date: Wed, 2 Dec 2026 10:00:00 +0100\r\n\r\n\
+                   Monday works.\r\n.A line that starts with a dot.\r\n";
+        let envelope = lettre::address::Envelope::new(
+            Some("ada.private@example.net".parse().unwrap()),
+            vec![
+                format!("{slug}-jobs+{token}@inbound.localhost")
+                    .parse()
+                    .unwrap(),
+            ],
+        )
+        .unwrap();
+        let mailer =
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous("127.0.0.1")
+                .port(port)
+                .build();
+        mailer.send_raw(&envelope, raw.as_bytes()).await.unwrap();
+
+        let messages = thread(&app, &candidate).await;
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        let received = &messages[1];
+        assert_eq!(received["direction"], "INBOUND");
+        assert_eq!(received["from"], "Ada L <ada.private@example.net>");
+        assert_eq!(
+            received["textBody"].as_str().unwrap().trim_end(),
+            "Monday works.\r\n.A line that starts with a dot."
+        );
+        // A second delivery of the same email (a retry) files nothing new.
+        mailer.send_raw(&envelope, raw.as_bytes()).await.unwrap();
+        assert_eq!(thread(&app, &candidate).await.len(), 2);
+    })
+    .await;
+}
+
+/// A plain SMTP client that says exactly what the test writes.
+struct Client {
+    reader: tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>,
+    writer: tokio::net::tcp::OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(port: u16) -> (Self, String) {
+        let socket = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let (read, writer) = socket.into_split();
+        let mut client = Self {
+            reader: tokio::io::BufReader::new(read),
+            writer,
+        };
+        let greeting = client.reply().await;
+        (client, greeting)
+    }
+
+    /// The server's reply, its lines joined by `|`.
+    async fn reply(&mut self) -> String {
+        use tokio::io::AsyncBufReadExt as _;
+        let mut lines = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.unwrap();
+            let line = line.trim_end().to_owned();
+            let last = line.as_bytes().get(3) != Some(&b'-');
+            lines.push(line);
+            if last {
+                return lines.join("|");
+            }
+        }
+    }
+
+    async fn say(&mut self, text: &str) -> String {
+        use tokio::io::AsyncWriteExt as _;
+        self.writer.write_all(text.as_bytes()).await.unwrap();
+        self.writer.write_all(b"\r\n").await.unwrap();
+        self.reply().await
+    }
+}
+
+#[tokio::test]
+async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
+    let settings = [
+        ("RECRUITMAIL_SMTP_LISTEN", "127.0.0.1:0".to_owned()),
+        ("RECRUITMAIL_MAX_ATTACHMENT_BYTES", "1024".to_owned()),
+    ];
+    on_each_backend_with(&settings, async |app| {
+        let (slug, _) = inbound(&app, &app.admin).await;
+        let (mut smtp, greeting) = Client::connect(app.smtp_port.unwrap()).await;
+        assert!(greeting.starts_with("220 inbound.localhost"), "{greeting}");
+        let max = 1024 * 78 / 57 + 1 + 1024 * 1024;
+        let steps = [
+            ("MAIL FROM:<ada@example.org>", "503 5.5.1"),
+            ("EHLO", "501 5.5.4"),
+            (
+                "EHLO client.example",
+                "250-inbound.localhost greets client.example",
+            ),
+            ("RCPT TO:<x@example.org>", "503 5.5.1"),
+            ("DATA", "503 5.5.1"),
+            ("MAIL FROM:<> SIZE=99999999", "552 5.3.4"),
+            ("MAIL FROM:<>", "250 2.1.0"),
+            ("MAIL FROM:<>", "503 5.5.1"),
+            ("RCPT TO:<someone@elsewhere.example>", "550 5.7.1"),
+            ("RCPT TO:<nobody-jobs@inbound.localhost>", "550 5.1.1"),
+            ("DATA", "554 5.5.1"),
+            ("VRFY someone", "252 2.5.0"),
+            ("STARTTLS", "502 5.5.1"),
+            (&"X".repeat(2000), "500 5.5.2"),
+            ("NOOP", "250 2.0.0"),
+        ];
+        for (command, expected) in steps {
+            let answer = smtp.say(command).await;
+            assert!(answer.starts_with(expected), "{command:.40}: {answer}");
+        }
+        let ehlo = smtp.say("EHLO client.example").await;
+        assert!(ehlo.contains(&format!("250-SIZE {max}")), "{ehlo}");
+        assert!(ehlo.ends_with("250 ENHANCEDSTATUSCODES"), "{ehlo}");
+
+        // A message without a sender is refused after DATA; nothing stored.
+        let rcpt = format!("RCPT TO:<{slug}-jobs@inbound.localhost>");
+        assert!(
+            smtp.say("MAIL FROM:<ada@example.org>")
+                .await
+                .starts_with("250")
+        );
+        assert!(smtp.say(&rcpt).await.starts_with("250 2.1.5"));
+        assert!(smtp.say("DATA").await.starts_with("354"));
+        let refused = smtp.say("Subject: no sender\r\n\r\nHello\r\n.").await;
+        assert!(refused.starts_with("554 5.6.0"), "{refused}");
+        // Too big: read to its end, refused, and the session goes on.
+        assert!(
+            smtp.say("MAIL FROM:<ada@example.org>")
+                .await
+                .starts_with("250")
+        );
+        assert!(smtp.say(&rcpt).await.starts_with("250"));
+        assert!(smtp.say("DATA").await.starts_with("354"));
+        let line = "y".repeat(998);
+        let body = vec![line.as_str(); 2000].join("\r\n");
+        let too_big = smtp
+            .say(&format!(
+                "From: ada@example.org\r\nSubject: big\r\n\r\n{body}\r\n."
+            ))
+            .await;
+        assert!(too_big.starts_with("552 5.3.4"), "{too_big}");
+        assert_eq!(
+            entity::message::Entity::find()
+                .all(&app.state.db)
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
+        // Then a good one, and goodbye.
+        assert!(
+            smtp.say("MAIL FROM:<ada@example.org>")
+                .await
+                .starts_with("250")
+        );
+        assert!(smtp.say(&rcpt).await.starts_with("250"));
+        assert!(smtp.say("DATA").await.starts_with("354"));
+        let accepted = smtp
+            .say("From: Ada <ada@example.org>\r\nSubject: Hello\r\n\r\nHi there\r\n.")
+            .await;
+        assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
+        assert!(smtp.say("QUIT").await.starts_with("221"));
+        let candidates = app
+            .ok(&app.admin, "{ candidates { nodes { email } } }", json!({}))
+            .await;
+        assert_eq!(
+            candidates["candidates"]["nodes"],
+            json!([{ "email": "ada@example.org" }])
+        );
     })
     .await;
 }
