@@ -605,6 +605,18 @@ impl Client {
         }
     }
 
+    /// MAIL, `rcpt` and DATA, each accepted.
+    async fn begin(&mut self, rcpt: &str) {
+        for (command, expected) in [
+            ("MAIL FROM:<ada@example.org>", "250 2.1.0"),
+            (rcpt, "250 2.1.5"),
+            ("DATA", "354"),
+        ] {
+            let answer = self.say(command).await;
+            assert!(answer.starts_with(expected), "{command}: {answer}");
+        }
+    }
+
     async fn say(&mut self, text: &str) -> String {
         use tokio::io::AsyncWriteExt as _;
         self.writer.write_all(text.as_bytes()).await.unwrap();
@@ -654,23 +666,11 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
 
         // A message without a sender is refused after DATA; nothing stored.
         let rcpt = format!("RCPT TO:<{slug}-jobs@inbound.localhost>");
-        assert!(
-            smtp.say("MAIL FROM:<ada@example.org>")
-                .await
-                .starts_with("250")
-        );
-        assert!(smtp.say(&rcpt).await.starts_with("250 2.1.5"));
-        assert!(smtp.say("DATA").await.starts_with("354"));
+        smtp.begin(&rcpt).await;
         let refused = smtp.say("Subject: no sender\r\n\r\nHello\r\n.").await;
         assert!(refused.starts_with("554 5.6.0"), "{refused}");
         // Too big: read to its end, refused, and the session goes on.
-        assert!(
-            smtp.say("MAIL FROM:<ada@example.org>")
-                .await
-                .starts_with("250")
-        );
-        assert!(smtp.say(&rcpt).await.starts_with("250"));
-        assert!(smtp.say("DATA").await.starts_with("354"));
+        smtp.begin(&rcpt).await;
         let line = "y".repeat(998);
         let body = vec![line.as_str(); 2000].join("\r\n");
         let too_big = smtp
@@ -688,13 +688,7 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
             0
         );
         // Then a good one, and goodbye.
-        assert!(
-            smtp.say("MAIL FROM:<ada@example.org>")
-                .await
-                .starts_with("250")
-        );
-        assert!(smtp.say(&rcpt).await.starts_with("250"));
-        assert!(smtp.say("DATA").await.starts_with("354"));
+        smtp.begin(&rcpt).await;
         let accepted = smtp
             .say("From: Ada <ada@example.org>\r\nSubject: Hello\r\n\r\nHi there\r\n.")
             .await;
