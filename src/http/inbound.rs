@@ -41,7 +41,7 @@ pub async fn receive(
         &state.settings,
         &state.mail.blobs,
         &company,
-        &body,
+        body,
         chrono::Utc::now(),
     )
     .await;
@@ -97,5 +97,10 @@ fn describe(outcome: &Outcome) -> serde_json::Value {
             "messageId": Kind::Message.id(*message_id).to_string(),
         }),
         Outcome::UnknownReport => json!({ "outcome": "UNKNOWN_REPORT" }),
+        Outcome::OwnMessage { message_id } => json!({
+            "outcome": "OWN_MESSAGE",
+            "messageId": Kind::Message.id(*message_id).to_string(),
+        }),
+        Outcome::Ignored => json!({ "outcome": "IGNORED" }),
     }
 }

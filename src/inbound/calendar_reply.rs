@@ -4,9 +4,9 @@
 use entity::enums::InvitationStatus;
 use icalendar::parser::{Component, read_calendar, unfold};
 
-/// More components than any reply has; refusing more before parsing bounds
-/// the parser's recursion on hostile input.
-const MAX_COMPONENTS: usize = 16;
+/// Deeper nesting than any reply has (VCALENDAR, VEVENT, VALARM); refusing
+/// it before parsing bounds the parser's recursion on hostile input.
+const MAX_DEPTH: usize = 4;
 
 /// What a REPLY says.
 #[derive(Debug, PartialEq, Eq)]
@@ -16,15 +16,18 @@ pub struct CalendarReply {
     /// The attendee who answers, lower case, without `mailto:`.
     pub attendee: String,
     pub answer: InvitationStatus,
+    /// The revision of the invitation answered (RFC 5546 §2.1.4); 0 when
+    /// the reply does not say.
+    pub sequence: i32,
 }
 
 /// The reply in `text`, or `None` when it is no REPLY with an answer we
 /// record (NEEDS-ACTION and DELEGATED are not).
 pub fn read(text: &str) -> Option<CalendarReply> {
-    if text.matches("BEGIN:").count() > MAX_COMPONENTS {
+    let unfolded = unfold(text);
+    if !shallow(&unfolded) {
         return None;
     }
-    let unfolded = unfold(text);
     let calendar = read_calendar(&unfolded).ok()?;
     let method = calendar
         .properties
@@ -38,6 +41,10 @@ pub fn read(text: &str) -> Option<CalendarReply> {
         .iter()
         .find(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT"))?;
     let uid = property(event, "UID")?.val.as_str().trim().to_owned();
+    let sequence = match property(event, "SEQUENCE") {
+        Some(p) => p.val.as_str().trim().parse().ok()?,
+        None => 0,
+    };
     let attendee = property(event, "ATTENDEE")?;
     let partstat = attendee
         .params
@@ -59,11 +66,34 @@ pub fn read(text: &str) -> Option<CalendarReply> {
         .get(..7)
         .filter(|scheme| scheme.eq_ignore_ascii_case("mailto:"))
         .map_or(address, |_| &address[7..]);
+    let plain = |text: &str| !text.is_empty() && !text.chars().any(char::is_control);
+    if !plain(&uid) || uid.len() > 255 || !plain(address) || address.len() > 254 {
+        return None;
+    }
     Some(CalendarReply {
         uid,
         attendee: address.to_lowercase(),
         answer,
+        sequence,
     })
+}
+
+/// Whether components nest at most [`MAX_DEPTH`] deep. Property names are
+/// case-insensitive (RFC 5545 §3.1), and so is the parser.
+fn shallow(unfolded: &str) -> bool {
+    let mut depth = 0usize;
+    for line in unfolded.lines() {
+        let name = line.split([':', ';']).next().unwrap_or_default().trim();
+        if name.eq_ignore_ascii_case("BEGIN") {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return false;
+            }
+        } else if name.eq_ignore_ascii_case("END") {
+            depth = depth.saturating_sub(1);
+        }
+    }
+    true
 }
 
 fn property<'a>(
@@ -103,6 +133,7 @@ mod tests {
                     uid: "3f2a@inbound.localhost".into(),
                     attendee: "ada@example.org".into(),
                     answer,
+                    sequence: 1,
                 }),
                 "{partstat}"
             );
@@ -112,12 +143,17 @@ mod tests {
     #[test]
     fn no_answer_is_read_from_anything_else() {
         let request = reply("ACCEPTED").replace("METHOD:REPLY", "METHOD:REQUEST");
-        let nested = "BEGIN:VCALENDAR\r\n".repeat(10_000);
+        let nested = "BEGIN:VCALENDAR\r\n".repeat(100_000);
+        // The parser reads names in any case, and lines unfolded.
+        let lower = "begin:VCALENDAR\r\n".repeat(100_000);
+        let folded = "BEG\r\n IN:VCALENDAR\r\n".repeat(100_000);
         for text in [
             reply("NEEDS-ACTION"),
             request,
             "not a calendar".to_owned(),
             nested,
+            lower,
+            folded,
         ] {
             assert_eq!(read(&text), None, "{}", &text[..text.len().min(80)]);
         }

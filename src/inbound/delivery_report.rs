@@ -4,10 +4,14 @@
 //! a `Status`; the returned original (or its headers) carries the
 //! Message-ID that names our message.
 
-use mail_parser::{Message, MessageParser, MimeHeaders as _, PartType};
+use mail_parser::{Message, MimeHeaders as _, PartType};
+
+use super::flat_message::FlatMessage;
 
 /// Longest reason kept on the bounced message.
 const MAX_REASON_CHARS: usize = 1000;
+/// Per-message and per-recipient blocks read from one report.
+const MAX_BLOCKS: usize = 1000;
 
 /// What a report says about one of our messages.
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +45,7 @@ impl DeliveryReport {
             .join("; ");
         format!("bounced: {text}")
             .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
             .take(MAX_REASON_CHARS)
             .collect()
     }
@@ -111,8 +116,7 @@ fn headers_message_id(headers: &[u8]) -> Option<String> {
     let mut block = headers.to_vec();
     // The headers alone are a message without a body.
     block.extend_from_slice(b"\r\n\r\n");
-    MessageParser::default()
-        .parse(&block)?
+    FlatMessage::parse(&block)?
         .message_id()
         .map(|id| format!("<{id}>"))
 }
@@ -121,7 +125,9 @@ fn headers_message_id(headers: &[u8]) -> Option<String> {
 /// `Action` is `failed` (RFC 3464 §2.3.3).
 fn failed_recipients(status: &str) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for block in blocks(status) {
+    // A report lists each recipient once; more blocks than any message
+    // has recipients are not read.
+    for block in blocks(status).into_iter().take(MAX_BLOCKS) {
         let field = |name: &str| {
             block
                 .iter()
@@ -200,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_report_names_the_original_and_the_failed_recipients() {
-        let message = MessageParser::default()
+        let message = mail_parser::MessageParser::default()
             .parse(REPORT.as_bytes())
             .expect("parses");
         let report = read(&message).expect("a delivery report");
@@ -228,7 +234,7 @@ mod tests {
 
     #[test]
     fn an_ordinary_email_is_no_report() {
-        let message = MessageParser::default()
+        let message = mail_parser::MessageParser::default()
             .parse(b"From: ada@example.org\r\nSubject: Hi\r\n\r\nHello\r\n".as_slice())
             .expect("parses");
         assert_eq!(read(&message), None);

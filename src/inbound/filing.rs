@@ -43,6 +43,8 @@ struct Thread {
     subsidiary_id: Option<i64>,
 }
 
+/// Files the email; `None` when it answers nothing and comes from a mail
+/// system, so there is no one to file it for.
 pub(super) async fn file(
     db: &impl TransactionTrait,
     settings: &Settings,
@@ -50,11 +52,12 @@ pub(super) async fn file(
     incoming: &Incoming,
     stored: &[StoredBlob],
     now: DateTime<Utc>,
-) -> ApiResult<Filed> {
+) -> ApiResult<Option<Filed>> {
     let txn = crate::db::begin_write(db).await?;
     let (thread, new_candidate, new_application) =
         match thread_of(&txn, settings, company, incoming).await? {
             Some(thread) => (thread, false, None),
+            None if incoming.system_sender => return Ok(None),
             None => {
                 let (thread, application) = applicant(&txn, company, incoming, now).await?;
                 (thread, true, application)
@@ -123,9 +126,7 @@ pub(super) async fn file(
                 &txn,
                 company.id,
                 &thread.candidate,
-                &reply.uid,
-                &reply.attendee,
-                reply.answer,
+                &reply,
                 now,
             )
             .await?
@@ -149,13 +150,13 @@ pub(super) async fn file(
         .await?;
     }
     txn.commit().await?;
-    Ok(Filed {
+    Ok(Some(Filed {
         message_id: message.id,
         candidate_id: thread.candidate.id,
         new_application_id: new_application.map(|(application, _)| application.id),
         new_candidate,
         answered_interview_id,
-    })
+    }))
 }
 
 /// The candidate the email answers or comes from, if any is known.
@@ -179,13 +180,24 @@ async fn thread_of(
         }
     }
     if !incoming.thread_ids.is_empty() {
-        let answered = message::Entity::find()
+        // The message answered most directly wins (`In-Reply-To`, then the
+        // newest of `References`), ours before one received.
+        let candidates = message::Entity::find()
             .filter(message::Column::CompanyId.eq(company.id))
             .filter(message::Column::MessageIdHeader.is_in(incoming.thread_ids.iter().cloned()))
             .filter(message::Column::CandidateId.is_not_null())
-            .order_by_desc(message::Column::Id)
-            .one(db)
+            .all(db)
             .await?;
+        let answered = candidates
+            .into_iter()
+            .min_by_key(|m| {
+                let rank = incoming
+                    .thread_ids
+                    .iter()
+                    .position(|id| m.message_id_header.as_deref() == Some(id.as_str()))
+                    .unwrap_or(usize::MAX);
+                (rank, m.direction != MessageDirection::Outbound)
+            });
         if let Some(thread) = thread_of_message(db, answered).await? {
             return Ok(Some(thread));
         }
@@ -249,8 +261,16 @@ fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incomi
                 && token.bytes().all(|b| b.is_ascii_hexdigit());
             plausible.then(|| token.to_owned())
         })
-        .collect()
+        .fold(Vec::new(), |mut tokens, token| {
+            if tokens.len() < MAX_TOKENS && !tokens.contains(&token) {
+                tokens.push(token);
+            }
+            tokens
+        })
 }
+
+/// Reply tokens looked up for one email; a reply carries one.
+const MAX_TOKENS: usize = 20;
 
 /// A sender the company does not know yet: a new candidate, with an
 /// application by email to the open position the subject names.
@@ -333,11 +353,21 @@ async fn position_named(
         .await?;
     Ok(open
         .into_iter()
-        .filter(|p| {
-            let name = p.name.trim().to_lowercase();
-            !name.is_empty() && subject.contains(&name)
-        })
+        .filter(|p| names_whole(&subject, &p.name.trim().to_lowercase()))
         .max_by_key(|p| (p.name.trim().chars().count(), std::cmp::Reverse(p.id))))
+}
+
+/// Whether `name` stands in `text` as whole words: "QA" is in "QA engineer"
+/// but not in "aquaQA" or "QAnon".
+fn names_whole(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// First and last name from the display name (`Ada Lovelace`,
@@ -404,6 +434,17 @@ mod tests {
             address: "ada.l@example.org".into(),
             name: name.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn positions_are_named_by_whole_words() {
+        assert!(names_whole("application: qa engineer (ref 3)", "qa engineer"));
+        assert!(names_whole("bewerbung als qa", "qa"));
+        assert!(names_whole("it", "it"));
+        assert!(!names_whole("invitation to the international fair", "it"));
+        assert!(!names_whole("internship", "intern"));
+        assert!(!names_whole("anything", ""));
+        assert!(names_whole("für köln-süd", "köln-süd"));
     }
 
     #[test]

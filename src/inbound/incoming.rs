@@ -3,9 +3,11 @@
 //! has to deal with the message's encodings or with hostile markup.
 
 use bytes::Bytes;
-use mail_parser::{Address, HeaderValue, MessageParser, MimeHeaders as _, PartType};
+use mail_parser::{Address, HeaderValue, MimeHeaders as _, PartType};
+use sha2::{Digest as _, Sha256};
 
 use super::delivery_report::{self, DeliveryReport};
+use super::flat_message::FlatMessage;
 use crate::error::{ApiError, ApiResult};
 
 /// RFC 5322 §2.1.1: a header line is at most 998 characters, which bounds a
@@ -15,6 +17,13 @@ const MAX_HEADER_CHARS: usize = 998;
 const MAX_NAME_CHARS: usize = 200;
 /// Message-IDs of `References` looked at for threading, the newest ones.
 const MAX_REFERENCES: usize = 50;
+/// To and Cc recipients kept with a message (RFC 5321 §4.5.3.1.8 asks
+/// servers to take 100 per transaction).
+const MAX_RECIPIENTS: usize = 500;
+/// `Delivered-To` and `X-Original-To` addresses looked at.
+const MAX_DELIVERED_TO: usize = 20;
+/// Largest iCalendar part read; an answer to an invitation is a few KB.
+const MAX_CALENDAR_BYTES: usize = 256 * 1024;
 
 /// A mailbox of a header: its address, and the display name if it has one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,7 +43,9 @@ pub struct Attachment {
 /// A received email.
 #[derive(Debug)]
 pub struct Incoming {
-    /// `<id>` form, as our own Message-IDs are stored.
+    /// `<id>` form, as our own Message-IDs are stored. A message without
+    /// one gets one derived from its content, so that receiving it twice
+    /// still files it once.
     pub message_id: Option<String>,
     pub in_reply_to: Option<String>,
     /// `In-Reply-To` first, then `References` newest first (RFC 5322 §3.6.4).
@@ -59,14 +70,16 @@ pub struct Incoming {
     /// Sent by a program, not a person (RFC 3834 §2): never answered
     /// automatically, so two responders cannot answer each other forever.
     pub automatic: bool,
+    /// From a mail system rather than a mailbox (a null return path,
+    /// MAILER-DAEMON, postmaster, list software): filed only in a thread it
+    /// answers, never made a candidate.
+    pub system_sender: bool,
 }
 
 /// Reads `raw`; refuses what is not an email with a sender, and attachments
 /// totalling more than `max_attachment_bytes`.
 pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
-    let message = MessageParser::default()
-        .parse(raw)
-        .filter(|m| !m.headers().is_empty())
+    let message = FlatMessage::parse(raw)
         .ok_or_else(|| ApiError::validation("message", "the body is not an RFC 5322 message"))?;
     let from = message
         .from()
@@ -84,12 +97,20 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
             thread_ids.push(id);
         }
     }
-    let delivered_to = ["Delivered-To", "X-Original-To"]
+    let mut delivered_to: Vec<String> = Vec::new();
+    for text in ["Delivered-To", "X-Original-To"]
         .into_iter()
         .flat_map(|name| message.header_values(name))
         .filter_map(|value| value.as_text())
-        .map(|text| bare_address(text).to_owned())
-        .collect();
+    {
+        let address = bare_address(text);
+        if delivered_to.len() < MAX_DELIVERED_TO
+            && plain(address)
+            && !delivered_to.iter().any(|known| known == address)
+        {
+            delivered_to.push(address.to_owned());
+        }
+    }
     let report = delivery_report::read(&message);
     let mut calendar = None;
     let mut attachments = Vec::new();
@@ -97,7 +118,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
     for part in message.attachments() {
         let content_type = content_type(part);
         if content_type == "text/calendar" {
-            calendar = calendar.or_else(|| part.text_contents().map(str::to_owned));
+            calendar = calendar.or_else(|| calendar_text(part));
             continue;
         }
         if report.is_some() && delivery_report::is_report_part(&content_type) {
@@ -121,35 +142,46 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
             .text_bodies()
             .chain(message.html_bodies())
             .find(|part| content_type(part) == "text/calendar")
-            .and_then(|part| part.text_contents().map(str::to_owned));
+            .and_then(calendar_text);
     }
     let has_html = message
         .html_bodies()
         .any(|part| matches!(part.body, PartType::Html(_)));
+    let subject = message
+        .subject()
+        .map(|s| single_line(s, MAX_HEADER_CHARS))
+        .unwrap_or_default();
+    let text_body = message
+        .body_text(0)
+        .map(|text| without_nul(&text))
+        .unwrap_or_default();
+    let message_id = message
+        .message_id()
+        .map(|id| format!("<{id}>"))
+        .filter(|id| id.len() <= MAX_HEADER_CHARS && plain(id))
+        .or_else(|| Some(derived_message_id(&message, &from, &subject, &text_body)));
+    let mut to = mailboxes(message.to());
+    to.truncate(MAX_RECIPIENTS);
+    let mut cc = mailboxes(message.cc());
+    cc.truncate(MAX_RECIPIENTS.saturating_sub(to.len()));
     Ok(Incoming {
-        message_id: message
-            .message_id()
-            .map(|id| format!("<{id}>"))
-            .filter(|id| id.len() <= MAX_HEADER_CHARS),
+        message_id,
         in_reply_to,
         thread_ids,
         references: message
             .header_raw("References")
             .map(|raw| single_line(raw, MAX_HEADER_CHARS * 4)),
+        system_sender: system_sender(&message, &from),
         from,
-        to: mailboxes(message.to()),
-        cc: mailboxes(message.cc()),
+        to,
+        cc,
         delivered_to,
-        subject: message
-            .subject()
-            .map(|s| single_line(s, MAX_HEADER_CHARS))
-            .unwrap_or_default(),
-        text_body: message
-            .body_text(0)
-            .map(|text| text.into_owned())
-            .unwrap_or_default(),
+        subject,
+        text_body,
         html_body: if has_html {
-            message.body_html(0).map(|html| ammonia::clean(&html))
+            message
+                .body_html(0)
+                .map(|html| without_nul(&ammonia::clean(&html)))
         } else {
             None
         },
@@ -158,6 +190,68 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         report,
         automatic: automatic(&message),
     })
+}
+
+/// A stable Message-ID for a message that has none: the same message
+/// received again gets the same one (trace fields added on the way do not
+/// count).
+fn derived_message_id(
+    message: &mail_parser::Message<'_>,
+    from: &Mailbox,
+    subject: &str,
+    text_body: &str,
+) -> String {
+    let mut digest = Sha256::new();
+    for field in [
+        from.address.as_str(),
+        message.header_raw("Date").unwrap_or_default(),
+        message.header_raw("To").unwrap_or_default(),
+        subject,
+        text_body,
+    ] {
+        digest.update(field.as_bytes());
+        digest.update([0]);
+    }
+    for part in message.attachments() {
+        digest.update(Sha256::digest(part.contents()));
+    }
+    format!("<{}@derived.recruitmail.invalid>", hex::encode(digest.finalize()))
+}
+
+/// Whether the sender is a mail system (RFC 5321 §4.5.5: reports come
+/// from a null return path) or list software rather than a person.
+fn system_sender(message: &mail_parser::Message<'_>, from: &Mailbox) -> bool {
+    let null_path = message
+        .header_raw("Return-Path")
+        .is_some_and(|path| path.trim() == "<>");
+    let local = from
+        .address
+        .rsplit_once('@')
+        .map_or(from.address.as_str(), |(local, _)| local)
+        .to_ascii_lowercase();
+    null_path
+        || matches!(local.as_str(), "mailer-daemon" | "postmaster")
+        || local.starts_with("owner-")
+        || local.ends_with("-request")
+}
+
+/// The text of a `text/calendar` part, unless it is far larger than any
+/// answer to an invitation.
+fn calendar_text(part: &mail_parser::MessagePart<'_>) -> Option<String> {
+    part.text_contents()
+        .filter(|text| text.len() <= MAX_CALENDAR_BYTES)
+        .map(without_nul)
+}
+
+/// Text without NUL characters, which PostgreSQL cannot store in text.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "")
+}
+
+/// Whether a Message-ID or an address is free of control characters and
+/// spaces, as RFC 5322 writes them.
+fn plain(text: &str) -> bool {
+    !text.is_empty() && !text.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// Whether the message says it was sent automatically: `Auto-Submitted`
@@ -186,7 +280,7 @@ fn mailboxes(header: Option<&Address<'_>>) -> Vec<Mailbox> {
     list.into_iter()
         .filter_map(|addr| {
             let address = addr.address.as_deref()?.trim();
-            if address.is_empty() || address.len() > crate::domain::EmailAddress::MAX_LEN {
+            if !plain(address) || address.len() > crate::domain::EmailAddress::MAX_LEN {
                 return None;
             }
             Some(Mailbox {
@@ -209,7 +303,7 @@ fn message_ids(value: &HeaderValue<'_>) -> Vec<String> {
         _ => Vec::new(),
     };
     ids.into_iter()
-        .filter(|id| !id.is_empty() && id.len() + 2 <= MAX_HEADER_CHARS)
+        .filter(|id| plain(id) && id.len() + 2 <= MAX_HEADER_CHARS)
         .map(|id| format!("<{id}>"))
         .collect()
 }

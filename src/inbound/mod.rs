@@ -19,12 +19,14 @@
 mod calendar_reply;
 mod delivery_report;
 mod filing;
+mod flat_message;
 mod incoming;
 pub mod smtp_listener;
 
 use chrono::{DateTime, Utc};
-use entity::enums::{MessageDirection, MessageStatus};
-use entity::{company, message};
+use bytes::Bytes;
+use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
+use entity::{company, message, message_recipient};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, Set, TransactionTrait,
@@ -34,6 +36,7 @@ use crate::blobs::BlobStore;
 use crate::error::{ApiError, ApiResult};
 use crate::settings::Settings;
 
+pub use calendar_reply::CalendarReply;
 pub use filing::Filed;
 
 /// What became of a received email.
@@ -48,6 +51,12 @@ pub enum Outcome {
     Report { message_id: i64, bounced: bool },
     /// A delivery report about no message of this company: nothing to do.
     UnknownReport,
+    /// A copy of a message recruitmail sent (the company's mailbox was in
+    /// Cc or Bcc): it is already in its thread.
+    OwnMessage { message_id: i64 },
+    /// Mail from a mail system (a report that is not RFC 3464, a list's
+    /// notice) that answers no message of ours: not made a candidate.
+    Ignored,
 }
 
 /// The largest raw message taken, by HTTP or SMTP: the attachment limit in
@@ -96,14 +105,17 @@ pub async fn receive(
     settings: &Settings,
     blobs: &BlobStore,
     company: &company::Model,
-    raw: &[u8],
+    raw: Bytes,
     now: DateTime<Utc>,
 ) -> ApiResult<Outcome> {
-    let incoming = incoming::parse(raw, settings.max_attachment_bytes)?;
+    // Reading MIME and sanitising HTML take a while on large messages: off
+    // the threads that serve requests.
+    let limit = settings.max_attachment_bytes;
+    let incoming = tokio::task::spawn_blocking(move || incoming::parse(&raw, limit))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
     if let Some(known) = earlier(db, company, &incoming).await? {
-        return Ok(Outcome::Duplicate {
-            message_id: known.id,
-        });
+        return Ok(seen(&known));
     }
     if let Some(report) = &incoming.report {
         return apply_report(db, company, report).await;
@@ -119,19 +131,31 @@ pub async fn receive(
             Err(ApiError::Conflict(what)) => {
                 // The same email filed meanwhile by another request.
                 if let Some(known) = earlier(db, company, &incoming).await? {
-                    return Ok(Outcome::Duplicate {
-                        message_id: known.id,
-                    });
+                    return Ok(seen(&known));
                 }
                 return Err(ApiError::Conflict(what));
             }
             Err(other) => return Err(other),
-            Ok(filed) => return Ok(Outcome::Filed(filed)),
+            Ok(Some(filed)) => return Ok(Outcome::Filed(filed)),
+            Ok(None) => return Ok(Outcome::Ignored),
         }
     }
 }
 
-/// The message filed before with the same Message-ID, if any.
+/// What a message already stored under the email's Message-ID means.
+fn seen(known: &message::Model) -> Outcome {
+    match known.direction {
+        MessageDirection::Outbound => Outcome::OwnMessage {
+            message_id: known.id,
+        },
+        MessageDirection::Inbound => Outcome::Duplicate {
+            message_id: known.id,
+        },
+    }
+}
+
+/// The message stored before with the same Message-ID, if any: received
+/// before, or one of ours.
 async fn earlier(
     db: &impl ConnectionTrait,
     company: &company::Model,
@@ -143,7 +167,6 @@ async fn earlier(
     Ok(message::Entity::find()
         .filter(message::Column::CompanyId.eq(company.id))
         .filter(message::Column::MessageIdHeader.eq(id.as_str()))
-        .filter(message::Column::Direction.eq(MessageDirection::Inbound))
         .one(db)
         .await?)
 }
@@ -167,9 +190,22 @@ async fn apply_report(
         return Ok(Outcome::UnknownReport);
     };
     // A report can only be about mail that left; one about a message we
-    // still hold (a forged or confused report) changes nothing.
+    // still hold (a forged or confused report) changes nothing. A colleague
+    // in Cc who could not be reached does not make the message bounce.
     let left = matches!(ours.status, MessageStatus::Sent | MessageStatus::Bounced);
-    if report.failures.is_empty() || !left {
+    let addressees: Vec<String> = message_recipient::Entity::find()
+        .filter(message_recipient::Column::MessageId.eq(ours.id))
+        .filter(message_recipient::Column::Kind.eq(RecipientKind::To))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.address.to_lowercase())
+        .collect();
+    let failed_addressee = report
+        .failures
+        .iter()
+        .any(|f| addressees.contains(&f.recipient.to_lowercase()));
+    if !failed_addressee || !left {
         return Ok(Outcome::Report {
             message_id: ours.id,
             bounced: ours.status == MessageStatus::Bounced,

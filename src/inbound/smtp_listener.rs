@@ -39,6 +39,15 @@ const MAX_TEXT_LINE: usize = 64 * 1024;
 const MAX_RECIPIENTS: usize = 100;
 /// Sessions served at once; more are told to come back later.
 const MAX_SESSIONS: usize = 64;
+/// Longest session; a client that keeps one open longer (NOOP after NOOP)
+/// gives its place to others.
+const SESSION_LIMIT: Duration = Duration::from_secs(30 * 60);
+/// Refused commands in a row after which the session is closed.
+const MAX_ERRORS: usize = 20;
+/// A reply the client does not read within this time ends the session.
+const REPLY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest EHLO/HELO argument kept.
+const MAX_HELO_CHARS: usize = 255;
 
 /// What sessions share.
 pub struct Receiver {
@@ -90,8 +99,11 @@ pub async fn serve(listener: TcpListener, receiver: Arc<Receiver>) {
                     .await;
                 return;
             };
-            if let Err(err) = Session::new(&receiver, peer).run(socket).await {
-                tracing::debug!(error = %err, %peer, "SMTP session ended");
+            let session = Session::new(&receiver, peer).run(socket);
+            match tokio::time::timeout(SESSION_LIMIT, session).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => tracing::debug!(error = %err, %peer, "SMTP session ended"),
+                Err(_) => tracing::debug!(%peer, "SMTP session closed after its time limit"),
             }
         });
     }
@@ -136,6 +148,7 @@ impl<'a> Session<'a> {
         let mut reader = tokio::io::BufReader::new(read);
         let domain = self.receiver.domain().to_owned();
         reply(&mut write, &format!("220 {domain} recruitmail ESMTP ready")).await?;
+        let mut errors = 0;
         loop {
             let line = match tokio::time::timeout(
                 COMMAND_TIMEOUT,
@@ -152,6 +165,7 @@ impl<'a> Session<'a> {
             let line = match line {
                 Line::Closed => return Ok(()),
                 Line::TooLong => {
+                    errors += 1;
                     reply(&mut write, "500 5.5.2 Line too long").await?;
                     continue;
                 }
@@ -187,6 +201,11 @@ impl<'a> Session<'a> {
                 }
                 _ => "502 5.5.1 Command not implemented".to_owned(),
             };
+            errors = if answer.starts_with('5') { errors + 1 } else { 0 };
+            if errors >= MAX_ERRORS {
+                reply(&mut write, "421 4.7.0 Too many errors, closing connection").await?;
+                return Ok(());
+            }
             reply(&mut write, &answer).await?;
         }
     }
@@ -200,17 +219,27 @@ impl<'a> Session<'a> {
         if argument.is_empty() {
             return "501 5.5.4 A domain or address literal is required".to_owned();
         }
+        // It ends up in a reply and in a trace header: printable ASCII only.
+        let helo: String = argument
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(MAX_HELO_CHARS)
+            .collect();
+        if helo.is_empty() {
+            return "501 5.5.4 A domain or address literal is required".to_owned();
+        }
         self.reset();
-        self.helo = Some(argument.chars().take(255).collect());
         let domain = self.receiver.domain();
-        if extended {
+        let answer = if extended {
             format!(
-                "250-{domain} greets {argument}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES",
+                "250-{domain} greets {helo}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES",
                 self.receiver.max_message_bytes()
             )
         } else {
             format!("250 {domain}")
-        }
+        };
+        self.helo = Some(helo);
+        answer
     }
 
     fn mail(&mut self, argument: &str) -> String {
@@ -233,6 +262,9 @@ impl<'a> Session<'a> {
         if declared.is_some_and(|size| size > self.receiver.max_message_bytes()) {
             return "552 5.3.4 Message too big".to_owned();
         }
+        if !path.is_empty() && !mailbox_path(path) {
+            return "501 5.1.7 Bad sender address syntax".to_owned();
+        }
         self.sender = Some(path.to_owned());
         "250 2.1.0 OK".to_owned()
     }
@@ -244,7 +276,7 @@ impl<'a> Session<'a> {
         let Some(rest) = strip_prefix_ignore_case(argument, "TO:") else {
             return "501 5.5.4 Syntax: RCPT TO:<address>".to_owned();
         };
-        let Some((address, _)) = path_and_parameters(rest) else {
+        let Some((address, _)) = path_and_parameters(rest).filter(|(a, _)| mailbox_path(a)) else {
             return "501 5.1.3 Syntax: RCPT TO:<address>".to_owned();
         };
         if self.recipients.len() >= MAX_RECIPIENTS {
@@ -305,6 +337,12 @@ impl<'a> Session<'a> {
                 .push(recipient.address.as_str());
         }
         let now = chrono::Utc::now();
+        // RFC 5321 §4.4: the final delivery records the reverse-path; a
+        // null one marks a report or an automatic message.
+        let return_path = format!(
+            "Return-Path: <{}>\r\n",
+            self.sender.as_deref().unwrap_or_default()
+        );
         let received = format!(
             "Received: from {} ([{}])\r\n\tby {} (recruitmail) with ESMTP;\r\n\t{}\r\n",
             self.helo.as_deref().unwrap_or("unknown"),
@@ -315,6 +353,7 @@ impl<'a> Session<'a> {
         let mut worst: Option<ApiError> = None;
         for (company, addresses) in by_company.values() {
             let mut raw = Vec::with_capacity(content.len() + 512);
+            raw.extend_from_slice(return_path.as_bytes());
             for address in addresses {
                 raw.extend_from_slice(format!("Delivered-To: {address}\r\n").as_bytes());
             }
@@ -325,7 +364,7 @@ impl<'a> Session<'a> {
                 &self.receiver.settings,
                 &self.receiver.blobs,
                 company,
-                &raw,
+                raw.into(),
                 now,
             )
             .await;
@@ -430,10 +469,24 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, max: usize) -> std::
     }
 }
 
+/// Writes one reply; a client that does not read it in time is gone.
 async fn reply<W: tokio::io::AsyncWrite + Unpin>(write: &mut W, text: &str) -> std::io::Result<()> {
-    write.write_all(text.as_bytes()).await?;
-    write.write_all(b"\r\n").await?;
-    write.flush().await
+    let mut line = Vec::with_capacity(text.len() + 2);
+    line.extend_from_slice(text.as_bytes());
+    line.extend_from_slice(b"\r\n");
+    let sent = async {
+        write.write_all(&line).await?;
+        write.flush().await
+    };
+    tokio::time::timeout(REPLY_TIMEOUT, sent)
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))?
+}
+
+/// Whether a path is `local@domain` in printable ASCII, short enough for
+/// RFC 5321 §4.5.3.1.3, and so safe to write into a header.
+fn mailbox_path(path: &str) -> bool {
+    path.len() <= 254 && path.contains('@') && path.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// `<path>` and what follows it in a MAIL or RCPT argument.

@@ -13,8 +13,8 @@ use entity::{interview, invitation, message, message_content, message_recipient}
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set, TransactionSession as _,
-    TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
+    TransactionSession as _, TransactionTrait,
 };
 
 use super::calendar::{self, Method};
@@ -22,6 +22,7 @@ use super::notices::{self, Notice};
 use super::{Changed, find, locked, participants};
 use crate::access::Actor;
 use crate::domain::EmailAddress;
+use crate::inbound::CalendarReply;
 use crate::email_templates::{
     Content, MessageContext, Template, load_context, render_error, sender_signature,
 };
@@ -183,20 +184,22 @@ pub async fn record_response(
 /// Sets the answer the candidate's calendar sent back by email (an iTIP
 /// REPLY, RFC 5546 §3.2.3) on the invitation they hold. Only the
 /// interview's own candidate answers for it: a reply naming another
-/// company's interview, sent for another attendee, or about a cancelled
-/// interview changes nothing. Returns the interview whose answer was set.
+/// company's interview, sent for another attendee, about a cancelled
+/// interview, or to an invitation older than the one they hold (a lower
+/// SEQUENCE, RFC 5546 §2.1.5) changes nothing. Returns the interview whose
+/// answer was set.
 pub async fn record_reply(
     db: &impl ConnectionTrait,
     company_id: i64,
     candidate: &entity::candidate::Model,
-    uid: &str,
-    attendee: &str,
-    answer: InvitationStatus,
+    reply: &CalendarReply,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<i64>> {
+    // Locked, as a reschedule or a cancellation locks it.
     let Some(interview) = interview::Entity::find()
-        .filter(interview::Column::Uid.eq(uid))
+        .filter(interview::Column::Uid.eq(reply.uid.as_str()))
         .filter(interview::Column::CompanyId.eq(company_id))
+        .lock_exclusive()
         .one(db)
         .await?
     else {
@@ -208,7 +211,7 @@ pub async fn record_reply(
         .map(|a| a.candidate_id);
     if interview.status == InterviewStatus::Cancelled
         || candidate_of_interview != Some(candidate.id)
-        || !attendee.eq_ignore_ascii_case(&candidate.email)
+        || !reply.attendee.eq_ignore_ascii_case(&candidate.email)
     {
         return Ok(None);
     }
@@ -219,8 +222,11 @@ pub async fn record_reply(
     let Some(current) = current(&held).cloned() else {
         return Ok(None);
     };
+    if reply.sequence < current.sequence {
+        return Ok(None);
+    }
     let mut row = current.into_active_model();
-    row.status = Set(answer);
+    row.status = Set(reply.answer);
     row.responded_at = Set(Some(now));
     row.update(db).await?;
     Ok(Some(interview.id))
