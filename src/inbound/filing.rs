@@ -188,16 +188,14 @@ async fn thread_of(
             .filter(message::Column::CandidateId.is_not_null())
             .all(db)
             .await?;
-        let answered = candidates
-            .into_iter()
-            .min_by_key(|m| {
-                let rank = incoming
-                    .thread_ids
-                    .iter()
-                    .position(|id| m.message_id_header.as_deref() == Some(id.as_str()))
-                    .unwrap_or(usize::MAX);
-                (rank, m.direction != MessageDirection::Outbound)
-            });
+        let answered = candidates.into_iter().min_by_key(|m| {
+            let rank = incoming
+                .thread_ids
+                .iter()
+                .position(|id| m.message_id_header.as_deref() == Some(id.as_str()))
+                .unwrap_or(usize::MAX);
+            (rank, m.direction != MessageDirection::Outbound)
+        });
         if let Some(thread) = thread_of_message(db, answered).await? {
             return Ok(Some(thread));
         }
@@ -438,7 +436,10 @@ mod tests {
 
     #[test]
     fn positions_are_named_by_whole_words() {
-        assert!(names_whole("application: qa engineer (ref 3)", "qa engineer"));
+        assert!(names_whole(
+            "application: qa engineer (ref 3)",
+            "qa engineer"
+        ));
         assert!(names_whole("bewerbung als qa", "qa"));
         assert!(names_whole("it", "it"));
         assert!(!names_whole("invitation to the international fair", "it"));

@@ -215,7 +215,10 @@ fn derived_message_id(
     for part in message.attachments() {
         digest.update(Sha256::digest(part.contents()));
     }
-    format!("<{}@derived.recruitmail.invalid>", hex::encode(digest.finalize()))
+    format!(
+        "<{}@derived.recruitmail.invalid>",
+        hex::encode(digest.finalize())
+    )
 }
 
 /// Whether the sender is a mail system (RFC 5321 §4.5.5: reports come

@@ -23,8 +23,8 @@ mod flat_message;
 mod incoming;
 pub mod smtp_listener;
 
-use chrono::{DateTime, Utc};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
 use entity::{company, message, message_recipient};
 use sea_orm::{

@@ -201,7 +201,11 @@ impl<'a> Session<'a> {
                 }
                 _ => "502 5.5.1 Command not implemented".to_owned(),
             };
-            errors = if answer.starts_with('5') { errors + 1 } else { 0 };
+            errors = if answer.starts_with('5') {
+                errors + 1
+            } else {
+                0
+            };
             if errors >= MAX_ERRORS {
                 reply(&mut write, "421 4.7.0 Too many errors, closing connection").await?;
                 return Ok(());

@@ -22,11 +22,11 @@ use super::notices::{self, Notice};
 use super::{Changed, find, locked, participants};
 use crate::access::Actor;
 use crate::domain::EmailAddress;
-use crate::inbound::CalendarReply;
 use crate::email_templates::{
     Content, MessageContext, Template, load_context, render_error, sender_signature,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::inbound::CalendarReply;
 use crate::mail::compose::CalendarPart;
 use crate::mail::outbox::{Addressee, NewMessage, enqueue_many};
 use crate::mail::send::{self, MAX_COPIES, Sent};

@@ -322,11 +322,14 @@ async fn a_delivery_report_marks_our_message_bounced() {
                 id.len()
             )
         };
+        let cc_failed = report(&our_id).replace("rfc822; bo@example.org", "rfc822; colleague@acme.example");
         // Not left yet: a report about it is no reason to give up on it.
         let early = deliver(&app, &report(&our_id)).await;
         assert_eq!(early["outcome"], "REPORT", "{early:#}");
         assert_eq!(tick(&app, Utc::now()).await.sent, 1);
 
+        // A recipient other than the candidate failed: not a bounce of it.
+        assert_eq!(deliver(&app, &cc_failed).await["outcome"], "REPORT");
         let bounced = deliver(&app, &report(&our_id)).await;
         assert_eq!(bounced["outcome"], "BOUNCED", "{bounced:#}");
         assert_eq!(bounced["messageId"], sent["id"]);
@@ -435,6 +438,36 @@ async fn a_calendar_answer_sets_the_invitation_status() {
             received.iter().filter(|m| m["direction"] == "INBOUND").count(),
             4
         );
+        let kept = entity::message_content::Entity::find_by_id(row(
+            &accepted["messageId"],
+            Kind::Message,
+        ))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .calendar
+        .unwrap();
+        assert!(kept.contains("PARTSTAT=ACCEPTED"), "{kept}");
+
+        // Rescheduled: the update (SEQUENCE 1) is what she holds now, and
+        // a late answer to the first invitation does not count for it.
+        app.ok(
+            &app.admin,
+            "mutation($i: RescheduleInterviewInput!) { rescheduleInterview(input: $i) { interview { sequence } } }",
+            json!({ "i": { "interviewId": interview, "startsAt": "2026-12-14T08:00:00Z",
+                "endsAt": "2026-12-14T09:00:00Z" } }),
+        )
+        .await;
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        assert_eq!(status().await, "PENDING");
+        let late = calendar_answer(zoe, "zoe@example.com", &uid, "DECLINED", 5);
+        assert_eq!(deliver(&app, &late).await["interviewId"], Value::Null);
+        assert_eq!(status().await, "PENDING");
+        let current = calendar_answer(zoe, "zoe@example.com", &uid, "DECLINED", 6)
+            .replace("SEQUENCE:0", "SEQUENCE:1");
+        assert_eq!(deliver(&app, &current).await["interviewId"], interview);
+        assert_eq!(status().await, "DECLINED");
     })
     .await;
 }
@@ -693,6 +726,20 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
             .say("From: Ada <ada@example.org>\r\nSubject: Hello\r\n\r\nHi there\r\n.")
             .await;
         assert!(accepted.starts_with("250 2.0.0"), "{accepted}");
+        // A null reverse-path (RFC 5321 §4.5.5) marks automatic mail: taken,
+        // but not made a candidate when it answers nothing.
+        for (command, expected) in [
+            ("MAIL FROM:<>", "250"),
+            (rcpt.as_str(), "250"),
+            ("DATA", "354"),
+        ] {
+            let answer = smtp.say(command).await;
+            assert!(answer.starts_with(expected), "{command}: {answer}");
+        }
+        let automatic = smtp
+            .say("From: Vacation Bot <bot@example.net>\r\nSubject: Away\r\n\r\nI am away\r\n.")
+            .await;
+        assert!(automatic.starts_with("250 2.0.0"), "{automatic}");
         assert!(smtp.say("QUIT").await.starts_with("221"));
         let candidates = app
             .ok(&app.admin, "{ candidates { nodes { email } } }", json!({}))
@@ -701,6 +748,76 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
             candidates["candidates"]["nodes"],
             json!([{ "email": "ada@example.org" }])
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn odd_mail_is_filed_safely_or_set_aside() {
+    on_each_backend(async |app| {
+        let (_, candidate, _) = applicant(&app, "Ada", "ada@example.org").await;
+        let sent = send_plain(&app, &candidate).await;
+        let (_, our_id) = our_headers(&app, &sent["id"]).await;
+
+        // The company's mailbox was in Bcc of our own message: a copy of it.
+        let copy = deliver(
+            &app,
+            &format!(
+                "From: Acme <jobs@acme.example>\r\nTo: ada@example.org\r\nSubject: S\r\n\
+                 Message-ID: {our_id}\r\n{NOW_HEADERS}\r\nB\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(
+            copy,
+            json!({ "outcome": "OWN_MESSAGE", "messageId": sent["id"] })
+        );
+
+        // NUL characters (which PostgreSQL cannot store), a Message-ID with a
+        // control character, and 2,000 recipients.
+        let crowd: Vec<String> = (0..2000).map(|i| format!("p{i}@example.org")).collect();
+        let odd = deliver(
+            &app,
+            &format!(
+                "From: ada@example.org\r\nTo: {}\r\nSubject: Odd\r\nMessage-ID: <a\x01b@example.org>\r\n\
+                 {NOW_HEADERS}Content-Type: text/plain; charset=utf-8\r\n\
+                 Content-Transfer-Encoding: quoted-printable\r\n\r\nnul=00here\r\n",
+                crowd.join(", ")
+            ),
+        )
+        .await;
+        assert_eq!(odd["outcome"], "FILED", "{odd:#}");
+        let stored = thread(&app, &candidate).await;
+        let odd_message = stored.last().unwrap();
+        assert_eq!(odd_message["textBody"].as_str().unwrap().trim(), "nulhere");
+        assert_eq!(odd_message["to"].as_array().unwrap().len(), 500);
+        let derived = odd_message["internetMessageId"].as_str().unwrap();
+        assert!(derived.ends_with("@derived.recruitmail.invalid>"), "{derived}");
+
+        // Without a Message-ID, the same email twice is filed once.
+        let anonymous = "From: ada@example.org\r\nSubject: No ID\r\n\
+                         Date: Wed, 2 Dec 2026 11:00:00 +0100\r\n\r\nHello again\r\n";
+        let first = deliver(&app, anonymous).await;
+        assert_eq!(first["outcome"], "FILED");
+        let again = deliver(&app, anonymous).await;
+        assert_eq!(again, json!({ "outcome": "DUPLICATE", "messageId": first["messageId"] }));
+
+        // A mail system's notice that answers nothing of ours is set aside,
+        // not made a candidate.
+        let notice = deliver(
+            &app,
+            &format!(
+                "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\r\n\
+                 Subject: Undeliverable: Backend Engineer Ada\r\nMessage-ID: <n1@mx.example.org>\r\n\
+                 {NOW_HEADERS}\r\nSomething went wrong.\r\n"
+            ),
+        )
+        .await;
+        assert_eq!(notice, json!({ "outcome": "IGNORED" }));
+        let everyone = app
+            .ok(&app.admin, "{ candidates { totalCount } }", json!({}))
+            .await;
+        assert_eq!(everyone["candidates"]["totalCount"], 1);
     })
     .await;
 }
