@@ -71,6 +71,9 @@ pub fn max_message_bytes(settings: &Settings) -> usize {
         .saturating_add(HEADERS_AND_BODIES)
 }
 
+/// Emails filed at once by this process; more wait their turn.
+static FILINGS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
 /// Attempts at filing when concurrent emails race to create the same
 /// candidate or to file the same email.
 const FILING_ATTEMPTS: usize = 3;
@@ -108,6 +111,13 @@ pub async fn receive(
     raw: Bytes,
     now: DateTime<Utc>,
 ) -> ApiResult<Outcome> {
+    // Each filing holds several copies of a message of up to
+    // `max_message_bytes` (decoded parts, attachments): a bound on how many
+    // run at once, over HTTP and SMTP together, bounds that memory.
+    let _filing = FILINGS
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     // Reading MIME and sanitising HTML take a while on large messages: off
     // the threads that serve requests.
     let limit = settings.max_attachment_bytes;
