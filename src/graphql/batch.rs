@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use async_graphql::Lookahead;
 use entity::{
-    application, candidate, position, position_hiring_manager, recruiting_category, subsidiary,
-    user,
+    application, candidate, document, position, position_hiring_manager, recruiting_category,
+    subsidiary, user,
 };
 use sea_orm::{
     ColumnTrait as _, DatabaseConnection, EntityTrait, QueryFilter as _, QueryOrder as _,
@@ -32,7 +32,11 @@ use crate::error::ApiError;
 pub struct CandidateSet {
     pub rows: Vec<candidate::Model>,
     applications: OnceCell<Arc<ApplicationSet>>,
+    documents: OnceCell<HashMap<i64, Vec<document::Model>>>,
 }
+
+/// Most documents listed on one candidate.
+pub const MAX_DOCUMENTS_PER_CANDIDATE: usize = 200;
 
 /// Applications loaded together.
 pub struct ApplicationSet {
@@ -54,7 +58,37 @@ impl CandidateSet {
         Arc::new(Self {
             rows,
             applications: OnceCell::new(),
+            documents: OnceCell::new(),
         })
+    }
+
+    /// The documents of every candidate in the set, by candidate, oldest
+    /// first; which of them a caller may see is decided by the caller.
+    pub async fn documents(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, Vec<document::Model>>, ApiError> {
+        self.documents
+            .get_or_try_init(|| async {
+                let rows = document::Entity::find()
+                    .filter(document::Column::CandidateId.is_in(self.rows.iter().map(|c| c.id)))
+                    .filter(document::Column::CompanyId.eq(actor.company_id))
+                    .order_by_asc(document::Column::Id)
+                    .all(db)
+                    .await?;
+                let mut grouped: HashMap<i64, Vec<document::Model>> = HashMap::new();
+                for row in rows {
+                    if let Some(candidate) = row.candidate_id {
+                        let list = grouped.entry(candidate).or_default();
+                        if list.len() < MAX_DOCUMENTS_PER_CANDIDATE {
+                            list.push(row);
+                        }
+                    }
+                }
+                Ok::<_, ApiError>(grouped)
+            })
+            .await
     }
 
     /// The visible applications of every candidate in the set.

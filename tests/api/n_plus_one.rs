@@ -20,6 +20,10 @@ const FRAGMENTS: &str =
 const REVERSE: &str = "query($first: Int!) { applications(first: $first) { nodes { id
     candidate { email applications { position { name subsidiary { name } } } } } } }";
 
+/// Each candidate's documents.
+const DOCUMENTS: &str =
+    "query($first: Int!) { candidates(first: $first) { nodes { email documents { fileName } } } }";
+
 /// Statements one request costs, and its data.
 async fn cost(app: &TestApp, token: &str, query: &str, first: usize) -> (u64, Value) {
     let before = app.queries();
@@ -48,6 +52,10 @@ async fn statement_count_does_not_grow_with_the_page_size() {
             .await;
             create_application(&app, &admin, &candidate, &positions[i % 5]).await;
             create_application(&app, &admin, &candidate, &positions[(i + 1) % 5]).await;
+            if i < 3 {
+                let name = format!("cv-{i}.pdf");
+                upload_document(&app, &name, b"%PDF-1.4".to_vec(), Some(&candidate)).await;
+            }
         }
 
         // The page, then one batch per nested level (hiring managers take two).
@@ -90,6 +98,24 @@ async fn statement_count_does_not_grow_with_the_page_size() {
                 );
             }
         }
+
+        let (small, _) = cost(&app, &admin, DOCUMENTS, 5).await;
+        let (large, data) = cost(&app, &admin, DOCUMENTS, 50).await;
+        assert_eq!(
+            small, large,
+            "statements for the documents of 5 vs 50 candidates"
+        );
+        let listed: Vec<usize> = data["candidates"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["documents"].as_array().unwrap().len())
+            .collect();
+        assert_eq!(listed.iter().sum::<usize>(), 3, "{listed:?}");
+        assert_eq!(
+            data["candidates"]["nodes"][0]["documents"][0]["fileName"],
+            "cv-0.pdf"
+        );
 
         let (small, _) = cost(&app, &admin, REVERSE, 5).await;
         let (large, data) = cost(&app, &admin, REVERSE, 50).await;

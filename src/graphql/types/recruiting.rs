@@ -4,10 +4,8 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{application, candidate, document, interview, message};
-use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-};
+use entity::{application, candidate, interview, message};
+use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
 
 use super::{
     ApplicationSource, ApplicationStatus, Document, Gender, Interview, Message, Position, loading,
@@ -23,8 +21,6 @@ use crate::mail::messages;
 
 /// Most interviews listed on one candidate.
 const MAX_INTERVIEWS: u64 = 100;
-/// Most documents listed on one candidate.
-const MAX_DOCUMENTS: u64 = 200;
 
 /// A person who applies to the company.
 pub struct Candidate {
@@ -137,21 +133,18 @@ impl Candidate {
         Interview::page(db, actor, rows).await
     }
     /// The candidate's documents the caller may see (access to their
-    /// category), oldest first: uploads, the files of their applications and
-    /// the attachments of the mail they sent.
+    /// category), oldest first, at most 200: uploads, the files of their
+    /// applications and the attachments of the mail they sent.
     #[graphql(complexity = "20 * child_complexity")]
     async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        let rows = document::Entity::find()
-            .filter(document::Column::CompanyId.eq(actor.company_id))
-            .filter(document::Column::CandidateId.eq(self.row().id))
-            .order_by_asc(document::Column::Id)
-            .limit(MAX_DOCUMENTS)
-            .all(db)
-            .await?;
-        Ok(rows
+        let all = self.set.documents(db, actor).await?;
+        Ok(all
+            .get(&self.row().id)
             .into_iter()
+            .flatten()
             .filter(|d| crate::documents::readable_on_message(actor, d))
+            .cloned()
             .map(Document)
             .collect())
     }
