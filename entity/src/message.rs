@@ -43,6 +43,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The calendar's iTIP METHOD (RFC 5546 §1.4): REQUEST or CANCEL.
     pub calendar_method: Option<String>,
+    /// `Auto-Submitted` of a message recruitmail wrote on its own
+    /// (RFC 3834 §5): `auto-replied` for acknowledgements.
+    pub auto_submitted: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261122_000001_initial;
 mod m20261123_000001_invitation_content;
 mod m20261202_000001_message_contents;
 mod m20261202_000002_message_ids_per_company;
+mod m20261202_000003_auto_submitted;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_invitation_content::Migration),
             Box::new(m20261202_000001_message_contents::Migration),
             Box::new(m20261202_000002_message_ids_per_company::Migration),
+            Box::new(m20261202_000003_auto_submitted::Migration),
         ]
     }
 }

@@ -225,6 +225,7 @@ pub async fn acknowledge(
             scheduled_at: None,
             idempotency_key: None,
             calendar: None,
+            auto_reply: true,
         }],
         settings.inbound_domain.as_str(),
         now,

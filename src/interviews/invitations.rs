@@ -689,6 +689,7 @@ async fn enqueue(
                 method: out.method.as_str().to_owned(),
                 text: ics,
             }),
+            auto_reply: false,
         }],
         settings.inbound_domain.as_str(),
         now,

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use lettre::Message;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
 use super::outbox::Addressee;
@@ -40,6 +40,26 @@ pub struct Envelope {
     pub html: Option<String>,
     pub attachments: Vec<AttachedFile>,
     pub calendar: Option<CalendarPart>,
+    /// `Auto-Submitted` (RFC 3834 §5) of a message written automatically.
+    pub auto_submitted: Option<String>,
+}
+
+/// The `Auto-Submitted` header field (RFC 3834 §5).
+#[derive(Clone, Debug)]
+struct AutoSubmitted(String);
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 /// An iCalendar object and its iTIP method (RFC 5546 §1.4).
@@ -69,6 +89,12 @@ pub fn compose(e: &Envelope) -> Result<Message, String> {
         .date(e.date);
     if let Some(reply_to) = &e.reply_to {
         builder = builder.reply_to(mailbox(reply_to)?);
+    }
+    if let Some(value) = &e.auto_submitted {
+        if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("`{value}` is not an Auto-Submitted value"));
+        }
+        builder = builder.header(AutoSubmitted(value.clone()));
     }
     for a in &e.to {
         builder = builder.to(mailbox(a)?);

@@ -555,6 +555,7 @@ impl Dispatcher {
                 }),
                 _ => None,
             },
+            auto_submitted: row.auto_submitted.clone(),
         };
         let email = match compose(&envelope) {
             Ok(email) => email,

@@ -56,7 +56,13 @@ pub struct NewMessage {
     pub idempotency_key: Option<String>,
     /// The iCalendar object of an interview invitation.
     pub calendar: Option<CalendarPart>,
+    /// An automatic answer (RFC 3834 §5): sent with `Auto-Submitted:
+    /// auto-replied`, so that other responders leave it unanswered.
+    pub auto_reply: bool,
 }
+
+/// The `Auto-Submitted` value of automatic answers (RFC 3834 §5).
+pub const AUTO_REPLIED: &str = "auto-replied";
 
 /// A random token of 128 bits, hex-encoded.
 pub fn token() -> String {
@@ -133,6 +139,7 @@ async fn enqueue_chunk(
                 last_error: Set(None),
                 created_at: Set(now),
                 calendar_method: Set(new.calendar.as_ref().map(|c| c.method.clone())),
+                auto_submitted: Set(new.auto_reply.then(|| AUTO_REPLIED.to_owned())),
                 ..Default::default()
             };
             let content = message_content::ActiveModel {

@@ -182,6 +182,7 @@ pub async fn send(
                 None
             },
             calendar: None,
+            auto_reply: false,
         });
         if pending.len() == RENDER_CHUNK {
             last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)

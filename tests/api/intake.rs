@@ -220,6 +220,12 @@ async fn an_online_application_is_filed_and_acknowledged_once() {
         let mail = parse(&delivered[before].raw);
         let from = mail.from().unwrap().first().unwrap();
         assert_eq!(from.address(), Some("jobs@acme.example"));
+        // An automatic answer says so, so that other responders leave it
+        // unanswered (RFC 3834 §5).
+        assert_eq!(
+            mail.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-replied")
+        );
         let text = mail.body_text(0).unwrap().replace("\r\n", "\n");
         assert!(
             text.starts_with("Hallo Ana Silva,\n\ndanke für Ihre Bewerbung als Backend Engineer form bei Acme Recruiting."),

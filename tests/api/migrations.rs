@@ -8,7 +8,7 @@ use crate::helpers::on_each_backend;
 
 /// Migrations to undo to reach the schema before `message_contents`: that
 /// one and those after it.
-const STEPS_BACK: u32 = 2;
+const STEPS_BACK: u32 = 3;
 
 /// `(id, text_body, html_body, calendar)` of the messages, read with `sql`.
 async fn bodies(

@@ -101,6 +101,8 @@ async fn without_smtp_mail_is_written_to_the_outbox_folder() {
         let raw = std::fs::read(&files[0]).unwrap();
         let mail = parse(&raw);
         assert_eq!(mail.subject(), Some("Hello Maria"));
+        // A recruiter's message is no automatic answer (RFC 3834).
+        assert_eq!(mail.header_raw("Auto-Submitted"), None);
         let from = mail.from().unwrap().first().unwrap();
         assert_eq!(from.address(), Some("acme-recruiting-jobs@inbound.localhost"));
         assert_eq!(from.name(), Some("Acme Recruiting"));
