@@ -226,6 +226,7 @@ pub async fn acknowledge(
             idempotency_key: None,
             calendar: None,
             auto_reply: true,
+            threading: None,
         }],
         settings.inbound_domain.as_str(),
         now,

@@ -690,6 +690,7 @@ async fn enqueue(
                 text: ics,
             }),
             auto_reply: false,
+            threading: None,
         }],
         settings.inbound_domain.as_str(),
         now,

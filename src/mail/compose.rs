@@ -42,6 +42,9 @@ pub struct Envelope {
     pub calendar: Option<CalendarPart>,
     /// `Auto-Submitted` (RFC 3834 §5) of a message written automatically.
     pub auto_submitted: Option<String>,
+    /// `In-Reply-To` and `References` of an answer (RFC 5322 §3.6.4).
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
 }
 
 /// The `Auto-Submitted` header field (RFC 3834 §5).
@@ -89,6 +92,12 @@ pub fn compose(e: &Envelope) -> Result<Message, String> {
         .date(e.date);
     if let Some(reply_to) = &e.reply_to {
         builder = builder.reply_to(mailbox(reply_to)?);
+    }
+    if let Some(id) = &e.in_reply_to {
+        builder = builder.in_reply_to(id.clone());
+    }
+    if let Some(ids) = &e.references {
+        builder = builder.references(ids.clone());
     }
     if let Some(value) = &e.auto_submitted {
         if !value.bytes().all(|b| b.is_ascii_graphic()) {

@@ -556,6 +556,8 @@ impl Dispatcher {
                 _ => None,
             },
             auto_submitted: row.auto_submitted.clone(),
+            in_reply_to: row.in_reply_to.clone(),
+            references: row.references_header.clone(),
         };
         let email = match compose(&envelope) {
             Ok(email) => email,

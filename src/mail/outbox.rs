@@ -59,6 +59,18 @@ pub struct NewMessage {
     /// An automatic answer (RFC 3834 §5): sent with `Auto-Submitted:
     /// auto-replied`, so that other responders leave it unanswered.
     pub auto_reply: bool,
+    /// Set on an answer to a message of the thread.
+    pub threading: Option<Threading>,
+}
+
+/// What makes a message an answer in the recipient's mail program
+/// (RFC 5322 §3.6.4).
+#[derive(Clone, Debug)]
+pub struct Threading {
+    /// The Message-ID answered.
+    pub in_reply_to: String,
+    /// The chain of Message-IDs up to and including the one answered.
+    pub references: String,
 }
 
 /// The `Auto-Submitted` value of automatic answers (RFC 3834 §5).
@@ -133,8 +145,8 @@ async fn enqueue_chunk(
                 lease_until: Set(None),
                 sent_at: Set(None),
                 received_at: Set(None),
-                in_reply_to: Set(None),
-                references_header: Set(None),
+                in_reply_to: Set(new.threading.as_ref().map(|t| t.in_reply_to.clone())),
+                references_header: Set(new.threading.as_ref().map(|t| t.references.clone())),
                 attempts: Set(0),
                 last_error: Set(None),
                 created_at: Set(now),

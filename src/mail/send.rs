@@ -12,7 +12,7 @@ use sea_orm::{
     QuerySelect as _, Set, TransactionSession as _, TransactionTrait,
 };
 
-use super::outbox::{Addressee, NewMessage, enqueue_many};
+use super::outbox::{Addressee, NewMessage, Threading, enqueue_many};
 use crate::access::{Actor, Section};
 use crate::domain::EmailAddress;
 pub use crate::email_templates::Content;
@@ -55,6 +55,8 @@ pub struct SendRequest {
     pub scheduled_at: Option<DateTime<Utc>>,
     /// A retried mutation with the same key returns the first result.
     pub idempotency_key: Option<String>,
+    /// The message of the candidate's thread this one answers.
+    pub in_reply_to: Option<i64>,
 }
 
 /// What a send created.
@@ -99,6 +101,10 @@ pub async fn send(
     let only_candidate = match contexts.as_slice() {
         [one] => Some(one.candidate.id),
         _ => None,
+    };
+    let threading = match request.in_reply_to {
+        Some(id) => Some(threading(&txn, actor, id, only_candidate).await?),
+        None => None,
     };
     let attachments = attachments(
         &txn,
@@ -183,6 +189,7 @@ pub async fn send(
             },
             calendar: None,
             auto_reply: false,
+            threading: threading.clone(),
         });
         if pending.len() == RENDER_CHUNK {
             last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)
@@ -206,6 +213,52 @@ pub async fn send(
             "no candidate to send to",
         )),
     }
+}
+
+/// Most Message-IDs carried in `References`: the newest, as RFC 5322
+/// §3.6.4 lets a long chain be shortened.
+const MAX_REFERENCES: usize = 20;
+
+/// The `In-Reply-To` and `References` of an answer to `message_id`, a
+/// message of the one candidate addressed (RFC 5322 §3.6.4).
+async fn threading(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    message_id: i64,
+    only_candidate: Option<i64>,
+) -> ApiResult<Threading> {
+    let Some(candidate) = only_candidate else {
+        return Err(ApiError::validation(
+            "inReplyToId",
+            "a reply goes to one candidate",
+        ));
+    };
+    let answered = super::messages::find(db, actor, message_id).await?;
+    let header = answered
+        .message_id_header
+        .clone()
+        .filter(|_| answered.candidate_id == Some(candidate))
+        .ok_or_else(|| {
+            ApiError::validation(
+                "inReplyToId",
+                "the message is not in this candidate's thread",
+            )
+        })?;
+    let mut chain: Vec<&str> = answered
+        .references_header
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter(|id| id.starts_with('<') && id.ends_with('>'))
+        .collect();
+    if chain.last() != Some(&header.as_str()) {
+        chain.push(&header);
+    }
+    let keep = chain.len().saturating_sub(MAX_REFERENCES);
+    Ok(Threading {
+        references: chain[keep..].join(" "),
+        in_reply_to: header,
+    })
 }
 
 fn check_request(

@@ -8,9 +8,10 @@ use recruitmail::graphql::ids::Kind;
 use sea_orm::EntityTrait as _;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, on_each_backend, on_each_backend_with, structure};
+use crate::helpers::{TestApp, create_candidate, on_each_backend, on_each_backend_with, structure};
 use crate::intake::enable;
-use crate::outbound::{applicant, row, send_plain, tick};
+use crate::outbound::{applicant, parse, row, send_plain, tick, use_plain_server};
+use crate::smtp_server::{Options, SmtpServer};
 
 /// The company's slug and inbound token, as an admin reads them.
 async fn inbound(app: &TestApp, token: &str) -> (String, String) {
@@ -818,6 +819,66 @@ async fn odd_mail_is_filed_safely_or_set_aside() {
             .ok(&app.admin, "{ candidates { totalCount } }", json!({}))
             .await;
         assert_eq!(everyone["candidates"]["totalCount"], 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_answer_to_received_mail_is_in_the_same_conversation_for_the_candidate() {
+    let server = SmtpServer::start(Options::default());
+    on_each_backend_with(&[], async |app| {
+        let (sub, candidate, _) = applicant(&app, "Ada", "ada@example.org").await;
+        use_plain_server(&app, &sub, &server).await;
+        let question = deliver(
+            &app,
+            &format!(
+                "From: ada@example.org\r\nSubject: Question\r\nMessage-ID: <q1@example.org>\r\n\
+                 References: <older@example.org>\r\n{NOW_HEADERS}\r\nWhen do we meet?\r\n"
+            ),
+        )
+        .await;
+        let send = "mutation($i: SendEmailInput!) { sendEmail(input: $i) { message { id } } }";
+        let answer = |candidates: Value, answered: &Value| {
+            json!({ "i": { "candidateIds": candidates, "subject": "Re: Question",
+                "body": "<p>On Monday.</p>", "inReplyToId": answered } })
+        };
+        let before = server.delivered().len();
+        app.ok(
+            &app.admin,
+            send,
+            answer(json!([candidate]), &question["messageId"]),
+        )
+        .await;
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let delivered = server.wait_for(before + 1);
+        let mail = parse(&delivered[before].raw);
+        assert_eq!(mail.in_reply_to().as_text(), Some("q1@example.org"));
+        let references: Vec<&str> = mail
+            .references()
+            .as_text_list()
+            .unwrap()
+            .iter()
+            .map(AsRef::as_ref)
+            .collect();
+        assert_eq!(references, ["older@example.org", "q1@example.org"]);
+
+        // Only to the candidate whose thread it is, and only one.
+        let other = create_candidate(&app, &app.admin, "Bo", "Other", "bo@example.org").await;
+        for candidates in [json!([other]), json!([candidate, other])] {
+            let code = app
+                .error_code(
+                    Some(&app.admin),
+                    send,
+                    answer(candidates, &question["messageId"]),
+                )
+                .await;
+            assert_eq!(code, "VALIDATION");
+        }
+        let missing = json!(Kind::Message.id(999_999).to_string());
+        let code = app
+            .error_code(Some(&app.admin), send, answer(json!([candidate]), &missing))
+            .await;
+        assert_eq!(code, "NOT_FOUND");
     })
     .await;
 }

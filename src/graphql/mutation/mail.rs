@@ -74,6 +74,11 @@ struct SendEmailInput {
     scheduled_at: Option<DateTime<Utc>>,
     /// Sending again with the same key returns the first result and sends nothing.
     idempotency_key: Option<String>,
+    /// A message of the candidate's thread that this one answers: it
+    /// carries `In-Reply-To` and `References` (RFC 5322 §3.6.4), so the
+    /// candidate's mail program shows it in the same conversation. Only
+    /// when one candidate is addressed.
+    in_reply_to_id: Option<ID>,
 }
 
 #[derive(SimpleObject)]
@@ -220,6 +225,11 @@ impl MailMutation {
             )?,
             scheduled_at: input.scheduled_at,
             idempotency_key: input.idempotency_key,
+            in_reply_to: input
+                .in_reply_to_id
+                .as_ref()
+                .map(|id| decode(id, Kind::Message, "inReplyToId"))
+                .transpose()?,
         };
         let now = Utc::now();
         let due_now = request.scheduled_at.is_none_or(|at| at <= now);
