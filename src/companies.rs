@@ -118,8 +118,43 @@ async fn free_slug(db: &impl ConnectionTrait, slug: &Slug) -> ApiResult<String> 
 }
 
 /// The company's inbound address `<slug>-jobs@<inbound domain>` (SPEC §1.1).
-pub fn inbound_address(company: &company::Model, inbound_domain: &str) -> String {
-    format!("{}-jobs@{inbound_domain}", company.slug)
+pub fn inbound_address(slug: &str, inbound_domain: &str) -> String {
+    format!("{slug}-jobs@{inbound_domain}")
+}
+
+/// The Reply-To of a message: the inbound address with the message's
+/// reply token, `<slug>-jobs+<token>@<inbound domain>`, which threads the
+/// answer back to it.
+pub fn reply_address(slug: &str, token: &str, inbound_domain: &str) -> String {
+    format!("{slug}-jobs+{token}@{inbound_domain}")
+}
+
+/// An address of the inbound domain, read back.
+#[derive(Debug, PartialEq, Eq)]
+pub struct InboundAddress {
+    pub slug: String,
+    /// A reply token, when the address carries one (lower case).
+    pub token: Option<String>,
+}
+
+/// Reads `<slug>-jobs[+token]@<inbound domain>`; `None` for any other
+/// address. Local parts are compared in lower case, as mail servers may
+/// change their case.
+pub fn parse_inbound_address(address: &str, inbound_domain: &str) -> Option<InboundAddress> {
+    let (local, host) = address.rsplit_once('@')?;
+    if !host.eq_ignore_ascii_case(inbound_domain) {
+        return None;
+    }
+    let local = local.to_ascii_lowercase();
+    let (base, token) = match local.split_once('+') {
+        Some((base, token)) => (base, Some(token.to_owned())),
+        None => (local.as_str(), None),
+    };
+    let slug = base.strip_suffix("-jobs")?;
+    (!slug.is_empty() && slug.len() <= 100).then(|| InboundAddress {
+        slug: slug.to_owned(),
+        token,
+    })
 }
 
 /// A company's secret that an admin can replace.
@@ -149,4 +184,50 @@ pub async fn replace_secret(
         Secret::InboundToken => row.inbound_token = Set(fresh),
     }
     Ok(row.update(db).await?)
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+
+    #[test]
+    fn inbound_addresses_are_read_back_as_written() {
+        let domain = "inbound.example";
+        let read = |address: &str| parse_inbound_address(address, domain);
+        assert_eq!(
+            read(&inbound_address("acme", domain)),
+            Some(InboundAddress {
+                slug: "acme".into(),
+                token: None
+            })
+        );
+        assert_eq!(
+            read(&reply_address("acme", "0a1b", domain)),
+            Some(InboundAddress {
+                slug: "acme".into(),
+                token: Some("0a1b".into())
+            })
+        );
+        assert_eq!(
+            read("Acme-Jobs+0A1B@INBOUND.example"),
+            Some(InboundAddress {
+                slug: "acme".into(),
+                token: Some("0a1b".into())
+            })
+        );
+        assert_eq!(
+            read("acme-jobs-jobs@inbound.example")
+                .map(|a| a.slug)
+                .as_deref(),
+            Some("acme-jobs")
+        );
+        for other in [
+            "acme@inbound.example",
+            "-jobs@inbound.example",
+            "acme-jobs@elsewhere.example",
+            "acme-jobs",
+        ] {
+            assert_eq!(read(other), None, "{other}");
+        }
+    }
 }

@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!(
                 "created company `{}` (inbound address {}) with admin {}",
                 created.company.name,
-                companies::inbound_address(&created.company, settings.inbound_domain.as_str()),
+                companies::inbound_address(&created.company.slug, settings.inbound_domain.as_str()),
                 created.admin.email
             );
             println!("{}", created.token);

@@ -239,7 +239,6 @@ async fn thread_of_message(
 /// The tokens of `<slug>-jobs+<token>@<inbound domain>` addresses the email
 /// was sent or delivered to: the Reply-To of our messages.
 fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incoming) -> Vec<String> {
-    let prefix = format!("{}-jobs+", company.slug);
     let domain = settings.inbound_domain.as_str();
     incoming
         .to
@@ -248,16 +247,12 @@ fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incomi
         .map(|m| m.address.as_str())
         .chain(incoming.delivered_to.iter().map(String::as_str))
         .filter_map(|address| {
-            let (local, host) = address.rsplit_once('@')?;
-            if !host.eq_ignore_ascii_case(domain) {
-                return None;
-            }
-            let local = local.to_ascii_lowercase();
-            let token = local.strip_prefix(&prefix)?;
+            let parsed = crate::companies::parse_inbound_address(address, domain)?;
+            let token = parsed.token.filter(|_| parsed.slug == company.slug)?;
             let plausible = !token.is_empty()
                 && token.len() <= 64
                 && token.bytes().all(|b| b.is_ascii_hexdigit());
-            plausible.then(|| token.to_owned())
+            plausible.then_some(token)
         })
         .fold(Vec::new(), |mut tokens, token| {
             if tokens.len() < MAX_TOKENS && !tokens.contains(&token) {

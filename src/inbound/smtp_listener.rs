@@ -22,6 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 
 use crate::blobs::BlobStore;
+use crate::companies::{InboundAddress, parse_inbound_address};
 use crate::error::ApiError;
 use crate::settings::Settings;
 
@@ -220,9 +221,6 @@ impl<'a> Session<'a> {
     }
 
     fn hello(&mut self, argument: &str, extended: bool) -> String {
-        if argument.is_empty() {
-            return "501 5.5.4 A domain or address literal is required".to_owned();
-        }
         // It ends up in a reply and in a trace header: printable ASCII only.
         let helo: String = argument
             .chars()
@@ -286,7 +284,9 @@ impl<'a> Session<'a> {
         if self.recipients.len() >= MAX_RECIPIENTS {
             return "452 4.5.3 Too many recipients".to_owned();
         }
-        let Some(slug) = inbound_slug(address, self.receiver.domain()) else {
+        let Some(InboundAddress { slug, .. }) =
+            parse_inbound_address(address, self.receiver.domain())
+        else {
             return "550 5.7.1 Relaying denied: not an address of this domain".to_owned();
         };
         let found = company::Entity::find()
@@ -501,20 +501,6 @@ fn path_and_parameters(argument: &str) -> Option<(&str, &str)> {
     Some((path.trim(), parameters.trim()))
 }
 
-/// The company slug of `<slug>-jobs[+token]@<domain>`.
-fn inbound_slug(address: &str, domain: &str) -> Option<String> {
-    let (local, host) = address.rsplit_once('@')?;
-    if !host.eq_ignore_ascii_case(domain) {
-        return None;
-    }
-    let local = local.to_ascii_lowercase();
-    let base = local
-        .split_once('+')
-        .map_or(local.as_str(), |(base, _)| base);
-    let slug = base.strip_suffix("-jobs")?;
-    (!slug.is_empty() && slug.len() <= 100).then(|| slug.to_owned())
-}
-
 fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix)
@@ -531,31 +517,6 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_job_addresses_of_the_inbound_domain_are_local() {
-        let domain = "inbound.example";
-        assert_eq!(
-            inbound_slug("acme-jobs@inbound.example", domain).as_deref(),
-            Some("acme")
-        );
-        assert_eq!(
-            inbound_slug("Acme-Jobs+0a1b@INBOUND.example", domain).as_deref(),
-            Some("acme")
-        );
-        assert_eq!(
-            inbound_slug("acme-jobs-jobs@inbound.example", domain).as_deref(),
-            Some("acme-jobs")
-        );
-        for other in [
-            "acme@inbound.example",
-            "-jobs@inbound.example",
-            "acme-jobs@elsewhere.example",
-            "acme-jobs",
-        ] {
-            assert_eq!(inbound_slug(other, domain), None, "{other}");
-        }
-    }
 
     #[tokio::test]
     async fn content_is_unstuffed_and_bounded() {

@@ -532,10 +532,10 @@ impl Dispatcher {
                 name: row.from_name.clone(),
             },
             reply_to: row.reply_token.as_ref().map(|token| Addressee {
-                address: format!(
-                    "{}-jobs+{token}@{}",
-                    company.slug,
-                    self.settings.inbound_domain.as_str()
+                address: crate::companies::reply_address(
+                    &company.slug,
+                    token,
+                    self.settings.inbound_domain.as_str(),
                 ),
                 name: row.from_name.clone(),
             }),

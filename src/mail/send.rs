@@ -419,7 +419,7 @@ pub(crate) fn sender_address(
                 .or_else(|| Some(company.name.clone())),
         },
         None => Addressee {
-            address: companies::inbound_address(company, settings.inbound_domain.as_str()),
+            address: companies::inbound_address(&company.slug, settings.inbound_domain.as_str()),
             name: Some(company.name.clone()),
         },
     }

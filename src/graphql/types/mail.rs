@@ -298,7 +298,7 @@ impl RecruitingEmailSettings {
         let domain = settings(ctx)?.inbound_domain.as_str().to_owned();
         Ok(Self {
             subsidiary,
-            inbound_address: format!("{slug}-jobs@{domain}"),
+            inbound_address: crate::companies::inbound_address(slug, &domain),
         })
     }
 }

@@ -33,7 +33,7 @@ impl Company {
     async fn inbound_address(&self, ctx: &Context<'_>) -> Result<String, ApiError> {
         let settings = crate::graphql::state::settings(ctx)?;
         Ok(crate::companies::inbound_address(
-            &self.0,
+            &self.0.slug,
             settings.inbound_domain.as_str(),
         ))
     }
