@@ -6,7 +6,7 @@ use entity::{application, candidate, message};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Select, Set, TransactionSession as _, TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, Select, Set, TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -222,15 +222,15 @@ pub async fn update(
 /// Messages go first: a sent attachment keeps its document (`RESTRICT`), and
 /// PostgreSQL may apply the document cascade before the message cascade.
 pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
-    let txn = db.begin().await?;
-    let row = find(&txn, actor, id).await?;
-    message::Entity::delete_many()
-        .filter(message::Column::CandidateId.eq(row.id))
-        .exec(&txn)
-        .await?;
-    candidate::Entity::delete_by_id(row.id).exec(&txn).await?;
-    txn.commit().await?;
-    Ok(())
+    crate::db::write_transaction!(db, |txn| {
+        let row = find(txn, actor, id).await?;
+        message::Entity::delete_many()
+            .filter(message::Column::CandidateId.eq(row.id))
+            .exec(txn)
+            .await?;
+        candidate::Entity::delete_by_id(row.id).exec(txn).await?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use chrono::Utc;
 use entity::{company, recruiting_role, role_assignment, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Set, TransactionSession as _, TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, Set, TransactionTrait,
 };
 
 use crate::access::token;
@@ -34,64 +34,64 @@ pub async fn bootstrap(
     let name = Name::parse(name).map_err(|m| ApiError::validation("company", m))?;
     let email = EmailAddress::parse(admin_email).map_err(|m| ApiError::validation("admin", m))?;
     let slug = Slug::from_name(name.as_str()).map_err(|m| ApiError::validation("company", m))?;
-    let txn = db.begin().await?;
-    let slug = free_slug(&txn, &slug).await?;
-    let now = Utc::now();
-    let company = company::ActiveModel {
-        name: Set(name.into_inner()),
-        slug: Set(slug),
-        inbound_token: Set(token::random_secret()),
-        form_key: Set(token::random_secret()),
-        default_language: Set("en".into()),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a company with this slug"))?;
-    let role = recruiting_role::ActiveModel {
-        company_id: Set(company.id),
-        name: Set(ADMIN_ROLE.into()),
-        is_admin: Set(true),
-        candidates_access: Set(true),
-        messages_access: Set(true),
-        interviews_access: Set(true),
-        bulk_email_access: Set(true),
-        assigned_positions_only: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let admin = user::ActiveModel {
-        company_id: Set(company.id),
-        email: Set(email.normalized()),
-        display_name: Set(email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or_default()
-            .to_owned()),
-        signature_html: Set(None),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    role_assignment::ActiveModel {
-        user_id: Set(admin.id),
-        role_id: Set(role.id),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let (_, secret) = people::issue(&txn, admin.id, "bootstrap", None).await?;
-    txn.commit().await?;
-    Ok(Bootstrapped {
-        company,
-        admin,
-        token: secret,
+    crate::db::write_transaction!(db, |txn| {
+        let slug = free_slug(txn, &slug).await?;
+        let now = Utc::now();
+        let company = company::ActiveModel {
+            name: Set(name.as_str().to_owned()),
+            slug: Set(slug),
+            inbound_token: Set(token::random_secret()),
+            form_key: Set(token::random_secret()),
+            default_language: Set("en".into()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a company with this slug"))?;
+        let role = recruiting_role::ActiveModel {
+            company_id: Set(company.id),
+            name: Set(ADMIN_ROLE.into()),
+            is_admin: Set(true),
+            candidates_access: Set(true),
+            messages_access: Set(true),
+            interviews_access: Set(true),
+            bulk_email_access: Set(true),
+            assigned_positions_only: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        let admin = user::ActiveModel {
+            company_id: Set(company.id),
+            email: Set(email.normalized()),
+            display_name: Set(email
+                .as_str()
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .to_owned()),
+            signature_html: Set(None),
+            active: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        role_assignment::ActiveModel {
+            user_id: Set(admin.id),
+            role_id: Set(role.id),
+            created_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        let (_, secret) = people::issue(txn, admin.id, "bootstrap", None).await?;
+        Ok(Bootstrapped {
+            company,
+            admin,
+            token: secret,
+        })
     })
 }
 

@@ -5,10 +5,16 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait as _};
-use sea_orm::{ConnectOptions, ConnectionTrait as _, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait, sqlx,
+};
 
 use crate::metrics::Metrics;
 use crate::settings::{Settings, redact_url};
+
+/// How long an SQLite statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A pooled connection idle this long is checked before it is used again.
 const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(10);
@@ -30,20 +36,20 @@ pub async fn connect(
         // firewall to have dropped it is checked before use.
         .test_before_acquire_if_idle_for(IDLE_BEFORE_CHECK)
         .sqlx_logging(false);
+    // Each SQLite connection waits this long for the write lock before it
+    // reports SQLITE_BUSY; WAL lets readers go on while a writer holds it
+    // (sqlx also turns foreign keys on for every connection).
+    options.map_sqlx_sqlite_opts(|sqlite| {
+        sqlite
+            .busy_timeout(BUSY_TIMEOUT)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+    });
     let mut db = Database::connect(options).await.with_context(|| {
         format!(
             "cannot connect to DATABASE_URL {}",
             redact_url(&settings.database_url)
         )
     })?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers go on while a writer commits; the mode is stored in
-        // the file, so setting it once per start is enough. (sqlx already turns
-        // foreign keys on and sets a busy timeout on every connection.)
-        db.execute_unprepared("PRAGMA journal_mode = WAL")
-            .await
-            .context("cannot switch SQLite to WAL mode")?;
-    }
     db.set_metric_callback(move |info| metrics.observe_query(info.elapsed, info.failed));
     Ok(db)
 }
@@ -72,18 +78,144 @@ pub fn pool_figures(db: &DatabaseConnection, max: u32) -> (u32, u32, u32) {
     (size.saturating_sub(idle), idle, max)
 }
 
-/// Begins a transaction that reads and then writes. On SQLite it takes the
-/// write lock at once (`BEGIN IMMEDIATE`): a deferred transaction that read
-/// before another connection committed a write fails with "database is
-/// locked" when it tries to write, whatever the busy timeout, while an
-/// immediate one waits its turn. PostgreSQL ignores the option.
-pub async fn begin_write<T: sea_orm::TransactionTrait>(
-    db: &T,
-) -> Result<T::Transaction, sea_orm::DbErr> {
-    db.begin_with_options(sea_orm::TransactionOptions {
+/// How often a write transaction is tried in all when it keeps meeting
+/// other writers.
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Runs a block in a write transaction and commits it; when the block or the
+/// commit meets another writer, the transaction is rolled back and the block
+/// runs again from the start, after a random pause that grows with each
+/// attempt, up to [`WRITE_ATTEMPTS`] times in all.
+///
+/// ```ignore
+/// crate::db::write_transaction!(db, |txn| {
+///     let row = find(txn, id).await?;
+///     row.update(txn).await?;
+///     Ok(row)
+/// })
+/// ```
+///
+/// The block evaluates to a `Result`; `?` and `return` end the attempt and
+/// roll it back. Since it may run more than once, it acts only through the
+/// transaction (or does what is harmless to repeat, such as storing a blob by
+/// its digest) and does not move out of the caller's variables.
+///
+/// A macro, not a function taking a closure: a closure that borrows the
+/// caller's data and returns a future borrowing the transaction cannot be
+/// shown to be `Send` through a generic function, and every resolver's future
+/// must be.
+macro_rules! write_transaction {
+    ($db:expr, |$txn:ident| $body:block) => {{
+        let db = $db;
+        let mut attempt = 1;
+        loop {
+            let outcome = async {
+                let txn = $crate::db::begin_write(db).await?;
+                let value = {
+                    let $txn = &txn;
+                    $body
+                };
+                // Not `?`: the block's own error type is the attempt's.
+                let value = match value {
+                    Ok(value) => value,
+                    Err(e) => return Err(e),
+                };
+                sea_orm::TransactionSession::commit(txn).await?;
+                Ok(value)
+            }
+            .await;
+            if let Some(done) = $crate::db::settle(outcome, &mut attempt).await {
+                break done;
+            }
+        }
+    }};
+}
+pub(crate) use write_transaction;
+
+/// Begins a transaction that reads and then writes; [`write_transaction!`] is the way to
+/// run one. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+/// waiting for it up to the busy timeout: a deferred transaction that has
+/// read cannot wait when it comes to write, and fails at once with "database
+/// is locked" (SQLITE_BUSY, or SQLITE_BUSY_SNAPSHOT when another connection
+/// committed since it read). PostgreSQL ignores the option; there the
+/// transactions that meet are those chosen to end a deadlock or a
+/// serialization failure.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
         isolation_level: None,
         access_mode: None,
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
     })
     .await
+}
+
+/// What [`write_transaction!`] does after an attempt: `None` after pausing when the
+/// attempt met another writer and may be tried again, else the outcome.
+pub async fn settle<T, E: Contention>(
+    outcome: Result<T, E>,
+    attempt: &mut u32,
+) -> Option<Result<T, E>> {
+    match outcome {
+        Err(e) if *attempt < WRITE_ATTEMPTS && e.is_contention() => {
+            tracing::debug!(
+                attempt = *attempt,
+                "a write transaction met another writer; trying again"
+            );
+            tokio::time::sleep(pause_before_retry(*attempt)).await;
+            *attempt += 1;
+            None
+        }
+        outcome => Some(outcome),
+    }
+}
+
+/// A random pause of up to 10 ms × 2^attempt ("full jitter"), so that the
+/// writers that met spread out instead of meeting again.
+fn pause_before_retry(attempt: u32) -> Duration {
+    let most = 10u64 << attempt.min(8);
+    Duration::from_millis(rand::random_range(1..=most))
+}
+
+/// Errors that may say the work met another writer and may succeed when
+/// tried again.
+pub trait Contention {
+    fn is_contention(&self) -> bool;
+}
+
+impl Contention for DbErr {
+    /// SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended
+    /// codes (such as 517, SQLITE_BUSY_SNAPSHOT), whose low byte is the
+    /// primary code. PostgreSQL: SQLSTATE 40001 (serialization_failure) and
+    /// 40P01 (deadlock_detected).
+    fn is_contention(&self) -> bool {
+        let (DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error))) = self
+        else {
+            return false;
+        };
+        let sqlx::Error::Database(error) = error.as_ref() else {
+            return false;
+        };
+        let code = error.code().unwrap_or_default();
+        if error
+            .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+            .is_some()
+        {
+            code.parse::<i32>()
+                .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+        } else {
+            matches!(code.as_ref(), "40001" | "40P01")
+        }
+    }
+}
+
+impl Contention for anyhow::Error {
+    fn is_contention(&self) -> bool {
+        self.chain().any(|cause| {
+            cause
+                .downcast_ref::<DbErr>()
+                .is_some_and(DbErr::is_contention)
+        })
+    }
 }

@@ -132,5 +132,11 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+impl crate::db::Contention for ApiError {
+    fn is_contention(&self) -> bool {
+        matches!(self, Self::Internal(cause) if cause.is_contention())
+    }
+}
+
 /// Result of a business operation.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -5,8 +5,7 @@ use entity::enums::PositionStatus;
 use entity::{position, position_hiring_manager, recruiting_category, subsidiary, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Select, Set,
-    TransactionSession as _, TransactionTrait,
+    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Select, Set, TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -78,22 +77,22 @@ pub async fn create(
     actor: &Actor,
     new: NewPosition,
 ) -> ApiResult<position::Model> {
-    let txn = db.begin().await?;
-    check_refs(&txn, actor, Some(new.subsidiary_id), Some(new.category_id)).await?;
-    let row = position::ActiveModel {
-        company_id: Set(actor.company_id),
-        subsidiary_id: Set(new.subsidiary_id),
-        category_id: Set(new.category_id),
-        name: Set(new.name.into_inner()),
-        status: Set(new.status),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    set_hiring_managers(&txn, actor, row.id, &new.hiring_manager_ids).await?;
-    txn.commit().await?;
-    Ok(row)
+    crate::db::write_transaction!(db, |txn| {
+        check_refs(txn, actor, Some(new.subsidiary_id), Some(new.category_id)).await?;
+        let row = position::ActiveModel {
+            company_id: Set(actor.company_id),
+            subsidiary_id: Set(new.subsidiary_id),
+            category_id: Set(new.category_id),
+            name: Set(new.name.as_str().to_owned()),
+            status: Set(new.status),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        set_hiring_managers(txn, actor, row.id, &new.hiring_manager_ids).await?;
+        Ok(row)
+    })
 }
 
 pub async fn update(
@@ -102,31 +101,31 @@ pub async fn update(
     id: i64,
     change: PositionChange,
 ) -> ApiResult<position::Model> {
-    let txn = db.begin().await?;
-    let mut row = find(&txn, actor, id).await?.into_active_model();
-    check_refs(&txn, actor, change.subsidiary_id, change.category_id).await?;
-    if let Some(v) = change.name {
-        row.name = Set(v.into_inner());
-    }
-    if let Some(v) = change.subsidiary_id {
-        row.subsidiary_id = Set(v);
-    }
-    if let Some(v) = change.category_id {
-        row.category_id = Set(v);
-    }
-    if let Some(v) = change.status {
-        row.status = Set(v);
-    }
-    let row = row.update(&txn).await?;
-    if let Some(ids) = &change.hiring_manager_ids {
-        position_hiring_manager::Entity::delete_many()
-            .filter(position_hiring_manager::Column::PositionId.eq(row.id))
-            .exec(&txn)
-            .await?;
-        set_hiring_managers(&txn, actor, row.id, ids).await?;
-    }
-    txn.commit().await?;
-    Ok(row)
+    crate::db::write_transaction!(db, |txn| {
+        let mut row = find(txn, actor, id).await?.into_active_model();
+        check_refs(txn, actor, change.subsidiary_id, change.category_id).await?;
+        if let Some(v) = &change.name {
+            row.name = Set(v.as_str().to_owned());
+        }
+        if let Some(v) = change.subsidiary_id {
+            row.subsidiary_id = Set(v);
+        }
+        if let Some(v) = change.category_id {
+            row.category_id = Set(v);
+        }
+        if let Some(v) = change.status {
+            row.status = Set(v);
+        }
+        let row = row.update(txn).await?;
+        if let Some(ids) = &change.hiring_manager_ids {
+            position_hiring_manager::Entity::delete_many()
+                .filter(position_hiring_manager::Column::PositionId.eq(row.id))
+                .exec(txn)
+                .await?;
+            set_hiring_managers(txn, actor, row.id, ids).await?;
+        }
+        Ok(row)
+    })
 }
 
 /// The subsidiary and category must be the company's own.

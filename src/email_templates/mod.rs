@@ -20,7 +20,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-    Select, Set, TransactionSession as _, TransactionTrait,
+    Select, Set, TransactionTrait,
 };
 
 use crate::access::Actor;
@@ -234,45 +234,45 @@ pub async fn create(
     actor: &Actor,
     new: NewTemplate,
 ) -> ApiResult<Template> {
-    let txn = db.begin().await?;
-    let language = match new.language {
-        Some(language) => language,
-        None => {
-            let company = company::Entity::find_by_id(actor.company_id)
-                .one(&txn)
-                .await?
-                .ok_or(ApiError::NotFound("company"))?;
-            stored_language(&company.default_language)?
-        }
-    };
-    let main = VariantDraft {
-        language,
-        subject: new.subject,
-        body: new.body,
-    };
-    check_variants(new.interview_related, &main, &new.translations)?;
-    check_document_count(&new.document_ids)?;
+    crate::db::write_transaction!(db, |txn| {
+        let language = match new.language.clone() {
+            Some(language) => language,
+            None => {
+                let company = company::Entity::find_by_id(actor.company_id)
+                    .one(txn)
+                    .await?
+                    .ok_or(ApiError::NotFound("company"))?;
+                stored_language(&company.default_language)?
+            }
+        };
+        let main = VariantDraft {
+            language,
+            subject: new.subject.clone(),
+            body: new.body.clone(),
+        };
+        check_variants(new.interview_related, &main, &new.translations)?;
+        check_document_count(&new.document_ids)?;
 
-    let now = Utc::now();
-    let row = email_template::ActiveModel {
-        company_id: Set(actor.company_id),
-        name: Set(new.name.into_inner()),
-        interview_related: Set(new.interview_related),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a template with this name"))?;
-    insert_variant(&txn, row.id, &main).await?;
-    for translation in &new.translations {
-        insert_variant(&txn, row.id, translation).await?;
-    }
-    link_documents(&txn, actor, row.id, &new.document_ids).await?;
-    let template = find(&txn, actor, row.id).await?;
-    txn.commit().await?;
-    Ok(template)
+        let now = Utc::now();
+        let row = email_template::ActiveModel {
+            company_id: Set(actor.company_id),
+            name: Set(new.name.as_str().to_owned()),
+            interview_related: Set(new.interview_related),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a template with this name"))?;
+        insert_variant(txn, row.id, &main).await?;
+        for translation in &new.translations {
+            insert_variant(txn, row.id, translation).await?;
+        }
+        link_documents(txn, actor, row.id, &new.document_ids).await?;
+        let template = find(txn, actor, row.id).await?;
+        Ok(template)
+    })
 }
 
 pub async fn update(
@@ -281,100 +281,103 @@ pub async fn update(
     id: i64,
     change: TemplateChange,
 ) -> ApiResult<Template> {
-    let txn = db.begin().await?;
-    // Locked until commit: two admins editing at once apply one after the other.
-    let row = find_row(&txn, actor, id, true).await?;
-    let current = complete(&txn, vec![row])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound("email template"))?;
-    let Some(main) = current.main() else {
-        return Err(anyhow::anyhow!("template {id} has no variant").into());
-    };
-    let interview_related = change
-        .interview_related
-        .unwrap_or(current.row.interview_related);
-    let new_main = VariantDraft {
-        language: match &change.language {
-            Some(language) => language.clone(),
-            None => stored_language(&main.language)?,
-        },
-        subject: change.subject.unwrap_or_else(|| main.subject.clone()),
-        body: change.body.unwrap_or_else(|| main.body.clone()),
-    };
-    let replace_translations = change.translations.is_some();
-    let translations = match change.translations {
-        Some(translations) => translations,
-        None => {
-            let kept = current
-                .translations()
-                .iter()
-                .map(|v| {
-                    Ok(VariantDraft {
-                        language: stored_language(&v.language)?,
-                        subject: v.subject.clone(),
-                        body: v.body.clone(),
+    crate::db::write_transaction!(db, |txn| {
+        // Locked until commit: two admins editing at once apply one after the other.
+        let row = find_row(txn, actor, id, true).await?;
+        let current = complete(txn, vec![row])
+            .await?
+            .pop()
+            .ok_or(ApiError::NotFound("email template"))?;
+        let Some(main) = current.main() else {
+            return Err(anyhow::anyhow!("template {id} has no variant").into());
+        };
+        let interview_related = change
+            .interview_related
+            .unwrap_or(current.row.interview_related);
+        let new_main = VariantDraft {
+            language: match &change.language {
+                Some(language) => language.clone(),
+                None => stored_language(&main.language)?,
+            },
+            subject: change
+                .subject
+                .clone()
+                .unwrap_or_else(|| main.subject.clone()),
+            body: change.body.clone().unwrap_or_else(|| main.body.clone()),
+        };
+        let replace_translations = change.translations.is_some();
+        let translations = match change.translations.clone() {
+            Some(translations) => translations,
+            None => {
+                let kept = current
+                    .translations()
+                    .iter()
+                    .map(|v| {
+                        Ok(VariantDraft {
+                            language: stored_language(&v.language)?,
+                            subject: v.subject.clone(),
+                            body: v.body.clone(),
+                        })
                     })
-                })
-                .collect::<ApiResult<Vec<_>>>()?;
-            if kept.iter().any(|t| t.language == new_main.language) {
-                return Err(ApiError::validation(
-                    "language",
-                    format!(
-                        "language: the template already has a translation in `{}`; \
-                         send the translations without it",
-                        new_main.language.as_str()
-                    ),
-                ));
+                    .collect::<ApiResult<Vec<_>>>()?;
+                if kept.iter().any(|t| t.language == new_main.language) {
+                    return Err(ApiError::validation(
+                        "language",
+                        format!(
+                            "language: the template already has a translation in `{}`; \
+                             send the translations without it",
+                            new_main.language.as_str()
+                        ),
+                    ));
+                }
+                kept
             }
-            kept
+        };
+        check_variants(interview_related, &new_main, &translations)?;
+        if let Some(ids) = &change.document_ids {
+            check_document_count(ids)?;
         }
-    };
-    check_variants(interview_related, &new_main, &translations)?;
-    if let Some(ids) = &change.document_ids {
-        check_document_count(ids)?;
-    }
 
-    let mut row = current.row.clone().into_active_model();
-    if let Some(name) = change.name {
-        row.name = Set(name.into_inner());
-    }
-    row.interview_related = Set(interview_related);
-    row.updated_at = Set(Utc::now());
-    row.update(&txn)
-        .await
-        .map_err(|e| ApiError::from_write(e, "a template with this name"))?;
-
-    if replace_translations {
-        // Translations go first, so the main variant can take a language one
-        // of them had.
-        email_template_variant::Entity::delete_many()
-            .filter(email_template_variant::Column::TemplateId.eq(id))
-            .filter(email_template_variant::Column::Id.ne(main.id))
-            .exec(&txn)
-            .await?;
-    }
-    // The main variant keeps its row, and so stays first.
-    let mut main_row = main.clone().into_active_model();
-    main_row.language = Set(new_main.language.as_str().to_owned());
-    main_row.subject = Set(new_main.subject);
-    main_row.body = Set(new_main.body);
-    main_row.update(&txn).await?;
-    if replace_translations {
-        for translation in &translations {
-            insert_variant(&txn, id, translation).await?;
+        let mut row = current.row.clone().into_active_model();
+        if let Some(name) = &change.name {
+            row.name = Set(name.as_str().to_owned());
         }
-    }
-    if let Some(document_ids) = change.document_ids {
-        email_template_document::Entity::delete_many()
-            .filter(email_template_document::Column::TemplateId.eq(id))
-            .exec(&txn)
-            .await?;
-        link_documents(&txn, actor, id, &document_ids).await?;
-    }
-    let template = find(&txn, actor, id).await?;
-    txn.commit().await?;
-    Ok(template)
+        row.interview_related = Set(interview_related);
+        row.updated_at = Set(Utc::now());
+        row.update(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a template with this name"))?;
+
+        if replace_translations {
+            // Translations go first, so the main variant can take a language one
+            // of them had.
+            email_template_variant::Entity::delete_many()
+                .filter(email_template_variant::Column::TemplateId.eq(id))
+                .filter(email_template_variant::Column::Id.ne(main.id))
+                .exec(txn)
+                .await?;
+        }
+        // The main variant keeps its row, and so stays first.
+        let mut main_row = main.clone().into_active_model();
+        main_row.language = Set(new_main.language.as_str().to_owned());
+        main_row.subject = Set(new_main.subject);
+        main_row.body = Set(new_main.body);
+        main_row.update(txn).await?;
+        if replace_translations {
+            for translation in &translations {
+                insert_variant(txn, id, translation).await?;
+            }
+        }
+        if let Some(document_ids) = &change.document_ids {
+            email_template_document::Entity::delete_many()
+                .filter(email_template_document::Column::TemplateId.eq(id))
+                .exec(txn)
+                .await?;
+            link_documents(txn, actor, id, document_ids).await?;
+        }
+        let template = find(txn, actor, id).await?;
+        Ok(template)
+    })
 }
 
 /// A language tag read back from storage, where only valid ones are written.
@@ -385,58 +388,58 @@ fn stored_language(tag: &str) -> ApiResult<LanguageTag> {
 /// Deletes a template that nothing pending depends on. Sent messages keep
 /// their text; they only lose the link to the template.
 pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
-    let txn = db.begin().await?;
-    let row = find_row(&txn, actor, id, true).await?;
-    let categories: Vec<String> = recruiting_category::Entity::find()
-        .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
-        .filter(recruiting_category::Column::AutoReplyTemplateId.eq(id))
-        .order_by_asc(recruiting_category::Column::Name)
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|c| format!("“{}”", c.name))
-        .collect();
-    let scheduled = message::Entity::find()
-        .filter(message::Column::TemplateId.eq(id))
-        .filter(message::Column::Status.eq(MessageStatus::Scheduled))
-        .count(&txn)
-        .await?;
-    let mut uses = Vec::new();
-    if !categories.is_empty() {
-        uses.push(format!(
-            "it is the automatic reply of the {} {}",
-            if categories.len() == 1 {
-                "category"
-            } else {
-                "categories"
-            },
-            categories.join(", ")
-        ));
-    }
-    if scheduled > 0 {
-        uses.push(format!(
-            "{scheduled} scheduled {} {} it",
-            if scheduled == 1 {
-                "message"
-            } else {
-                "messages"
-            },
-            if scheduled == 1 { "uses" } else { "use" }
-        ));
-    }
-    if !uses.is_empty() {
-        return Err(ApiError::conflict(format!(
-            "the template “{}” cannot be deleted: {}",
-            row.name,
-            uses.join("; ")
-        )));
-    }
-    email_template::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await
-        .map_err(|e| ApiError::from_write(e, "the template"))?;
-    txn.commit().await?;
-    Ok(())
+    crate::db::write_transaction!(db, |txn| {
+        let row = find_row(txn, actor, id, true).await?;
+        let categories: Vec<String> = recruiting_category::Entity::find()
+            .filter(recruiting_category::Column::CompanyId.eq(actor.company_id))
+            .filter(recruiting_category::Column::AutoReplyTemplateId.eq(id))
+            .order_by_asc(recruiting_category::Column::Name)
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|c| format!("“{}”", c.name))
+            .collect();
+        let scheduled = message::Entity::find()
+            .filter(message::Column::TemplateId.eq(id))
+            .filter(message::Column::Status.eq(MessageStatus::Scheduled))
+            .count(txn)
+            .await?;
+        let mut uses = Vec::new();
+        if !categories.is_empty() {
+            uses.push(format!(
+                "it is the automatic reply of the {} {}",
+                if categories.len() == 1 {
+                    "category"
+                } else {
+                    "categories"
+                },
+                categories.join(", ")
+            ));
+        }
+        if scheduled > 0 {
+            uses.push(format!(
+                "{scheduled} scheduled {} {} it",
+                if scheduled == 1 {
+                    "message"
+                } else {
+                    "messages"
+                },
+                if scheduled == 1 { "uses" } else { "use" }
+            ));
+        }
+        if !uses.is_empty() {
+            return Err(ApiError::conflict(format!(
+                "the template “{}” cannot be deleted: {}",
+                row.name,
+                uses.join("; ")
+            )));
+        }
+        email_template::Entity::delete_by_id(id)
+            .exec(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "the template"))?;
+        Ok(())
+    })
 }
 
 /// Compiles every variant, so that nothing is saved unless all of them render.

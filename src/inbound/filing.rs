@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, Set, TransactionSession as _, TransactionTrait,
+    QueryOrder as _, Set, TransactionTrait,
 };
 
 use super::calendar_reply;
@@ -53,110 +53,112 @@ pub(super) async fn file(
     stored: &[StoredBlob],
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Filed>> {
-    let txn = crate::db::begin_write(db).await?;
-    let (thread, new_candidate, new_application) =
-        match thread_of(&txn, settings, company, incoming).await? {
-            Some(thread) => (thread, false, None),
-            None if incoming.system_sender => return Ok(None),
-            None => {
-                let (thread, application) = applicant(&txn, company, incoming, now).await?;
-                (thread, true, application)
-            }
-        };
-    let message = message::ActiveModel {
-        company_id: Set(company.id),
-        candidate_id: Set(Some(thread.candidate.id)),
-        application_id: Set(thread.application_id),
-        subsidiary_id: Set(thread.subsidiary_id),
-        direction: Set(MessageDirection::Inbound),
-        status: Set(MessageStatus::Received),
-        subject: Set(incoming.subject.clone()),
-        from_address: Set(incoming.from.address.clone()),
-        from_name: Set(incoming.from.name.clone()),
-        message_id_header: Set(incoming.message_id.clone()),
-        in_reply_to: Set(incoming.in_reply_to.clone()),
-        references_header: Set(incoming.references.clone()),
-        received_at: Set(Some(now)),
-        attempts: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a message with this Message-ID"))?;
-    message_content::ActiveModel {
-        message_id: Set(message.id),
-        text_body: Set(incoming.text_body.clone()),
-        html_body: Set(incoming.html_body.clone()),
-        calendar: Set(incoming.calendar.clone()),
-    }
-    .insert(&txn)
-    .await?;
-    let recipients: Vec<message_recipient::ActiveModel> = incoming
-        .to
-        .iter()
-        .map(|m| (RecipientKind::To, m))
-        .chain(incoming.cc.iter().map(|m| (RecipientKind::Cc, m)))
-        .map(|(kind, mailbox)| message_recipient::ActiveModel {
-            message_id: Set(message.id),
-            kind: Set(kind),
-            address: Set(mailbox.address.clone()),
-            name: Set(mailbox.name.clone()),
+    crate::db::write_transaction!(db, |txn| {
+        let (thread, new_candidate, new_application) =
+            match thread_of(txn, settings, company, incoming).await? {
+                Some(thread) => (thread, false, None),
+                None if incoming.system_sender => return Ok(None),
+                None => {
+                    let (thread, application) = applicant(txn, company, incoming, now).await?;
+                    (thread, true, application)
+                }
+            };
+        let message = message::ActiveModel {
+            company_id: Set(company.id),
+            candidate_id: Set(Some(thread.candidate.id)),
+            application_id: Set(thread.application_id),
+            subsidiary_id: Set(thread.subsidiary_id),
+            direction: Set(MessageDirection::Inbound),
+            status: Set(MessageStatus::Received),
+            subject: Set(incoming.subject.clone()),
+            from_address: Set(incoming.from.address.clone()),
+            from_name: Set(incoming.from.name.clone()),
+            message_id_header: Set(incoming.message_id.clone()),
+            in_reply_to: Set(incoming.in_reply_to.clone()),
+            references_header: Set(incoming.references.clone()),
+            received_at: Set(Some(now)),
+            attempts: Set(0),
+            created_at: Set(now),
             ..Default::default()
-        })
-        .collect();
-    if !recipients.is_empty() {
-        message_recipient::Entity::insert_many(recipients)
-            .exec(&txn)
-            .await?;
-    }
-    attach(
-        &txn,
-        company,
-        &thread.candidate,
-        message.id,
-        incoming,
-        stored,
-        now,
-    )
-    .await?;
-    let answered_interview_id = match incoming.calendar.as_deref().and_then(calendar_reply::read) {
-        Some(reply) => {
-            crate::interviews::invitations::record_reply(
-                &txn,
-                company.id,
-                &thread.candidate,
-                &reply,
-                now,
-            )
-            .await?
         }
-        None => None,
-    };
-    // After the application's own message, so the thread reads in order;
-    // never to a program (RFC 3834 §2).
-    if let Some((application, position)) = new_application.as_ref().filter(|_| !incoming.automatic)
-    {
-        crate::intake::auto_reply::acknowledge(
-            &txn,
-            settings,
+        .insert(txn)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a message with this Message-ID"))?;
+        message_content::ActiveModel {
+            message_id: Set(message.id),
+            text_body: Set(incoming.text_body.clone()),
+            html_body: Set(incoming.html_body.clone()),
+            calendar: Set(incoming.calendar.clone()),
+        }
+        .insert(txn)
+        .await?;
+        let recipients: Vec<message_recipient::ActiveModel> = incoming
+            .to
+            .iter()
+            .map(|m| (RecipientKind::To, m))
+            .chain(incoming.cc.iter().map(|m| (RecipientKind::Cc, m)))
+            .map(|(kind, mailbox)| message_recipient::ActiveModel {
+                message_id: Set(message.id),
+                kind: Set(kind),
+                address: Set(mailbox.address.clone()),
+                name: Set(mailbox.name.clone()),
+                ..Default::default()
+            })
+            .collect();
+        if !recipients.is_empty() {
+            message_recipient::Entity::insert_many(recipients)
+                .exec(txn)
+                .await?;
+        }
+        attach(
+            txn,
             company,
-            position,
             &thread.candidate,
-            application,
-            ApplicationSource::Email,
+            message.id,
+            incoming,
+            stored,
             now,
         )
         .await?;
-    }
-    txn.commit().await?;
-    Ok(Some(Filed {
-        message_id: message.id,
-        candidate_id: thread.candidate.id,
-        new_application_id: new_application.map(|(application, _)| application.id),
-        new_candidate,
-        answered_interview_id,
-    }))
+        let answered_interview_id =
+            match incoming.calendar.as_deref().and_then(calendar_reply::read) {
+                Some(reply) => {
+                    crate::interviews::invitations::record_reply(
+                        txn,
+                        company.id,
+                        &thread.candidate,
+                        &reply,
+                        now,
+                    )
+                    .await?
+                }
+                None => None,
+            };
+        // After the application's own message, so the thread reads in order;
+        // never to a program (RFC 3834 §2).
+        if let Some((application, position)) =
+            new_application.as_ref().filter(|_| !incoming.automatic)
+        {
+            crate::intake::auto_reply::acknowledge(
+                txn,
+                settings,
+                company,
+                position,
+                &thread.candidate,
+                application,
+                ApplicationSource::Email,
+                now,
+            )
+            .await?;
+        }
+        Ok(Some(Filed {
+            message_id: message.id,
+            candidate_id: thread.candidate.id,
+            new_application_id: new_application.map(|(application, _)| application.id),
+            new_candidate,
+            answered_interview_id,
+        }))
+    })
 }
 
 /// The candidate the email answers or comes from, if any is known.

@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set, TransactionSession as _, TransactionTrait,
+    Set, TransactionTrait,
 };
 
 use crate::blobs::{BlobStore, StoredBlob};
@@ -176,82 +176,84 @@ async fn file(
     stored: &[StoredBlob],
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let txn = crate::db::begin_write(db).await?;
-    let email = form.email.normalized();
-    let candidate = match candidate::Entity::find()
-        .filter(candidate::Column::CompanyId.eq(company.id))
-        .filter(candidate::Column::Email.eq(email.clone()))
-        .one(&txn)
-        .await?
-    {
-        // A known address keeps what the company knows of them: the form
-        // cannot be used to change someone's name.
-        Some(known) => known,
-        None => candidate::ActiveModel {
+    crate::db::write_transaction!(db, |txn| {
+        let email = form.email.normalized();
+        let candidate = match candidate::Entity::find()
+            .filter(candidate::Column::CompanyId.eq(company.id))
+            .filter(candidate::Column::Email.eq(email.clone()))
+            .one(txn)
+            .await?
+        {
+            // A known address keeps what the company knows of them: the form
+            // cannot be used to change someone's name.
+            Some(known) => known,
+            None => candidate::ActiveModel {
+                company_id: Set(company.id),
+                first_name: Set(form.first_name.as_str().to_owned()),
+                last_name: Set(form.last_name.as_str().to_owned()),
+                email: Set(email),
+                gender: Set(form.gender),
+                preferred_language: Set(None),
+                phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?,
+        };
+        let earlier = application::Entity::find()
+            .filter(application::Column::CandidateId.eq(candidate.id))
+            .filter(application::Column::PositionId.eq(position.id))
+            .one(txn)
+            .await?;
+        if earlier.is_some() {
+            // Applied before: nothing new is filed and nothing is sent again.
+            return Ok(());
+        }
+        let application = application::ActiveModel {
             company_id: Set(company.id),
-            first_name: Set(form.first_name.as_str().to_owned()),
-            last_name: Set(form.last_name.as_str().to_owned()),
-            email: Set(email),
-            gender: Set(form.gender),
-            preferred_language: Set(None),
-            phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
+            candidate_id: Set(candidate.id),
+            position_id: Set(position.id),
+            source: Set(ApplicationSource::OnlineForm),
+            status: Set(ApplicationStatus::New),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await
-        .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?,
-    };
-    let earlier = application::Entity::find()
-        .filter(application::Column::CandidateId.eq(candidate.id))
-        .filter(application::Column::PositionId.eq(position.id))
-        .one(&txn)
+        .map_err(|e| {
+            ApiError::from_write(e, "an application of this candidate to this position")
+        })?;
+        for (file, blob) in form.files.iter().zip(stored) {
+            let category_id = category_for(txn, company.id, file.kind, now).await?;
+            let received = ReceivedFile {
+                candidate: &candidate,
+                category_id,
+                file_name: stored_name(file),
+                content_type: file.content_type.to_owned(),
+                blob,
+            };
+            crate::documents::file_received(txn, received, now).await?;
+        }
+        if let Some(text) = &form.message {
+            note(txn, company, &candidate, &application, position, text, now).await?;
+        }
+        auto_reply::acknowledge(
+            txn,
+            settings,
+            company,
+            position,
+            &candidate,
+            &application,
+            ApplicationSource::OnlineForm,
+            now,
+        )
         .await?;
-    if earlier.is_some() {
-        // Applied before: nothing new is filed and nothing is sent again.
-        return Ok(());
-    }
-    let application = application::ActiveModel {
-        company_id: Set(company.id),
-        candidate_id: Set(candidate.id),
-        position_id: Set(position.id),
-        source: Set(ApplicationSource::OnlineForm),
-        status: Set(ApplicationStatus::New),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))?;
-    for (file, blob) in form.files.iter().zip(stored) {
-        let category_id = category_for(&txn, company.id, file.kind, now).await?;
-        let received = ReceivedFile {
-            candidate: &candidate,
-            category_id,
-            file_name: stored_name(file),
-            content_type: file.content_type.to_owned(),
-            blob,
-        };
-        crate::documents::file_received(&txn, received, now).await?;
-    }
-    if let Some(text) = &form.message {
-        note(&txn, company, &candidate, &application, position, text, now).await?;
-    }
-    auto_reply::acknowledge(
-        &txn,
-        settings,
-        company,
-        position,
-        &candidate,
-        &application,
-        ApplicationSource::OnlineForm,
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The candidate's message on the form, filed in their thread as received mail.

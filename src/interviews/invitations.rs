@@ -14,7 +14,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
-    TransactionSession as _, TransactionTrait,
+    TransactionTrait,
 };
 
 use super::calendar::{self, Method};
@@ -78,68 +78,68 @@ pub async fn send_invitation(
             });
         }
     }
-    let txn = crate::db::begin_write(db).await?;
-    // Locked, so that a reschedule at the same moment either sees this
-    // invitation or is seen by it.
-    let interview = locked(&txn, actor, request.interview_id).await?;
-    if interview.status == InterviewStatus::Cancelled {
-        return Err(ApiError::conflict(
-            "the interview is cancelled; schedule a new one to invite to",
-        ));
-    }
-    if interview.starts_at <= now {
-        return Err(ApiError::conflict("the interview has already begun"));
-    }
-    if request
-        .scheduled_at
-        .is_some_and(|at| at >= interview.starts_at)
-    {
-        return Err(ApiError::validation(
-            "scheduledAt",
-            "an invitation must leave before the interview starts",
-        ));
-    }
-    let context = context(&txn, actor, &interview).await?;
-    let source = match &request.content {
-        Content::Template(id) => Source::Template(*id),
-        Content::Free { subject, body } => Source::Free { subject, body },
-    };
-    let written = write(&txn, actor, &context, &source).await?;
-    let rendered = render(&written.compiled, &context, &written.language, now)?;
-    let attachments = send::attachments(
-        &txn,
-        actor,
-        settings,
-        &request.attachment_ids,
-        written.template.as_ref(),
-        Some(context.candidate.id),
-    )
-    .await?;
-    let message = enqueue(
-        &txn,
-        settings,
-        Outgoing {
-            interview: &interview,
-            context: &context,
-            rendered,
-            method: Method::Request,
-            template_id: written.template.as_ref().map(|t| t.row.id),
-            source: match &request.content {
-                Content::Free { subject, body } => Some((subject.clone(), body.clone())),
-                Content::Template(_) => None,
+    crate::db::write_transaction!(db, |txn| {
+        // Locked, so that a reschedule at the same moment either sees this
+        // invitation or is seen by it.
+        let interview = locked(txn, actor, request.interview_id).await?;
+        if interview.status == InterviewStatus::Cancelled {
+            return Err(ApiError::conflict(
+                "the interview is cancelled; schedule a new one to invite to",
+            ));
+        }
+        if interview.starts_at <= now {
+            return Err(ApiError::conflict("the interview has already begun"));
+        }
+        if request
+            .scheduled_at
+            .is_some_and(|at| at >= interview.starts_at)
+        {
+            return Err(ApiError::validation(
+                "scheduledAt",
+                "an invitation must leave before the interview starts",
+            ));
+        }
+        let context = context(txn, actor, &interview).await?;
+        let source = match &request.content {
+            Content::Template(id) => Source::Template(*id),
+            Content::Free { subject, body } => Source::Free { subject, body },
+        };
+        let written = write(txn, actor, &context, &source).await?;
+        let rendered = render(&written.compiled, &context, &written.language, now)?;
+        let attachments = send::attachments(
+            txn,
+            actor,
+            settings,
+            &request.attachment_ids,
+            written.template.as_ref(),
+            Some(context.candidate.id),
+        )
+        .await?;
+        let message = enqueue(
+            txn,
+            settings,
+            Outgoing {
+                interview: &interview,
+                context: &context,
+                rendered,
+                method: Method::Request,
+                template_id: written.template.as_ref().map(|t| t.row.id),
+                source: match &request.content {
+                    Content::Free { subject, body } => Some((subject.clone(), body.clone())),
+                    Content::Template(_) => None,
+                },
+                cc: send::copies(&request.cc),
+                attachment_ids: attachments,
+                scheduled_at: request.scheduled_at,
+                idempotency_key: request.idempotency_key.clone(),
             },
-            cc: send::copies(&request.cc),
-            attachment_ids: attachments,
-            scheduled_at: request.scheduled_at,
-            idempotency_key: request.idempotency_key,
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Changed {
-        interview,
-        message: Some(message),
+            now,
+        )
+        .await?;
+        Ok(Changed {
+            interview,
+            message: Some(message),
+        })
     })
 }
 
@@ -161,24 +161,24 @@ pub async fn record_response(
             "the answer is ACCEPTED, DECLINED or TENTATIVE",
         ));
     }
-    let txn = crate::db::begin_write(db).await?;
-    let interview = locked(&txn, actor, interview_id).await?;
-    if interview.status == InterviewStatus::Cancelled {
-        return Err(ApiError::conflict("the interview is cancelled"));
-    }
-    let held = invitation::Entity::find()
-        .filter(invitation::Column::InterviewId.eq(interview.id))
-        .all(&txn)
-        .await?;
-    let current = current(&held).cloned().ok_or_else(|| {
-        ApiError::conflict("no invitation to this interview has reached the candidate yet")
-    })?;
-    let mut row = current.into_active_model();
-    row.status = Set(status);
-    row.responded_at = Set(Some(now));
-    row.update(&txn).await?;
-    txn.commit().await?;
-    Ok(interview)
+    crate::db::write_transaction!(db, |txn| {
+        let interview = locked(txn, actor, interview_id).await?;
+        if interview.status == InterviewStatus::Cancelled {
+            return Err(ApiError::conflict("the interview is cancelled"));
+        }
+        let held = invitation::Entity::find()
+            .filter(invitation::Column::InterviewId.eq(interview.id))
+            .all(txn)
+            .await?;
+        let current = current(&held).cloned().ok_or_else(|| {
+            ApiError::conflict("no invitation to this interview has reached the candidate yet")
+        })?;
+        let mut row = current.into_active_model();
+        row.status = Set(status);
+        row.responded_at = Set(Some(now));
+        row.update(txn).await?;
+        Ok(interview)
+    })
 }
 
 /// Sets the answer the candidate's calendar sent back by email (an iTIP

@@ -16,7 +16,7 @@ use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
-    TransactionSession as _, TransactionTrait,
+    TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -193,32 +193,32 @@ pub async fn schedule(
 ) -> ApiResult<interview::Model> {
     check_slot(new.starts_at, new.ends_at, now)?;
     check_place(new.location.as_deref(), new.video_link.as_deref())?;
-    let txn = crate::db::begin_write(db).await?;
-    let application = applications::find(&txn, actor, new.application_id).await?;
-    let participants = check_participants(&txn, actor, &new.participant_ids).await?;
-    let row = interview::ActiveModel {
-        company_id: Set(actor.company_id),
-        application_id: Set(application.id),
-        title: Set(new.title.into_inner()),
-        starts_at: Set(new.starts_at),
-        ends_at: Set(new.ends_at),
-        time_zone: Set(new.time_zone.name().to_owned()),
-        location: Set(new.location),
-        video_link: Set(new.video_link),
-        status: Set(InterviewStatus::Scheduled),
-        sequence: Set(0),
-        // A globally unique UID (RFC 5545 §3.8.4.7): random, at our domain.
-        uid: Set(format!("{}@{}", token(), settings.inbound_domain.as_str())),
-        created_by_id: Set(Some(actor.user_id)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    set_participants(&txn, row.id, &participants).await?;
-    txn.commit().await?;
-    Ok(row)
+    crate::db::write_transaction!(db, |txn| {
+        let application = applications::find(txn, actor, new.application_id).await?;
+        let participants = check_participants(txn, actor, &new.participant_ids).await?;
+        let row = interview::ActiveModel {
+            company_id: Set(actor.company_id),
+            application_id: Set(application.id),
+            title: Set(new.title.as_str().to_owned()),
+            starts_at: Set(new.starts_at),
+            ends_at: Set(new.ends_at),
+            time_zone: Set(new.time_zone.name().to_owned()),
+            location: Set(new.location.clone()),
+            video_link: Set(new.video_link.clone()),
+            status: Set(InterviewStatus::Scheduled),
+            sequence: Set(0),
+            // A globally unique UID (RFC 5545 §3.8.4.7): random, at our domain.
+            uid: Set(format!("{}@{}", token(), settings.inbound_domain.as_str())),
+            created_by_id: Set(Some(actor.user_id)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        set_participants(txn, row.id, &participants).await?;
+        Ok(row)
+    })
 }
 
 /// A change of an interview's time and details; `None` leaves a field.
@@ -258,69 +258,73 @@ pub async fn reschedule(
     now: DateTime<Utc>,
 ) -> ApiResult<Changed> {
     check_slot(change.starts_at, change.ends_at, now)?;
-    let txn = crate::db::begin_write(db).await?;
-    let found = locked(&txn, actor, id).await?;
-    if found.status == InterviewStatus::Cancelled {
-        return Err(ApiError::conflict(
-            "a cancelled interview cannot be rescheduled; schedule a new one",
-        ));
-    }
-    let location = change.location.unwrap_or(found.location.clone());
-    let video_link = change.video_link.unwrap_or(found.video_link.clone());
-    check_place(location.as_deref(), video_link.as_deref())?;
-    if let Some(ids) = &change.participant_ids {
-        let users = check_participants(&txn, actor, ids).await?;
-        interview_participant::Entity::delete_many()
-            .filter(interview_participant::Column::InterviewId.eq(found.id))
-            .exec(&txn)
-            .await?;
-        set_participants(&txn, found.id, &users).await?;
-    }
-    let standing = invitations::standing(&txn, found.id).await?;
-    let mut row = found.clone().into_active_model();
-    row.starts_at = Set(change.starts_at);
-    row.ends_at = Set(change.ends_at);
-    if let Some(zone) = change.time_zone {
-        row.time_zone = Set(zone.name().to_owned());
-    }
-    if let Some(title) = change.title {
-        row.title = Set(title.into_inner());
-    }
-    row.location = Set(location);
-    row.video_link = Set(video_link);
-    if standing.any() {
-        // The candidate's copy is out of date whether or not they are told.
-        row.sequence = Set(found.sequence.saturating_add(1));
-    }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    // Invitations still waiting leave with the new details; those that left
-    // meanwhile count as reached.
-    let left = invitations::rewrite_waiting(&txn, actor, settings, &updated, standing.waiting, now)
-        .await?;
-    let reached = left.into_iter().last().or(standing.reached);
-    let message = match reached {
-        Some((invitation, message)) if change.notify_candidate => {
-            invitations::ask_again(&txn, &invitation).await?;
-            Some(
-                invitations::send_notice(
-                    &txn,
-                    actor,
-                    settings,
-                    &updated,
-                    notices::Notice::Moved,
-                    message.template_id,
-                    now,
-                )
-                .await?,
-            )
+    crate::db::write_transaction!(db, |txn| {
+        let found = locked(txn, actor, id).await?;
+        if found.status == InterviewStatus::Cancelled {
+            return Err(ApiError::conflict(
+                "a cancelled interview cannot be rescheduled; schedule a new one",
+            ));
         }
-        _ => None,
-    };
-    txn.commit().await?;
-    Ok(Changed {
-        interview: updated,
-        message,
+        let location = change.location.clone().unwrap_or(found.location.clone());
+        let video_link = change
+            .video_link
+            .clone()
+            .unwrap_or(found.video_link.clone());
+        check_place(location.as_deref(), video_link.as_deref())?;
+        if let Some(ids) = &change.participant_ids {
+            let users = check_participants(txn, actor, ids).await?;
+            interview_participant::Entity::delete_many()
+                .filter(interview_participant::Column::InterviewId.eq(found.id))
+                .exec(txn)
+                .await?;
+            set_participants(txn, found.id, &users).await?;
+        }
+        let standing = invitations::standing(txn, found.id).await?;
+        let mut row = found.clone().into_active_model();
+        row.starts_at = Set(change.starts_at);
+        row.ends_at = Set(change.ends_at);
+        if let Some(zone) = change.time_zone {
+            row.time_zone = Set(zone.name().to_owned());
+        }
+        if let Some(title) = &change.title {
+            row.title = Set(title.as_str().to_owned());
+        }
+        row.location = Set(location);
+        row.video_link = Set(video_link);
+        if standing.any() {
+            // The candidate's copy is out of date whether or not they are told.
+            row.sequence = Set(found.sequence.saturating_add(1));
+        }
+        row.updated_at = Set(now);
+        let updated = row.update(txn).await?;
+        // Invitations still waiting leave with the new details; those that left
+        // meanwhile count as reached.
+        let left =
+            invitations::rewrite_waiting(txn, actor, settings, &updated, standing.waiting, now)
+                .await?;
+        let reached = left.into_iter().last().or(standing.reached);
+        let message = match reached {
+            Some((invitation, message)) if change.notify_candidate => {
+                invitations::ask_again(txn, &invitation).await?;
+                Some(
+                    invitations::send_notice(
+                        txn,
+                        actor,
+                        settings,
+                        &updated,
+                        notices::Notice::Moved,
+                        message.template_id,
+                        now,
+                    )
+                    .await?,
+                )
+            }
+            _ => None,
+        };
+        Ok(Changed {
+            interview: updated,
+            message,
+        })
     })
 }
 
@@ -336,41 +340,41 @@ pub async fn cancel(
     notify_candidate: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<Changed> {
-    let txn = crate::db::begin_write(db).await?;
-    let found = locked(&txn, actor, id).await?;
-    if found.status == InterviewStatus::Cancelled {
-        return Err(ApiError::conflict("the interview is already cancelled"));
-    }
-    invitations::cancel_waiting(&txn, found.id).await?;
-    let reached = invitations::standing(&txn, found.id).await?.reached;
-    let notify = notify_candidate && reached.is_some();
-    let mut row = found.clone().into_active_model();
-    row.status = Set(InterviewStatus::Cancelled);
-    if notify {
-        row.sequence = Set(found.sequence.saturating_add(1));
-    }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    let message = if notify {
-        Some(
-            invitations::send_notice(
-                &txn,
-                actor,
-                settings,
-                &updated,
-                notices::Notice::Cancelled,
-                None,
-                now,
+    crate::db::write_transaction!(db, |txn| {
+        let found = locked(txn, actor, id).await?;
+        if found.status == InterviewStatus::Cancelled {
+            return Err(ApiError::conflict("the interview is already cancelled"));
+        }
+        invitations::cancel_waiting(txn, found.id).await?;
+        let reached = invitations::standing(txn, found.id).await?.reached;
+        let notify = notify_candidate && reached.is_some();
+        let mut row = found.clone().into_active_model();
+        row.status = Set(InterviewStatus::Cancelled);
+        if notify {
+            row.sequence = Set(found.sequence.saturating_add(1));
+        }
+        row.updated_at = Set(now);
+        let updated = row.update(txn).await?;
+        let message = if notify {
+            Some(
+                invitations::send_notice(
+                    txn,
+                    actor,
+                    settings,
+                    &updated,
+                    notices::Notice::Cancelled,
+                    None,
+                    now,
+                )
+                .await?,
             )
-            .await?,
-        )
-    } else {
-        None
-    };
-    txn.commit().await?;
-    Ok(Changed {
-        interview: updated,
-        message,
+        } else {
+            None
+        };
+        Ok(Changed {
+            interview: updated,
+            message,
+        })
     })
 }
 

@@ -31,7 +31,7 @@ use rand::Rng as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Statement, TransactionTrait as _,
+    QueryFilter as _, Statement,
 };
 
 use super::compose::{AttachedFile, CalendarPart, Envelope, compose};
@@ -648,11 +648,11 @@ impl Dispatcher {
         if invited.is_empty() {
             return mark_sent(&self.db, rows, None, now).await;
         }
-        let txn = self.db.begin().await?;
-        mark_sent(&txn, rows, None, now).await?;
-        invitations_sent(&txn, invited).await?;
-        txn.commit().await?;
-        Ok(())
+        crate::db::write_transaction!(&self.db, |txn| {
+            mark_sent(txn, rows, None, now).await?;
+            invitations_sent(txn, invited.clone()).await?;
+            Ok(())
+        })
     }
 
     /// Marks one message SENT with a note on the copies the server refused.
@@ -662,11 +662,11 @@ impl Dispatcher {
         note: String,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let txn = self.db.begin().await?;
-        mark_sent(&txn, &[row], Some(note), now).await?;
-        invitations_sent(&txn, invitations(&[row])).await?;
-        txn.commit().await?;
-        Ok(())
+        crate::db::write_transaction!(&self.db, |txn| {
+            mark_sent(txn, &[row], Some(note.clone()), now).await?;
+            invitations_sent(txn, invitations(&[row])).await?;
+            Ok(())
+        })
     }
 
     /// Puts messages this claim did not attempt back in the queue, as if

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::{company, document, email_batch, message, subsidiary};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QuerySelect as _, Set, TransactionSession as _, TransactionTrait,
+    QuerySelect as _, Set, TransactionTrait,
 };
 
 use super::outbox::{Addressee, NewMessage, Threading, enqueue_many};
@@ -84,135 +84,135 @@ pub async fn send(
         return Ok(earlier);
     }
 
-    let txn = db.begin().await?;
-    let template = match &request.content {
-        Content::Template(id) => Some(template_for_sending(&txn, actor, *id).await?),
-        Content::Free { .. } => None,
-    };
-    let free = match &request.content {
-        Content::Free { subject, body } => Some(Content::compile_free(subject, body)?),
-        Content::Template(_) => None,
-    };
-    let addressees = match &request.targets {
-        Targets::Candidates(ids) => Addressees::Candidates(ids),
-        Targets::Applications(ids) => Addressees::Applications(ids),
-    };
-    let contexts = load_contexts(&txn, actor, addressees).await?;
-    let only_candidate = match contexts.as_slice() {
-        [one] => Some(one.candidate.id),
-        _ => None,
-    };
-    let threading = match request.in_reply_to {
-        Some(id) => Some(threading(&txn, actor, id, only_candidate).await?),
-        None => None,
-    };
-    let attachments = attachments(
-        &txn,
-        actor,
-        settings,
-        &request.attachment_ids,
-        template.as_ref(),
-        only_candidate,
-    )
-    .await?;
-    let company = company::Entity::find_by_id(actor.company_id)
-        .one(&txn)
-        .await?
-        .ok_or(ApiError::NotFound("company"))?;
-    let batch = if contexts.len() > 1 {
-        Some(
-            email_batch::ActiveModel {
-                company_id: Set(actor.company_id),
-                created_by_id: Set(Some(actor.user_id)),
-                idempotency_key: Set(request.idempotency_key.clone()),
-                total: Set(i32::try_from(contexts.len()).unwrap_or(i32::MAX)),
-                created_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await
-            .map_err(|e| ApiError::from_write(e, "a send with this idempotency key"))?,
-        )
-    } else {
-        None
-    };
-
-    let domain = settings.inbound_domain.as_str();
-    let mut pending = Vec::with_capacity(RENDER_CHUNK);
-    let mut compiled: HashMap<i64, Compiled> = HashMap::new();
-    let mut signature = None;
-    let mut last = None;
-    for context in contexts {
-        if signature.is_none() {
-            signature = Some(sender_signature(&context.sender));
-        }
-        let signature = signature.as_ref().and_then(Option::as_ref);
-        let (rendered, template_id) = match (&template, &free) {
-            (Some(template), _) => {
-                let variant = template.variant_for(&context)?;
-                let compiled = match compiled.entry(variant.id) {
-                    Entry::Occupied(found) => found.into_mut(),
-                    Entry::Vacant(slot) => slot.insert(template.compile(variant)?),
-                };
-                let values = context.values(&variant.language, now.date_naive());
-                let rendered = compiled.render(&values, signature).map_err(render_error)?;
-                (rendered, Some(template.row.id))
-            }
-            (None, Some(free)) => {
-                let values = context.values(context.language(), now.date_naive());
-                (free.render(&values, signature).map_err(render_error)?, None)
-            }
-            (None, None) => return Err(anyhow::anyhow!("a send without content").into()),
+    crate::db::write_transaction!(db, |txn| {
+        let template = match &request.content {
+            Content::Template(id) => Some(template_for_sending(txn, actor, *id).await?),
+            Content::Free { .. } => None,
         };
-        pending.push(NewMessage {
-            company_id: actor.company_id,
-            candidate_id: Some(context.candidate.id),
-            application_id: context.application.as_ref().map(|a| a.id),
-            subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
-            sender_user_id: Some(actor.user_id),
-            template_id,
-            batch_id: batch.as_ref().map(|b| b.id),
-            interview_id: None,
-            subject: rendered.subject,
-            text_body: rendered.text,
-            html_body: Some(rendered.html),
-            from: sender_address(&company, context.subsidiary.as_deref(), settings),
-            to: vec![Addressee::candidate(&context.candidate)],
-            cc: copies(&request.cc),
-            bcc: copies(&request.bcc),
-            attachment_ids: attachments.clone(),
-            scheduled_at: request.scheduled_at,
-            idempotency_key: if batch.is_none() {
-                request.idempotency_key.clone()
-            } else {
-                None
-            },
-            calendar: None,
-            auto_reply: false,
-            threading: threading.clone(),
-        });
-        if pending.len() == RENDER_CHUNK {
-            last = enqueue_many(&txn, std::mem::take(&mut pending), domain, now)
+        let free = match &request.content {
+            Content::Free { subject, body } => Some(Content::compile_free(subject, body)?),
+            Content::Template(_) => None,
+        };
+        let addressees = match &request.targets {
+            Targets::Candidates(ids) => Addressees::Candidates(ids),
+            Targets::Applications(ids) => Addressees::Applications(ids),
+        };
+        let contexts = load_contexts(txn, actor, addressees).await?;
+        let only_candidate = match contexts.as_slice() {
+            [one] => Some(one.candidate.id),
+            _ => None,
+        };
+        let threading = match request.in_reply_to {
+            Some(id) => Some(threading(txn, actor, id, only_candidate).await?),
+            None => None,
+        };
+        let attachments = attachments(
+            txn,
+            actor,
+            settings,
+            &request.attachment_ids,
+            template.as_ref(),
+            only_candidate,
+        )
+        .await?;
+        let company = company::Entity::find_by_id(actor.company_id)
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound("company"))?;
+        let batch = if contexts.len() > 1 {
+            Some(
+                email_batch::ActiveModel {
+                    company_id: Set(actor.company_id),
+                    created_by_id: Set(Some(actor.user_id)),
+                    idempotency_key: Set(request.idempotency_key.clone()),
+                    total: Set(i32::try_from(contexts.len()).unwrap_or(i32::MAX)),
+                    created_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(|e| ApiError::from_write(e, "a send with this idempotency key"))?,
+            )
+        } else {
+            None
+        };
+
+        let domain = settings.inbound_domain.as_str();
+        let mut pending = Vec::with_capacity(RENDER_CHUNK);
+        let mut compiled: HashMap<i64, Compiled> = HashMap::new();
+        let mut signature = None;
+        let mut last = None;
+        for context in contexts {
+            if signature.is_none() {
+                signature = Some(sender_signature(&context.sender));
+            }
+            let signature = signature.as_ref().and_then(Option::as_ref);
+            let (rendered, template_id) = match (&template, &free) {
+                (Some(template), _) => {
+                    let variant = template.variant_for(&context)?;
+                    let compiled = match compiled.entry(variant.id) {
+                        Entry::Occupied(found) => found.into_mut(),
+                        Entry::Vacant(slot) => slot.insert(template.compile(variant)?),
+                    };
+                    let values = context.values(&variant.language, now.date_naive());
+                    let rendered = compiled.render(&values, signature).map_err(render_error)?;
+                    (rendered, Some(template.row.id))
+                }
+                (None, Some(free)) => {
+                    let values = context.values(context.language(), now.date_naive());
+                    (free.render(&values, signature).map_err(render_error)?, None)
+                }
+                (None, None) => return Err(anyhow::anyhow!("a send without content").into()),
+            };
+            pending.push(NewMessage {
+                company_id: actor.company_id,
+                candidate_id: Some(context.candidate.id),
+                application_id: context.application.as_ref().map(|a| a.id),
+                subsidiary_id: context.subsidiary.as_ref().map(|s| s.id),
+                sender_user_id: Some(actor.user_id),
+                template_id,
+                batch_id: batch.as_ref().map(|b| b.id),
+                interview_id: None,
+                subject: rendered.subject,
+                text_body: rendered.text,
+                html_body: Some(rendered.html),
+                from: sender_address(&company, context.subsidiary.as_deref(), settings),
+                to: vec![Addressee::candidate(&context.candidate)],
+                cc: copies(&request.cc),
+                bcc: copies(&request.bcc),
+                attachment_ids: attachments.clone(),
+                scheduled_at: request.scheduled_at,
+                idempotency_key: if batch.is_none() {
+                    request.idempotency_key.clone()
+                } else {
+                    None
+                },
+                calendar: None,
+                auto_reply: false,
+                threading: threading.clone(),
+            });
+            if pending.len() == RENDER_CHUNK {
+                last = enqueue_many(txn, std::mem::take(&mut pending), domain, now)
+                    .await?
+                    .pop()
+                    .or(last);
+            }
+        }
+        if !pending.is_empty() {
+            last = enqueue_many(txn, pending, domain, now)
                 .await?
                 .pop()
                 .or(last);
         }
-    }
-    if !pending.is_empty() {
-        last = enqueue_many(&txn, pending, domain, now)
-            .await?
-            .pop()
-            .or(last);
-    }
-    txn.commit().await?;
-    match (batch, last) {
-        (Some(batch), _) => Ok(Sent::Batch(batch)),
-        (None, Some(message)) => Ok(Sent::One(Box::new(message))),
-        (None, None) => Err(ApiError::validation(
-            "candidateIds",
-            "no candidate to send to",
-        )),
-    }
+        match (batch, last) {
+            (Some(batch), _) => Ok(Sent::Batch(batch)),
+            (None, Some(message)) => Ok(Sent::One(Box::new(message))),
+            (None, None) => Err(ApiError::validation(
+                "candidateIds",
+                "no candidate to send to",
+            )),
+        }
+    })
 }
 
 /// Most Message-IDs carried in `References`: the newest, as RFC 5322

@@ -7,7 +7,7 @@ use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
-    TransactionSession as _, TransactionTrait,
+    TransactionTrait,
 };
 
 use super::find_user;
@@ -73,19 +73,19 @@ pub async fn create_role(
     actor: &Actor,
     spec: RoleSpec,
 ) -> ApiResult<RoleWithDocuments> {
-    let txn = db.begin().await?;
-    let row = recruiting_role::ActiveModel {
-        company_id: Set(actor.company_id),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let role = apply_spec(row, &spec)
-        .insert(&txn)
-        .await
-        .map_err(|e| ApiError::from_write(e, "a role with this name"))?;
-    let documents = set_documents(&txn, actor, role.id, &spec.documents).await?;
-    txn.commit().await?;
-    Ok((role, documents))
+    crate::db::write_transaction!(db, |txn| {
+        let row = recruiting_role::ActiveModel {
+            company_id: Set(actor.company_id),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let role = apply_spec(row, &spec)
+            .insert(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a role with this name"))?;
+        let documents = set_documents(txn, actor, role.id, &spec.documents).await?;
+        Ok((role, documents))
+    })
 }
 
 pub async fn update_role(
@@ -94,23 +94,23 @@ pub async fn update_role(
     id: i64,
     spec: RoleSpec,
 ) -> ApiResult<RoleWithDocuments> {
-    let txn = db.begin().await?;
-    let (existing, _) = find_role(&txn, actor, id).await?;
-    let was_admin = existing.is_admin;
-    let role = apply_spec(existing.into_active_model(), &spec)
-        .update(&txn)
-        .await
-        .map_err(|e| ApiError::from_write(e, "a role with this name"))?;
-    if was_admin && !role.is_admin {
-        ensure_an_admin_remains(&txn, actor).await?;
-    }
-    role_document_permission::Entity::delete_many()
-        .filter(role_document_permission::Column::RoleId.eq(role.id))
-        .exec(&txn)
-        .await?;
-    let documents = set_documents(&txn, actor, role.id, &spec.documents).await?;
-    txn.commit().await?;
-    Ok((role, documents))
+    crate::db::write_transaction!(db, |txn| {
+        let (existing, _) = find_role(txn, actor, id).await?;
+        let was_admin = existing.is_admin;
+        let role = apply_spec(existing.into_active_model(), &spec)
+            .update(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a role with this name"))?;
+        if was_admin && !role.is_admin {
+            ensure_an_admin_remains(txn, actor).await?;
+        }
+        role_document_permission::Entity::delete_many()
+            .filter(role_document_permission::Column::RoleId.eq(role.id))
+            .exec(txn)
+            .await?;
+        let documents = set_documents(txn, actor, role.id, &spec.documents).await?;
+        Ok((role, documents))
+    })
 }
 
 fn apply_spec(
@@ -185,18 +185,18 @@ pub async fn unassign_role(
     user_id: i64,
     role_id: i64,
 ) -> ApiResult<()> {
-    let txn = db.begin().await?;
-    find_user(&txn, actor, user_id).await?;
-    find_role(&txn, actor, role_id).await?;
-    let deleted = role_assignment::Entity::delete_by_id((user_id, role_id))
-        .exec(&txn)
-        .await?;
-    if deleted.rows_affected == 0 {
-        return Err(ApiError::NotFound("role assignment"));
-    }
-    ensure_an_admin_remains(&txn, actor).await?;
-    txn.commit().await?;
-    Ok(())
+    crate::db::write_transaction!(db, |txn| {
+        find_user(txn, actor, user_id).await?;
+        find_role(txn, actor, role_id).await?;
+        let deleted = role_assignment::Entity::delete_by_id((user_id, role_id))
+            .exec(txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(ApiError::NotFound("role assignment"));
+        }
+        ensure_an_admin_remains(txn, actor).await?;
+        Ok(())
+    })
 }
 
 /// Refuses a change that would leave the company without an active admin.

@@ -4,8 +4,7 @@ use chrono::Utc;
 use entity::user;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set, TransactionSession as _,
-    TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait,
 };
 
 use super::assign_role;
@@ -43,23 +42,23 @@ pub async fn create_user(
     display_name: Name,
     role_ids: &[i64],
 ) -> ApiResult<user::Model> {
-    let txn = db.begin().await?;
-    let row = user::ActiveModel {
-        company_id: Set(actor.company_id),
-        email: Set(email.normalized()),
-        display_name: Set(display_name.into_inner()),
-        active: Set(true),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a user with this email address"))?;
-    for role_id in role_ids {
-        assign_role(&txn, actor, row.id, *role_id).await?;
-    }
-    txn.commit().await?;
-    Ok(row)
+    crate::db::write_transaction!(db, |txn| {
+        let row = user::ActiveModel {
+            company_id: Set(actor.company_id),
+            email: Set(email.normalized()),
+            display_name: Set(display_name.as_str().to_owned()),
+            active: Set(true),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| ApiError::from_write(e, "a user with this email address"))?;
+        for role_id in role_ids {
+            assign_role(txn, actor, row.id, *role_id).await?;
+        }
+        Ok(row)
+    })
 }
 
 /// Renames, deactivates or reactivates a user; the company keeps an active admin.
@@ -70,26 +69,26 @@ pub async fn update_user(
     display_name: Option<Name>,
     active: Option<bool>,
 ) -> ApiResult<user::Model> {
-    let txn = db.begin().await?;
-    let mut row = find_user(&txn, actor, id).await?.into_active_model();
-    if let Some(v) = display_name {
-        row.display_name = Set(v.into_inner());
-    }
-    if active == Some(false) && id == actor.user_id {
-        return Err(ApiError::validation(
-            "active",
-            "you cannot deactivate yourself",
-        ));
-    }
-    if let Some(v) = active {
-        row.active = Set(v);
-    }
-    let row = row.update(&txn).await?;
-    if active == Some(false) {
-        ensure_an_admin_remains(&txn, actor).await?;
-    }
-    txn.commit().await?;
-    Ok(row)
+    crate::db::write_transaction!(db, |txn| {
+        let mut row = find_user(txn, actor, id).await?.into_active_model();
+        if let Some(v) = &display_name {
+            row.display_name = Set(v.as_str().to_owned());
+        }
+        if active == Some(false) && id == actor.user_id {
+            return Err(ApiError::validation(
+                "active",
+                "you cannot deactivate yourself",
+            ));
+        }
+        if let Some(v) = active {
+            row.active = Set(v);
+        }
+        let row = row.update(txn).await?;
+        if active == Some(false) {
+            ensure_an_admin_remains(txn, actor).await?;
+        }
+        Ok(row)
+    })
 }
 
 /// Sets or (with `None`) removes the caller's own signature.

@@ -12,6 +12,7 @@ mod smtp_server;
 
 mod bad_input;
 mod cli;
+mod contention;
 mod crud;
 mod http_endpoints;
 mod inbound;
