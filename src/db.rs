@@ -141,12 +141,50 @@ pub(crate) use write_transaction;
 /// transactions that meet are those chosen to end a deadlock or a
 /// serialization failure.
 pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        isolation_level: None,
-        access_mode: None,
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-    })
-    .await
+    let mut attempt = 1;
+    loop {
+        let begun = db
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await;
+        match begun {
+            // BEGIN is the first statement on the pooled connection, so
+            // nothing was done yet: a connection the server ended while it
+            // sat in the pool (a restart) is dropped, and another is taken.
+            Err(e) if attempt < WRITE_ATTEMPTS && is_connection_lost(&e) => {
+                tracing::debug!(attempt, error = %e, "a pooled connection was lost; taking another");
+                attempt += 1;
+            }
+            begun => return begun,
+        }
+    }
+}
+
+/// Whether the server ended the connection: an I/O error, or PostgreSQL's
+/// admin_shutdown (57P01) or crash_shutdown (57P02).
+fn is_connection_lost(err: &DbErr) -> bool {
+    match sqlx_error(err) {
+        Some(sqlx::Error::Io(_)) => true,
+        Some(sqlx::Error::Database(e)) => {
+            matches!(e.code().as_deref(), Some("57P01" | "57P02"))
+                && e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+        }
+        _ => false,
+    }
+}
+
+/// The driver's error inside `err`, if it came from the driver.
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+        | DbErr::Exec(RuntimeErr::SqlxError(error))
+        | DbErr::Query(RuntimeErr::SqlxError(error)) => Some(error.as_ref()),
+        _ => None,
+    }
 }
 
 /// What [`write_transaction!`] does after an attempt: `None` after pausing when the
@@ -188,13 +226,7 @@ impl Contention for DbErr {
     /// primary code. PostgreSQL: SQLSTATE 40001 (serialization_failure) and
     /// 40P01 (deadlock_detected).
     fn is_contention(&self) -> bool {
-        let (DbErr::Conn(RuntimeErr::SqlxError(error))
-        | DbErr::Exec(RuntimeErr::SqlxError(error))
-        | DbErr::Query(RuntimeErr::SqlxError(error))) = self
-        else {
-            return false;
-        };
-        let sqlx::Error::Database(error) = error.as_ref() else {
+        let Some(sqlx::Error::Database(error)) = sqlx_error(self) else {
             return false;
         };
         let code = error.code().unwrap_or_default();

@@ -11,6 +11,7 @@ mod m20261123_000001_invitation_content;
 mod m20261202_000001_message_contents;
 mod m20261202_000002_message_ids_per_company;
 mod m20261202_000003_auto_submitted;
+mod m20261206_000001_health_checks;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_message_contents::Migration),
             Box::new(m20261202_000002_message_ids_per_company::Migration),
             Box::new(m20261202_000003_auto_submitted::Migration),
+            Box::new(m20261206_000001_health_checks::Migration),
         ]
     }
 }

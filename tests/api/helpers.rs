@@ -126,6 +126,13 @@ impl TestApp {
         }
     }
 
+    /// On PostgreSQL, the server's URL and this test's database name.
+    pub fn postgres_database(&self) -> Option<(&str, &str)> {
+        self.cleanup
+            .as_ref()
+            .map(|(url, name)| (url.as_str(), name.as_str()))
+    }
+
     /// Creates another company and returns its admin's token.
     pub async fn other_company(&self, name: &str) -> String {
         recruitmail::companies::bootstrap(

@@ -14,6 +14,7 @@ mod bad_input;
 mod cli;
 mod contention;
 mod crud;
+mod database_unavailable;
 mod http_endpoints;
 mod inbound;
 mod intake;

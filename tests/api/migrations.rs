@@ -8,7 +8,17 @@ use crate::helpers::on_each_backend;
 
 /// Migrations to undo to reach the schema before `message_contents`: that
 /// one and those after it.
-const STEPS_BACK: u32 = 3;
+fn steps_back() -> u32 {
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261202_000001_message_contents")
+        .expect("the message_contents migration");
+    u32::try_from(names.len() - at).unwrap()
+}
 
 /// `(id, text_body, html_body, calendar)` of the messages, read with `sql`.
 async fn bodies(
@@ -35,7 +45,7 @@ async fn bodies(
 async fn message_bodies_survive_the_move_to_their_own_table_and_back() {
     on_each_backend(async |app| {
         let db = &app.state.db;
-        Migrator::down(db, Some(STEPS_BACK)).await.unwrap();
+        Migrator::down(db, Some(steps_back())).await.unwrap();
         db.execute_unprepared(
             "INSERT INTO messages (company_id, direction, status, subject, text_body, html_body, \
              calendar, calendar_method, from_address, attempts, created_at) VALUES \
@@ -69,7 +79,7 @@ async fn message_bodies_survive_the_move_to_their_own_table_and_back() {
             .await;
         assert!(left.is_err(), "the old columns must be gone");
 
-        Migrator::down(db, Some(STEPS_BACK)).await.unwrap();
+        Migrator::down(db, Some(steps_back())).await.unwrap();
         let back = bodies(
             db,
             "SELECT id, text_body, html_body, calendar FROM messages ORDER BY id",
