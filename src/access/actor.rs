@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    ActiveModelTrait as _, ColumnTrait, Condition, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QuerySelect as _, Set,
 };
 
@@ -60,6 +60,19 @@ impl PositionScope {
         match self {
             Self::All => true,
             Self::Assigned(ids) => ids.contains(&position_id),
+        }
+    }
+
+    /// The rows whose position, held in `position_id`, the scope shows.
+    ///
+    /// Every row-level rule that depends on positions (positions,
+    /// applications, and through them candidates, interviews and messages)
+    /// is built from this one condition, so a filter that reaches a position
+    /// through another table sees no more than the list of positions does.
+    pub fn covers(&self, position_id: impl ColumnTrait) -> Condition {
+        match self {
+            Self::All => Condition::all(),
+            Self::Assigned(ids) => Condition::all().add(position_id.is_in(ids.iter().copied())),
         }
     }
 }
