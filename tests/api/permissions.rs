@@ -425,19 +425,20 @@ fn cases() -> Vec<Case> {
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         // Templates: recruiting admins change them; the Messages section reads
-        // and previews them.
+        // and previews them all, the Interviews section (the hiring manager
+        // here) only the interview-related ones, which this one is not.
         case("{ placeholders { name } }", ALL),
         case(
             "{ emailTemplates { nodes { id subject } } }",
-            [Allowed, Allowed, FORBIDDEN, Allowed],
+            [Allowed, Allowed, Allowed, Allowed],
         ),
         case(
             "{ emailTemplate(id: \"$template\") { id } }",
-            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "{ node(id: \"$template\") { id } }",
-            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "{ previewEmail(input: { templateId: \"$template\", candidateId: \"$seen\" }) { subject } }",
