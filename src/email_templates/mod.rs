@@ -147,8 +147,11 @@ pub struct TemplateChange {
 /// `sendEmail` and invitations all read templates through here, so none of
 /// them shows or sends a template another one refuses.
 pub fn visible(actor: &Actor) -> Select<email_template::Entity> {
-    of_company(actor.company_id)
-        .filter(actor.templates.covers(email_template::Column::InterviewRelated))
+    of_company(actor.company_id).filter(
+        actor
+            .templates
+            .covers(email_template::Column::InterviewRelated),
+    )
 }
 
 /// Every template of one company, whoever asks: only for re-rendering a

@@ -449,7 +449,10 @@ enum Source<'a> {
     /// The template of an invitation sent earlier, written again for the
     /// interview as it now is (see [`send::kept_template`]).
     Kept(i64),
-    Free { subject: &'a str, body: &'a str },
+    Free {
+        subject: &'a str,
+        body: &'a str,
+    },
     Notice(Notice),
 }
 
