@@ -331,6 +331,30 @@ mod tests {
     }
 
     #[test]
+    fn messages_reads_every_template_and_interviews_alone_the_interview_ones() {
+        use TemplateScope::{All, InterviewRelated};
+        assert_eq!(TemplateScope::of(true, false, false), All);
+        assert_eq!(TemplateScope::of(false, true, false), All);
+        assert_eq!(TemplateScope::of(false, true, true), All);
+        assert_eq!(TemplateScope::of(false, false, true), InterviewRelated);
+        assert_eq!(TemplateScope::of(false, false, false), TemplateScope::None);
+        assert!(!TemplateScope::None.any());
+    }
+
+    #[test]
+    fn a_caller_without_template_rights_matches_no_template_on_either_database() {
+        use entity::email_template;
+        use sea_orm::{DbBackend, QueryTrait as _};
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = email_template::Entity::find()
+                .filter(TemplateScope::None.covers(email_template::Column::InterviewRelated))
+                .build(backend)
+                .to_string();
+            assert!(sql.ends_with("WHERE 1 = 0"), "{sql}");
+        }
+    }
+
+    #[test]
     fn only_an_unlimited_candidates_role_or_admin_widens_the_position_scope() {
         let hiring_manager = role(false, true, true);
         assert!(limited_to_assignments(std::slice::from_ref(
