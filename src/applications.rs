@@ -8,7 +8,7 @@ use sea_orm::{
     IntoActiveModel as _, QueryFilter as _, Select, Set,
 };
 
-use crate::access::{Actor, PositionScope};
+use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::{candidates, positions};
 
@@ -21,16 +21,13 @@ pub struct ApplicationFilter {
     pub source: Option<ApplicationSource>,
 }
 
-/// The applications `actor` may see.
+/// The applications `actor` may see: those to the positions they see.
+/// Candidates, interviews and messages are visible through these, so a
+/// filter that names a position or candidate goes through them too.
 pub fn visible(actor: &Actor) -> Select<application::Entity> {
-    let query =
-        application::Entity::find().filter(application::Column::CompanyId.eq(actor.company_id));
-    match &actor.positions {
-        PositionScope::All => query,
-        PositionScope::Assigned(ids) => {
-            query.filter(application::Column::PositionId.is_in(ids.iter().copied()))
-        }
-    }
+    application::Entity::find()
+        .filter(application::Column::CompanyId.eq(actor.company_id))
+        .filter(actor.positions.covers(application::Column::PositionId))
 }
 
 pub fn search(actor: &Actor, filter: &ApplicationFilter) -> Select<application::Entity> {

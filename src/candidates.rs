@@ -3,13 +3,15 @@
 use chrono::Utc;
 use entity::enums::Gender;
 use entity::{application, candidate, message};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, SelectStatement};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Select, Set, TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Select, Set,
+    TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
+use crate::applications;
 use crate::domain::{EmailAddress, LanguageTag, Name};
 use crate::error::{ApiError, ApiResult};
 
@@ -84,19 +86,27 @@ pub fn visible(actor: &Actor) -> Select<candidate::Entity> {
     let query = candidate::Entity::find().filter(candidate::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => {
-            query.filter(candidate::Column::Id.in_subquery(applied_to(ids)))
+        PositionScope::Assigned(_) => {
+            query.filter(candidate::Column::Id.in_subquery(applicants(actor, None)))
         }
     }
 }
 
-/// The IDs of candidates who applied to one of `positions`.
-pub fn applied_to(positions: &[i64]) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
+/// The IDs of candidates with an application `actor` sees, to `position`
+/// when one is given.
+///
+/// Going through the visible applications is what makes a position the
+/// caller may not see behave like one that does not exist: it has no
+/// visible application, so it names no candidate.
+pub fn applicants(actor: &Actor, position: Option<i64>) -> SelectStatement {
+    let mut query = applications::visible(actor);
+    if let Some(id) = position {
+        query = query.filter(application::Column::PositionId.eq(id));
+    }
+    query
+        .select_only()
         .column(application::Column::CandidateId)
-        .from(application::Entity)
-        .and_where(application::Column::PositionId.is_in(positions.iter().copied()))
-        .to_owned()
+        .into_query()
 }
 
 /// `visible` narrowed by `filter`.
@@ -124,15 +134,8 @@ pub fn search(actor: &Actor, filter: &CandidateFilter) -> Select<candidate::Enti
         query = query.filter(candidate::Column::Email.eq(email.normalized()));
     }
     if let Some(position_id) = filter.position_id {
-        query = query.filter(
-            candidate::Column::Id.in_subquery(
-                Query::select()
-                    .column(application::Column::CandidateId)
-                    .from(application::Entity)
-                    .and_where(application::Column::PositionId.eq(position_id))
-                    .to_owned(),
-            ),
-        );
+        query =
+            query.filter(candidate::Column::Id.in_subquery(applicants(actor, Some(position_id))));
     }
     query
 }

@@ -8,7 +8,7 @@ use sea_orm::{
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Select, Set, TransactionTrait,
 };
 
-use crate::access::{Actor, PositionScope};
+use crate::access::Actor;
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
 
@@ -41,13 +41,9 @@ pub struct PositionFilter {
 
 /// The positions `actor` may see.
 pub fn visible(actor: &Actor) -> Select<position::Entity> {
-    let query = position::Entity::find().filter(position::Column::CompanyId.eq(actor.company_id));
-    match &actor.positions {
-        PositionScope::All => query,
-        PositionScope::Assigned(ids) => {
-            query.filter(position::Column::Id.is_in(ids.iter().copied()))
-        }
-    }
+    position::Entity::find()
+        .filter(position::Column::CompanyId.eq(actor.company_id))
+        .filter(actor.positions.covers(position::Column::Id))
 }
 
 pub fn search(actor: &Actor, filter: &PositionFilter) -> Select<position::Entity> {

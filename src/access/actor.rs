@@ -9,9 +9,9 @@ use entity::{
     api_token, position_hiring_manager, recruiting_role, role_assignment, role_document_permission,
     user,
 };
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    ActiveModelTrait as _, ColumnTrait, Condition, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QuerySelect as _, Set,
 };
 
@@ -62,6 +62,66 @@ impl PositionScope {
             Self::Assigned(ids) => ids.contains(&position_id),
         }
     }
+
+    /// The rows whose position, held in `position_id`, the scope shows.
+    ///
+    /// Every row-level rule that depends on positions (positions,
+    /// applications, and through them candidates, interviews and messages)
+    /// is built from this one condition, so a filter that reaches a position
+    /// through another table sees no more than the list of positions does.
+    pub fn covers(&self, position_id: impl ColumnTrait) -> Condition {
+        match self {
+            Self::All => Condition::all(),
+            Self::Assigned(ids) => Condition::all().add(position_id.is_in(ids.iter().copied())),
+        }
+    }
+}
+
+/// Which email templates a caller may list, read, preview and send from.
+///
+/// Templates hold the company's wording and attached documents, so they are
+/// opened per section: whoever writes candidates' mail (the MESSAGES section,
+/// or a recruiting admin) reads them all; whoever only schedules interviews
+/// (the INTERVIEWS section) reads the interview-related ones, which are those
+/// offered for invitations; anyone else reads none. A template outside the
+/// scope answers like one that does not exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TemplateScope {
+    /// Every template of the company.
+    All,
+    /// Only interview-related templates.
+    InterviewRelated,
+    /// No template.
+    None,
+}
+
+impl TemplateScope {
+    /// The scope that `sections` (MESSAGES, INTERVIEWS) and an admin role give.
+    fn of(is_admin: bool, messages: bool, interviews: bool) -> Self {
+        if is_admin || messages {
+            Self::All
+        } else if interviews {
+            Self::InterviewRelated
+        } else {
+            Self::None
+        }
+    }
+
+    /// Whether the caller may read any template at all.
+    pub fn any(self) -> bool {
+        self != Self::None
+    }
+
+    /// The templates in scope, given the column that marks a template as
+    /// interview-related.
+    pub fn covers(self, interview_related: impl ColumnTrait) -> Condition {
+        match self {
+            Self::All => Condition::all(),
+            Self::InterviewRelated => Condition::all().add(interview_related.eq(true)),
+            // A condition no row meets, written so every database reads it.
+            Self::None => Condition::all().add(Expr::val(1).eq(0)),
+        }
+    }
 }
 
 /// A signed-in user of one company with the union of their roles' rights.
@@ -72,6 +132,7 @@ pub struct Actor {
     pub is_admin: bool,
     sections: [bool; 4],
     pub positions: PositionScope,
+    pub templates: TemplateScope,
     documents: HashMap<i64, DocumentAccess>,
 }
 
@@ -100,6 +161,7 @@ impl Actor {
             is_admin: false,
             sections: [false; 4],
             positions: PositionScope::All,
+            templates: TemplateScope::All,
             documents: HashMap::new(),
         }
     }
@@ -138,12 +200,18 @@ impl Actor {
                 *entry = DocumentAccess::Edit;
             }
         }
+        let templates = TemplateScope::of(
+            is_admin,
+            sections[Section::Messages as usize],
+            sections[Section::Interviews as usize],
+        );
         Self {
             user_id: user.id,
             company_id: user.company_id,
             is_admin,
             sections,
             positions,
+            templates,
             documents: access,
         }
     }
@@ -259,6 +327,30 @@ mod tests {
             bulk_email_access: false,
             assigned_positions_only: limited,
             created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn messages_reads_every_template_and_interviews_alone_the_interview_ones() {
+        use TemplateScope::{All, InterviewRelated};
+        assert_eq!(TemplateScope::of(true, false, false), All);
+        assert_eq!(TemplateScope::of(false, true, false), All);
+        assert_eq!(TemplateScope::of(false, true, true), All);
+        assert_eq!(TemplateScope::of(false, false, true), InterviewRelated);
+        assert_eq!(TemplateScope::of(false, false, false), TemplateScope::None);
+        assert!(!TemplateScope::None.any());
+    }
+
+    #[test]
+    fn a_caller_without_template_rights_matches_no_template_on_either_database() {
+        use entity::email_template;
+        use sea_orm::{DbBackend, QueryTrait as _};
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = email_template::Entity::find()
+                .filter(TemplateScope::None.covers(email_template::Column::InterviewRelated))
+                .build(backend)
+                .to_string();
+            assert!(sql.ends_with("WHERE 1 = 0"), "{sql}");
         }
     }
 

@@ -17,6 +17,9 @@ pub enum Require {
     Admin,
     /// Access to one section of the recruiting screens.
     Section(Section),
+    /// Reading email templates: the MESSAGES or INTERVIEWS section (see
+    /// [`super::TemplateScope`] for which templates each one reads).
+    Templates,
 }
 
 impl Guard for Require {
@@ -26,6 +29,7 @@ impl Guard for Require {
             Self::SignedIn => true,
             Self::Admin => actor.is_admin,
             Self::Section(section) => actor.can(*section),
+            Self::Templates => actor.templates.any(),
         };
         if allowed {
             Ok(())
@@ -35,6 +39,9 @@ impl Guard for Require {
                 Self::Admin => "recruiting admin rights are required".to_owned(),
                 Self::Section(section) => {
                     format!("access to the {} section is required", section.api_name())
+                }
+                Self::Templates => {
+                    "access to the MESSAGES or INTERVIEWS section is required".to_owned()
                 }
             })
             .into())

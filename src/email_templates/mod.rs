@@ -141,9 +141,23 @@ pub struct TemplateChange {
     pub document_ids: Option<Vec<i64>>,
 }
 
-/// The company's templates.
+/// The templates `actor` may list, read, preview and send from: the
+/// company's, narrowed by the actor's [`crate::access::TemplateScope`]
+/// (README, "Access rights"). The template queries, `node`, previews,
+/// `sendEmail` and invitations all read templates through here, so none of
+/// them shows or sends a template another one refuses.
 pub fn visible(actor: &Actor) -> Select<email_template::Entity> {
-    email_template::Entity::find().filter(email_template::Column::CompanyId.eq(actor.company_id))
+    of_company(actor.company_id).filter(
+        actor
+            .templates
+            .covers(email_template::Column::InterviewRelated),
+    )
+}
+
+/// Every template of one company, whoever asks: only for re-rendering a
+/// message whose template was chosen earlier by someone who could read it.
+pub fn of_company(company_id: i64) -> Select<email_template::Entity> {
+    email_template::Entity::find().filter(email_template::Column::CompanyId.eq(company_id))
 }
 
 pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<Template> {

@@ -35,6 +35,14 @@ pub async fn preview(
             "access to the INTERVIEWS section is required to fill in an interview",
         ));
     }
+    // Without MESSAGES, a user writes to candidates only by inviting them to
+    // an interview, so that is all they may preview.
+    if request.interview_id.is_none() && !actor.can(Section::Messages) {
+        return Err(ApiError::forbidden(
+            "access to the MESSAGES section is required to preview a message \
+             that is not an interview invitation",
+        ));
+    }
     let context = load_context(
         db,
         actor,

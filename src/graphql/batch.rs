@@ -25,7 +25,7 @@ use sea_orm::{
 };
 use tokio::sync::OnceCell;
 
-use crate::access::{Actor, PositionScope};
+use crate::access::Actor;
 use crate::error::ApiError;
 
 /// Candidates loaded together.
@@ -99,14 +99,9 @@ impl CandidateSet {
     ) -> Result<Arc<ApplicationSet>, ApiError> {
         self.applications
             .get_or_try_init(|| async {
-                let mut query = application::Entity::find()
+                let query = crate::applications::visible(actor)
                     .filter(application::Column::CandidateId.is_in(self.rows.iter().map(|c| c.id)))
-                    .filter(application::Column::CompanyId.eq(actor.company_id))
                     .order_by_asc(application::Column::Id);
-                if let PositionScope::Assigned(ids) = &actor.positions {
-                    query =
-                        query.filter(application::Column::PositionId.is_in(ids.iter().copied()));
-                }
                 Ok(ApplicationSet::new(query.all(db).await?))
             })
             .await

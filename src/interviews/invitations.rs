@@ -307,7 +307,7 @@ pub(super) async fn rewrite_waiting(
         let source = match (&invitation.subject_source, &invitation.body_source) {
             (Some(subject), Some(body)) => Source::Free { subject, body },
             _ => match message.template_id {
-                Some(id) => Source::Template(id),
+                Some(id) => Source::Kept(id),
                 None => Source::Notice(Notice::Moved),
             },
         };
@@ -414,7 +414,7 @@ pub(super) async fn send_notice(
 ) -> ApiResult<message::Model> {
     let context = context(db, actor, interview).await?;
     let source = match template_id {
-        Some(id) if notice == Notice::Moved => Source::Template(id),
+        Some(id) if notice == Notice::Moved => Source::Kept(id),
         _ => Source::Notice(notice),
     };
     let written = write_or_notice(db, actor, &context, source, notice).await?;
@@ -444,8 +444,15 @@ pub(super) async fn send_notice(
 
 /// What an invitation email is written from.
 enum Source<'a> {
+    /// A template the caller chooses now: one they may read.
     Template(i64),
-    Free { subject: &'a str, body: &'a str },
+    /// The template of an invitation sent earlier, written again for the
+    /// interview as it now is (see [`send::kept_template`]).
+    Kept(i64),
+    Free {
+        subject: &'a str,
+        body: &'a str,
+    },
     Notice(Notice),
 }
 
@@ -463,8 +470,11 @@ async fn write(
     source: &Source<'_>,
 ) -> ApiResult<Written> {
     Ok(match source {
-        Source::Template(id) => {
-            let template = send::template_for_sending(db, actor, *id).await?;
+        Source::Template(id) | Source::Kept(id) => {
+            let template = match source {
+                Source::Kept(_) => send::kept_template(db, actor, *id).await?,
+                _ => send::template_for_sending(db, actor, *id).await?,
+            };
             let variant = template.variant_for(context)?;
             Written {
                 compiled: template.compile(variant)?,
@@ -499,7 +509,7 @@ async fn write_or_notice(
     fallback: Notice,
 ) -> ApiResult<Written> {
     match write(db, actor, context, &source).await {
-        Err(ApiError::NotFound(_)) if matches!(source, Source::Template(_)) => {
+        Err(ApiError::NotFound(_)) if matches!(source, Source::Kept(_)) => {
             write(db, actor, context, &Source::Notice(fallback)).await
         }
         other => other,

@@ -15,8 +15,8 @@ use entity::{application, interview, interview_participant, user};
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
-    TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _,
+    Select, Set, TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -78,9 +78,14 @@ pub fn visible(actor: &Actor) -> Select<interview::Entity> {
     let query = interview::Entity::find().filter(interview::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => query.filter(about_applications(
-            application::Column::PositionId.is_in(ids.iter().copied()),
-        )),
+        PositionScope::Assigned(_) => query.filter(
+            interview::Column::ApplicationId.in_subquery(
+                applications::visible(actor)
+                    .select_only()
+                    .column(application::Column::Id)
+                    .into_query(),
+            ),
+        ),
     }
 }
 

@@ -18,9 +18,8 @@ pub fn visible(actor: &Actor) -> Select<message::Entity> {
     let query = message::Entity::find().filter(message::Column::CompanyId.eq(actor.company_id));
     match &actor.positions {
         PositionScope::All => query,
-        PositionScope::Assigned(ids) => {
-            query.filter(message::Column::CandidateId.in_subquery(candidates::applied_to(ids)))
-        }
+        PositionScope::Assigned(_) => query
+            .filter(message::Column::CandidateId.in_subquery(candidates::applicants(actor, None))),
     }
 }
 

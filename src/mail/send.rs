@@ -343,14 +343,33 @@ pub(crate) async fn earlier_send(
         .map(|m| Sent::One(Box::new(m))))
 }
 
-/// The template, held with a shared lock so it cannot be deleted while
-/// messages from it are being scheduled.
+/// The template, if the actor may read it, held with a shared lock so it
+/// cannot be deleted while messages from it are being scheduled.
 pub(crate) async fn template_for_sending(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> ApiResult<Template> {
-    let row = email_templates::visible(actor)
+    locked_template(db, email_templates::visible(actor), id).await
+}
+
+/// A template chosen earlier for a message that is now written again (an
+/// interview moved): whoever moves the interview, the candidate keeps getting
+/// the wording the sender chose, and its text goes to no one new.
+pub(crate) async fn kept_template(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<Template> {
+    locked_template(db, email_templates::of_company(actor.company_id), id).await
+}
+
+async fn locked_template(
+    db: &impl ConnectionTrait,
+    templates: sea_orm::Select<entity::email_template::Entity>,
+    id: i64,
+) -> ApiResult<Template> {
+    let row = templates
         .filter(entity::email_template::Column::Id.eq(id))
         .lock_shared()
         .one(db)

@@ -330,6 +330,17 @@ pub async fn post_upload(
     bytes: Vec<u8>,
     candidate: Option<&str>,
 ) -> reqwest::Response {
+    post_upload_as(app, &app.admin, name, bytes, candidate).await
+}
+
+/// [`post_upload`] with the token of any caller.
+pub async fn post_upload_as(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    candidate: Option<&str>,
+) -> reqwest::Response {
     let operations = json!({
         "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id fileName sizeBytes sha256 } } }",
         "variables": { "f": null, "c": candidate },
@@ -346,7 +357,7 @@ pub async fn post_upload(
         );
     app.client
         .post(format!("{}/graphql", app.base))
-        .bearer_auth(&app.admin)
+        .bearer_auth(token)
         .multipart(form)
         .send()
         .await
@@ -411,6 +422,78 @@ pub async fn user_with_role(
         .expect("token")
         .to_owned();
     (user_id, role_id, token)
+}
+
+/// The root fields of `Query` and `Mutation` that take an object ID: as an
+/// argument, in a list, or anywhere inside an input object. Read from the
+/// schema itself, so a new field that takes an ID cannot be forgotten by the
+/// tests that go through them all.
+pub async fn fields_taking_ids(app: &TestApp) -> std::collections::BTreeSet<String> {
+    const TYPE_REF: &str =
+        "kind name ofType { kind name ofType { kind name ofType { kind name } } }";
+    let query = format!(
+        "{{ __schema {{
+            queryType {{ fields {{ name args {{ type {{ {TYPE_REF} }} }} }} }}
+            mutationType {{ fields {{ name args {{ type {{ {TYPE_REF} }} }} }} }}
+            types {{ name kind inputFields {{ type {{ {TYPE_REF} }} }} }}
+        }} }}"
+    );
+    let schema = app.ok(&app.admin, &query, json!({})).await["__schema"].clone();
+    /// The named type under any list and non-null wrappers.
+    fn named(reference: &Value) -> (String, String) {
+        let mut at = reference;
+        while at["ofType"].is_object() {
+            at = &at["ofType"];
+        }
+        (
+            at["kind"].as_str().unwrap_or_default().to_owned(),
+            at["name"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+    let inputs: std::collections::HashMap<String, Vec<(String, String)>> = schema["types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .filter(|t| t["kind"] == "INPUT_OBJECT")
+        .map(|t| {
+            let fields = t["inputFields"]
+                .as_array()
+                .expect("input fields")
+                .iter()
+                .map(|f| named(&f["type"]))
+                .collect();
+            (t["name"].as_str().expect("type name").to_owned(), fields)
+        })
+        .collect();
+    fn takes_id(
+        (kind, name): &(String, String),
+        inputs: &std::collections::HashMap<String, Vec<(String, String)>>,
+        seen: &mut std::collections::HashSet<String>,
+    ) -> bool {
+        match kind.as_str() {
+            "SCALAR" => name == "ID",
+            "INPUT_OBJECT" if seen.insert(name.clone()) => inputs
+                .get(name)
+                .is_some_and(|fields| fields.iter().any(|f| takes_id(f, inputs, seen))),
+            _ => false,
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for root in ["queryType", "mutationType"] {
+        for field in schema[root]["fields"].as_array().expect("root fields") {
+            let any = field["args"].as_array().expect("args").iter().any(|arg| {
+                takes_id(
+                    &named(&arg["type"]),
+                    &inputs,
+                    &mut std::collections::HashSet::new(),
+                )
+            });
+            if any {
+                found.insert(field["name"].as_str().expect("field name").to_owned());
+            }
+        }
+    }
+    found
 }
 
 #[test]

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, create_position, create_template, first_code,
-    on_each_backend, structure, user_with_role,
+    TestApp, create_application, create_candidate, create_position, create_template,
+    fields_taking_ids, first_code, on_each_backend, post_upload_as, structure, upload_document,
+    user_with_role,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -425,19 +426,20 @@ fn cases() -> Vec<Case> {
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         // Templates: recruiting admins change them; the Messages section reads
-        // and previews them.
+        // and previews them all, the Interviews section (the hiring manager
+        // here) only the interview-related ones, which this one is not.
         case("{ placeholders { name } }", ALL),
         case(
             "{ emailTemplates { nodes { id subject } } }",
-            [Allowed, Allowed, FORBIDDEN, Allowed],
+            [Allowed, Allowed, Allowed, Allowed],
         ),
         case(
             "{ emailTemplate(id: \"$template\") { id } }",
-            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "{ node(id: \"$template\") { id } }",
-            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "{ previewEmail(input: { templateId: \"$template\", candidateId: \"$seen\" }) { subject } }",
@@ -656,6 +658,830 @@ async fn a_hiring_manager_sees_only_their_positions_in_nested_lists() {
             }
         }
         assert_eq!(data["positions"]["edges"], json!([{ "node": { "name": "Managed position" } }]));
+    })
+    .await;
+}
+
+/// The callers of the hidden-ID checks: a hiring manager with every section
+/// but limited to their assigned position, and a user with only the
+/// Interviews section (so limited to their assignments too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limited {
+    Manager,
+    InterviewsOnly,
+}
+
+/// Company A seen by [`Limited`] callers assigned to position `p2` only:
+/// `c3` applied to `p2` and to the hidden `p1`; `c_hidden` only to `p1`.
+/// Every row named in [`Scoped::hidden`] exists but is hidden from the caller.
+struct Scoped {
+    ids: HashMap<&'static str, String>,
+    manager: String,
+    interviewer: String,
+}
+
+impl Scoped {
+    fn token(&self, caller: Limited) -> &str {
+        match caller {
+            Limited::Manager => &self.manager,
+            Limited::InterviewsOnly => &self.interviewer,
+        }
+    }
+
+    /// Whether fixture row `name` exists but is hidden from `caller`.
+    fn hidden(caller: Limited, name: &str) -> bool {
+        const FROM_BOTH: [&str; 20] = [
+            "p1",
+            "c_hidden",
+            "app_c3_p1",
+            "app_hidden",
+            "iv_c3_p1",
+            "iv_hidden",
+            "msg_hidden",
+            "msg_hidden_scheduled",
+            "batch",
+            "doc_hidden",
+            "admin_token",
+            "other_subsidiary",
+            "other_category",
+            "other_position",
+            "other_candidate",
+            "other_application",
+            "other_template",
+            "other_user",
+            "other_role",
+            "other_document_category",
+        ];
+        // Templates and company documents are for the MESSAGES section;
+        // INTERVIEWS alone reads interview-related templates only.
+        const FROM_INTERVIEWS_ONLY: [&str; 2] = ["t_plain", "doc_company"];
+        FROM_BOTH.contains(&name)
+            || (caller == Limited::InterviewsOnly && FROM_INTERVIEWS_ONLY.contains(&name))
+    }
+
+    /// `operation` with `$ID` set to `id` and every `$name` to its row.
+    fn fill(&self, operation: &str, id: &str) -> String {
+        let mut text = operation.replace("$ID", id);
+        let mut names: Vec<_> = self.ids.keys().collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for name in names {
+            text = text.replace(&format!("${name}"), &self.ids[name]);
+        }
+        text
+    }
+}
+
+fn id_of(data: &Value, pointer: &str) -> String {
+    data.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no ID at {pointer} in {data:#}"))
+        .to_owned()
+}
+
+async fn scoped_fixture(app: &TestApp) -> Scoped {
+    let admin = app.admin.clone();
+    let (sub, cat, p1) = structure(app, &admin, "scoped").await;
+    let (manager_user, _, manager) = user_with_role(
+        app,
+        &admin,
+        "Limited Manager",
+        json!({ "sections": ["CANDIDATES", "MESSAGES", "INTERVIEWS", "BULK_EMAIL"], "assignedPositionsOnly": true }),
+    )
+    .await;
+    let (interviewer_user, _, interviewer) = user_with_role(
+        app,
+        &admin,
+        "Interviewer",
+        json!({ "sections": ["INTERVIEWS"] }),
+    )
+    .await;
+    let p2 = create_position(
+        app,
+        &admin,
+        &sub,
+        &cat,
+        "Assigned position",
+        &[&manager_user, &interviewer_user],
+    )
+    .await;
+    let c3 = create_candidate(app, &admin, "Shared", "Applicant", "c3@example.com").await;
+    let c_hidden =
+        create_candidate(app, &admin, "Only", "Elsewhere", "elsewhere@example.com").await;
+    let app_c3_p2 = create_application(app, &admin, &c3, &p2).await;
+    let app_c3_p1 = create_application(app, &admin, &c3, &p1).await;
+    let app_hidden = create_application(app, &admin, &c_hidden, &p1).await;
+    let at = |hours: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(30) + chrono::Duration::hours(hours))
+            .to_rfc3339()
+    };
+    let mut interviews = Vec::new();
+    for application in [&app_c3_p2, &app_c3_p1, &app_hidden] {
+        let data = app
+            .ok(
+                &admin,
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: { applicationId: $a, title: \"Talk\", startsAt: $s, endsAt: $e, timeZone: \"Europe/Berlin\", location: \"Room 1\" }) { interview { id } } }",
+                json!({ "a": application, "s": at(0), "e": at(1) }),
+            )
+            .await;
+        interviews.push(id_of(&data, "/scheduleInterview/interview/id"));
+    }
+    let t_interview = id_of(
+        &app.ok(
+            &admin,
+            "mutation { createEmailTemplate(input: { name: \"Invitation\", interviewRelated: true, subject: \"Interview: {{ interview_title }}\", body: \"<p>Dear {{ first_name }}, see you {{ interview_date }}.</p>\" }) { emailTemplate { id } } }",
+            json!({}),
+        )
+        .await,
+        "/createEmailTemplate/emailTemplate/id",
+    );
+    let t_plain = create_template(app, &admin, "Plain").await;
+    let send = async |candidates: Vec<&str>, at: Option<String>| {
+        app.ok(
+            &admin,
+            "mutation($c: [ID!]!, $at: DateTime) { sendEmail(input: { candidateIds: $c, subject: \"S\", body: \"<p>B</p>\", scheduledAt: $at }) { message { id } batch { id } } }",
+            json!({ "c": candidates, "at": at }),
+        )
+        .await
+    };
+    let msg_hidden = id_of(&send(vec![&c_hidden], None).await, "/sendEmail/message/id");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let msg_hidden_scheduled = id_of(
+        &send(vec![&c_hidden], Some(tomorrow)).await,
+        "/sendEmail/message/id",
+    );
+    let batch = id_of(
+        &send(vec![&c3, &c_hidden], None).await,
+        "/sendEmail/batch/id",
+    );
+    let pdf = b"%PDF-1.4\n% scoped\n".to_vec();
+    let doc_hidden = upload_document(app, "cv.pdf", pdf.clone(), Some(&c_hidden)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let doc_company = upload_document(app, "brochure.pdf", pdf, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin_token = id_of(
+        &app.ok(
+            &admin,
+            "mutation { createApiToken(input: { name: \"spare\" }) { apiToken { id } } }",
+            json!({}),
+        )
+        .await,
+        "/createApiToken/apiToken/id",
+    );
+    let form_key = app
+        .ok(&admin, "{ viewer { company { formKey } } }", json!({}))
+        .await["viewer"]["company"]["formKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let other = app.other_company("Rival").await;
+    let (other_subsidiary, other_category, other_position) = structure(app, &other, "rival").await;
+    let other_candidate =
+        create_candidate(app, &other, "Rival", "Applicant", "rival@example.com").await;
+    let other_application =
+        create_application(app, &other, &other_candidate, &other_position).await;
+    let other_template = create_template(app, &other, "Rival template").await;
+    let other_user = id_of(
+        &app.ok(&other, "{ viewer { user { id } } }", json!({}))
+            .await,
+        "/viewer/user/id",
+    );
+    let other_document_category = id_of(
+        &app.ok(
+            &other,
+            "mutation { createDocumentCategory(input: { name: \"Rival CV\" }) { documentCategory { id } } }",
+            json!({}),
+        )
+        .await,
+        "/createDocumentCategory/documentCategory/id",
+    );
+    let other_role = id_of(
+        &app.ok(&other, "{ recruitingRoles { id } }", json!({}))
+            .await,
+        "/recruitingRoles/0/id",
+    );
+
+    let [iv_visible, iv_c3_p1, iv_hidden] = <[String; 3]>::try_from(interviews).unwrap();
+    let ids = HashMap::from([
+        ("subsidiary", sub),
+        ("category", cat),
+        ("p1", p1),
+        ("p2", p2),
+        ("c3", c3),
+        ("c_hidden", c_hidden),
+        ("app_c3_p2", app_c3_p2),
+        ("app_c3_p1", app_c3_p1),
+        ("app_hidden", app_hidden),
+        ("iv_visible", iv_visible),
+        ("iv_c3_p1", iv_c3_p1),
+        ("iv_hidden", iv_hidden),
+        ("t_interview", t_interview),
+        ("t_plain", t_plain),
+        ("msg_hidden", msg_hidden),
+        ("msg_hidden_scheduled", msg_hidden_scheduled),
+        ("batch", batch),
+        ("doc_hidden", doc_hidden),
+        ("doc_company", doc_company),
+        ("admin_token", admin_token),
+        ("form_key", form_key),
+        ("manager_user", manager_user),
+        ("other_subsidiary", other_subsidiary),
+        ("other_category", other_category),
+        ("other_position", other_position),
+        ("other_candidate", other_candidate),
+        ("other_application", other_application),
+        ("other_template", other_template),
+        ("other_user", other_user),
+        ("other_role", other_role),
+        ("other_document_category", other_document_category),
+        ("start", at(48)),
+        ("end", at(49)),
+    ]);
+    Scoped {
+        ids,
+        manager,
+        interviewer,
+    }
+}
+
+/// An ID of the same type as `id` for a row that does not exist.
+fn made_up(id: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(id).unwrap()).unwrap();
+    let (kind, _) = text.split_once(':').unwrap();
+    URL_SAFE_NO_PAD.encode(format!("{kind}:987654321"))
+}
+
+/// A response as compared between a hidden and a made-up ID: everything but
+/// where in the document an error points, which moves with the ID's length.
+fn comparable(mut response: Value) -> Value {
+    if let Some(errors) = response["errors"].as_array_mut() {
+        for error in errors {
+            if let Some(error) = error.as_object_mut() {
+                error.remove("locations");
+            }
+        }
+    }
+    response
+}
+
+/// One root field that takes an ID: an operation with `$ID` where the ID
+/// under test goes, and the fixture rows to try there.
+struct IdCase {
+    field: &'static str,
+    operation: &'static str,
+    hidden: &'static [&'static str],
+}
+
+const fn id_case(
+    field: &'static str,
+    operation: &'static str,
+    hidden: &'static [&'static str],
+) -> IdCase {
+    IdCase {
+        field,
+        operation,
+        hidden,
+    }
+}
+
+/// Every position, candidate, application, interview, message, template or
+/// document a limited caller may not see (and another company's rows).
+const EVERY_HIDDEN: &[&str] = &[
+    "p1",
+    "c_hidden",
+    "app_c3_p1",
+    "app_hidden",
+    "iv_c3_p1",
+    "iv_hidden",
+    "msg_hidden",
+    "batch",
+    "doc_hidden",
+    "doc_company",
+    "t_plain",
+    "admin_token",
+    "other_subsidiary",
+    "other_category",
+    "other_position",
+    "other_candidate",
+    "other_application",
+    "other_template",
+    "other_user",
+    "other_role",
+];
+
+fn id_cases() -> Vec<IdCase> {
+    vec![
+        // Queries.
+        id_case("node", "{ node(id: \"$ID\") { id } }", EVERY_HIDDEN),
+        id_case(
+            "candidate",
+            "{ candidate(id: \"$ID\") { id firstName } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "candidates",
+            "{ candidates(first: 50, filter: { positionId: \"$ID\" }) { totalCount nodes { id firstName lastName email } } }",
+            &["p1", "other_position"],
+        ),
+        id_case(
+            "applications",
+            "{ applications(first: 50, filter: { positionId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["p1", "other_position"],
+        ),
+        id_case(
+            "applications",
+            "{ applications(first: 50, filter: { candidateId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "positions",
+            "{ positions(first: 50, filter: { subsidiaryId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "positions",
+            "{ positions(first: 50, filter: { categoryId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["other_category"],
+        ),
+        id_case(
+            "interview",
+            "{ interview(id: \"$ID\") { id title } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+        id_case(
+            "interviews",
+            "{ interviews(first: 50, filter: { candidateId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "interviews",
+            "{ interviews(first: 50, filter: { participantId: \"$ID\" }) { totalCount nodes { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "message",
+            "{ message(id: \"$ID\") { id subject } }",
+            &["msg_hidden"],
+        ),
+        id_case(
+            "emailBatch",
+            "{ emailBatch(id: \"$ID\") { id total } }",
+            &["batch"],
+        ),
+        id_case(
+            "emailTemplate",
+            "{ emailTemplate(id: \"$ID\") { id subject body } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "previewEmail",
+            "{ previewEmail(input: { templateId: \"$ID\", candidateId: \"$c3\", interviewId: \"$iv_visible\" }) { subject text } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "previewEmail",
+            "{ previewEmail(input: { subject: \"S\", body: \"<p>{{ position_name }}</p>\", candidateId: \"$ID\", interviewId: \"$iv_visible\" }) { subject text } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "previewEmail",
+            "{ previewEmail(input: { subject: \"S\", body: \"<p>{{ position_name }}</p>\", candidateId: \"$c3\", applicationId: \"$ID\" }) { subject text } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "previewEmail",
+            "{ previewEmail(input: { subject: \"S\", body: \"<p>{{ position_name }}</p>\", candidateId: \"$c3\", interviewId: \"$ID\" }) { subject text } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+        // Company structure and people: recruiting admins only.
+        id_case(
+            "createPosition",
+            "mutation { createPosition(input: { name: \"P\", subsidiaryId: \"$ID\", categoryId: \"$category\" }) { position { id } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "updatePosition",
+            "mutation { updatePosition(input: { id: \"$ID\", name: \"Renamed\" }) { position { id } } }",
+            &["p1", "other_position"],
+        ),
+        id_case(
+            "deletePosition",
+            "mutation { deletePosition(input: { id: \"$ID\" }) { deletedId } }",
+            &["p1", "other_position"],
+        ),
+        id_case(
+            "updateSubsidiary",
+            "mutation { updateSubsidiary(input: { id: \"$ID\", name: \"Renamed\" }) { subsidiary { id } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "deleteSubsidiary",
+            "mutation { deleteSubsidiary(input: { id: \"$ID\" }) { deletedId } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "updateCategory",
+            "mutation { updateCategory(input: { id: \"$ID\", name: \"Renamed\" }) { category { id } } }",
+            &["other_category"],
+        ),
+        id_case(
+            "deleteCategory",
+            "mutation { deleteCategory(input: { id: \"$ID\" }) { deletedId } }",
+            &["other_category"],
+        ),
+        id_case(
+            "updateCategoryAutoReply",
+            "mutation { updateCategoryAutoReply(input: { categoryId: \"$category\", templateId: \"$ID\" }) { category { id } } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "updateRecruitingEmailSettings",
+            "mutation { updateRecruitingEmailSettings(input: { subsidiaryId: \"$ID\", emailDisplayName: \"Jobs\" }) { subsidiary { id } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "testSmtpConnection",
+            "mutation { testSmtpConnection(input: { subsidiaryId: \"$ID\" }) { result { success } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "createUser",
+            "mutation { createUser(input: { email: \"new.user@acme.example\", displayName: \"U\", roleIds: [\"$ID\"] }) { user { id } } }",
+            &["other_role"],
+        ),
+        id_case(
+            "updateUser",
+            "mutation { updateUser(input: { id: \"$ID\", displayName: \"U\" }) { user { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "createRecruitingRole",
+            "mutation { createRecruitingRole(input: { name: \"R\", documentPermissions: [{ documentCategoryId: \"$ID\", access: VIEW }] }) { role { id } } }",
+            &["other_document_category"],
+        ),
+        id_case(
+            "updateRecruitingRole",
+            "mutation { updateRecruitingRole(input: { id: \"$ID\", name: \"R\" }) { role { id } } }",
+            &["other_role"],
+        ),
+        id_case(
+            "assignRole",
+            "mutation { assignRole(input: { userId: \"$manager_user\", roleId: \"$ID\" }) { user { id } } }",
+            &["other_role"],
+        ),
+        id_case(
+            "unassignRole",
+            "mutation { unassignRole(input: { userId: \"$manager_user\", roleId: \"$ID\" }) { user { id } } }",
+            &["other_role"],
+        ),
+        id_case(
+            "createApiToken",
+            "mutation { createApiToken(input: { name: \"t\", userId: \"$ID\" }) { token } }",
+            &["other_user"],
+        ),
+        id_case(
+            "revokeApiToken",
+            "mutation { revokeApiToken(input: { id: \"$ID\" }) { apiToken { id } } }",
+            &["admin_token"],
+        ),
+        // Candidates and applications.
+        id_case(
+            "updateCandidate",
+            "mutation { updateCandidate(input: { id: \"$ID\", phone: \"+1 555\" }) { candidate { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "deleteCandidate",
+            "mutation { deleteCandidate(input: { id: \"$ID\" }) { deletedCandidateId } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "createApplication",
+            "mutation { createApplication(input: { candidateId: \"$c3\", positionId: \"$ID\" }) { application { id } } }",
+            &["p1", "other_position"],
+        ),
+        id_case(
+            "createApplication",
+            "mutation { createApplication(input: { candidateId: \"$ID\", positionId: \"$p2\" }) { application { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "updateApplicationStatus",
+            "mutation { updateApplicationStatus(input: { id: \"$ID\", status: IN_PROCESS }) { application { id } } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "submitApplication",
+            "mutation { submitApplication(input: { formKey: \"$form_key\", positionId: \"$ID\", firstName: \"Pat\", lastName: \"Public\", email: \"pat@example.com\" }) { received } }",
+            &["other_position"],
+        ),
+        // Templates: recruiting admins only.
+        id_case(
+            "createEmailTemplate",
+            "mutation { createEmailTemplate(input: { name: \"T\", subject: \"S\", body: \"<p>B</p>\", documentIds: [\"$ID\"] }) { emailTemplate { id } } }",
+            &["doc_hidden"],
+        ),
+        id_case(
+            "updateEmailTemplate",
+            "mutation { updateEmailTemplate(input: { id: \"$ID\", subject: \"S\" }) { emailTemplate { id } } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "deleteEmailTemplate",
+            "mutation { deleteEmailTemplate(input: { id: \"$ID\" }) { deletedId } }",
+            &["t_plain", "other_template"],
+        ),
+        // Mail.
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { candidateIds: [\"$ID\"], subject: \"S\", body: \"<p>B</p>\", cc: [\"spy@example.org\"] }) { message { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { candidateIds: [\"$c3\", \"$ID\"], subject: \"S\", body: \"<p>B</p>\" }) { batch { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { applicationIds: [\"$ID\"], subject: \"S\", body: \"<p>{{ position_name }}</p>\" }) { message { id } } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { candidateIds: [\"$c3\"], templateId: \"$ID\", cc: [\"spy@example.org\"] }) { message { id } } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { candidateIds: [\"$c3\"], subject: \"S\", body: \"<p>B</p>\", attachmentIds: [\"$ID\"] }) { message { id } } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "sendEmail",
+            "mutation { sendEmail(input: { candidateIds: [\"$c3\"], subject: \"S\", body: \"<p>B</p>\", inReplyToId: \"$ID\" }) { message { id } } }",
+            &["msg_hidden"],
+        ),
+        id_case(
+            "cancelScheduledMessage",
+            "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
+            &["msg_hidden_scheduled"],
+        ),
+        // Interviews.
+        id_case(
+            "scheduleInterview",
+            "mutation { scheduleInterview(input: { applicationId: \"$ID\", title: \"T\", startsAt: \"$start\", endsAt: \"$end\", timeZone: \"UTC\", location: \"Here\" }) { interview { id } } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "scheduleInterview",
+            "mutation { scheduleInterview(input: { applicationId: \"$app_c3_p2\", title: \"T\", startsAt: \"$start\", endsAt: \"$end\", timeZone: \"UTC\", location: \"Here\", participantIds: [\"$ID\"] }) { interview { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "rescheduleInterview",
+            "mutation { rescheduleInterview(input: { interviewId: \"$ID\", startsAt: \"$start\", endsAt: \"$end\" }) { interview { id } } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+        id_case(
+            "rescheduleInterview",
+            "mutation { rescheduleInterview(input: { interviewId: \"$iv_visible\", startsAt: \"$start\", endsAt: \"$end\", participantIds: [\"$ID\"] }) { interview { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "cancelInterview",
+            "mutation { cancelInterview(input: { interviewId: \"$ID\", notifyCandidate: true }) { interview { status } } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+        id_case(
+            "sendInterviewInvitation",
+            "mutation { sendInterviewInvitation(input: { interviewId: \"$ID\", subject: \"S\", body: \"<p>B</p>\" }) { interview { id } } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+        id_case(
+            "sendInterviewInvitation",
+            "mutation { sendInterviewInvitation(input: { interviewId: \"$iv_visible\", templateId: \"$ID\", cc: [\"spy@example.org\"] }) { interview { id } } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "sendInterviewInvitation",
+            "mutation { sendInterviewInvitation(input: { interviewId: \"$iv_visible\", subject: \"S\", body: \"<p>B</p>\", attachmentIds: [\"$ID\"] }) { interview { id } } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "recordInvitationResponse",
+            "mutation { recordInvitationResponse(input: { interviewId: \"$ID\", status: ACCEPTED }) { interview { id } } }",
+            &["iv_c3_p1", "iv_hidden"],
+        ),
+    ]
+}
+
+/// The generic check: for every root field that takes an ID, each row a
+/// limited caller may not see gets exactly the answer a made-up ID of the
+/// same type gets (data, `totalCount`, error code and message). The list of
+/// fields comes from the schema, so a new field needs a case here.
+#[tokio::test]
+async fn a_hidden_id_answers_exactly_like_a_made_up_one_for_every_field() {
+    on_each_backend(async |app| {
+        let fixture = scoped_fixture(&app).await;
+        let cases = id_cases();
+        let covered: std::collections::BTreeSet<String> = cases
+            .iter()
+            .map(|c| c.field.to_owned())
+            .chain(["uploadDocument".to_owned()])
+            .collect();
+        let taking_ids = fields_taking_ids(&app).await;
+        let missing: Vec<_> = taking_ids.difference(&covered).collect();
+        assert!(
+            missing.is_empty(),
+            "fields taking an ID without a hidden-ID case: {missing:?}"
+        );
+        let mut differences = Vec::new();
+        let mut compared = 0;
+        for caller in [Limited::Manager, Limited::InterviewsOnly] {
+            let token = fixture.token(caller);
+            for case in &cases {
+                for name in case.hidden.iter().filter(|n| Scoped::hidden(caller, n)) {
+                    let hidden = &fixture.ids[name];
+                    let with_hidden = fixture.fill(case.operation, hidden);
+                    let with_made_up = fixture.fill(case.operation, &made_up(hidden));
+                    let seen = comparable(app.gql(Some(token), &with_hidden, json!({})).await);
+                    let invented =
+                        comparable(app.gql(Some(token), &with_made_up, json!({})).await);
+                    compared += 1;
+                    if seen != invented {
+                        differences.push(format!(
+                            "{caller:?}, {name} in `{}`:\n  hidden:   {seen}\n  made up:  {invented}",
+                            case.operation
+                        ));
+                    }
+                }
+            }
+            // Uploads are multipart requests, so they go apart.
+            for name in ["c_hidden", "other_candidate"] {
+                let hidden = &fixture.ids[name];
+                let upload = async |candidate: &str| -> Value {
+                    let response =
+                        post_upload_as(&app, token, "cv.pdf", b"%PDF-1.4\n".to_vec(), Some(candidate))
+                            .await;
+                    comparable(response.json().await.unwrap())
+                };
+                let (seen, invented) = (upload(hidden).await, upload(&made_up(hidden)).await);
+                compared += 1;
+                if seen != invented {
+                    differences.push(format!(
+                        "{caller:?}, {name} in uploadDocument:\n  hidden:   {seen}\n  made up:  {invented}"
+                    ));
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} comparisons ran");
+        assert!(
+            differences.is_empty(),
+            "{:?}: {} hidden IDs answered unlike made-up ones:\n{}",
+            app.backend,
+            differences.len(),
+            differences.join("\n")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_position_hidden_from_a_hiring_manager_names_none_of_their_candidates() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (sub, cat, p1) = structure(&app, &admin, "issue").await;
+        let (manager_user, _, manager) = user_with_role(
+            &app,
+            &admin,
+            "Candidates Manager",
+            json!({ "sections": ["CANDIDATES"], "assignedPositionsOnly": true }),
+        )
+        .await;
+        let p2 = create_position(&app, &admin, &sub, &cat, "Their position", &[&manager_user]).await;
+        let c3 = create_candidate(&app, &admin, "Cleo", "Both", "cleo@example.com").await;
+        create_application(&app, &admin, &c3, &p2).await;
+        create_application(&app, &admin, &c3, &p1).await;
+
+        let positions = app.ok(&manager, "{ positions { nodes { id } } }", json!({})).await;
+        assert_eq!(positions["positions"]["nodes"], json!([{ "id": p2 }]));
+        let node = app
+            .error_code(Some(&manager), "query($id: ID!) { node(id: $id) { id } }", json!({ "id": p1 }))
+            .await;
+        assert_eq!(node, "NOT_FOUND");
+        let applications = app
+            .ok(
+                &manager,
+                "query($p: ID!) { applications(filter: { positionId: $p }) { totalCount } }",
+                json!({ "p": p1 }),
+            )
+            .await;
+        assert_eq!(applications["applications"]["totalCount"], 0);
+
+        const CANDIDATES: &str = "query($p: ID!) { candidates(first: 50, filter: { positionId: $p }) { totalCount nodes { id firstName lastName email } } }";
+        let through_hidden = app.gql(Some(&manager), CANDIDATES, json!({ "p": p1 })).await;
+        let through_made_up = app
+            .gql(Some(&manager), CANDIDATES, json!({ "p": made_up(&p1) }))
+            .await;
+        assert_eq!(
+            through_hidden["data"]["candidates"],
+            json!({ "totalCount": 0, "nodes": [] }),
+            "{through_hidden:#}"
+        );
+        assert_eq!(through_hidden, through_made_up);
+        // Their own position still finds the candidate.
+        let through_own = app.ok(&manager, CANDIDATES, json!({ "p": p2 })).await;
+        assert_eq!(through_own["candidates"]["totalCount"], 1);
+        assert_eq!(through_own["candidates"]["nodes"][0]["id"], json!(c3));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_interviews_section_alone_reads_and_sends_only_interview_templates() {
+    on_each_backend(async |app| {
+        let fixture = scoped_fixture(&app).await;
+        let admin = app.admin.clone();
+        let interviewer = fixture.token(Limited::InterviewsOnly).to_owned();
+        let id = |name: &str| fixture.ids[name].clone();
+        let (t_interview, t_plain) = (id("t_interview"), id("t_plain"));
+
+        let listed = app
+            .ok(&interviewer, "{ emailTemplates { totalCount nodes { id interviewRelated } } }", json!({}))
+            .await;
+        assert_eq!(
+            listed["emailTemplates"],
+            json!({ "totalCount": 1, "nodes": [{ "id": t_interview, "interviewRelated": true }] })
+        );
+        const READ: &str = "query($t: ID!) { emailTemplate(id: $t) { id } }";
+        app.ok(&interviewer, READ, json!({ "t": t_interview })).await;
+        assert_eq!(
+            app.error_code(Some(&interviewer), READ, json!({ "t": t_plain })).await,
+            "NOT_FOUND"
+        );
+
+        const PREVIEW: &str = "query($i: PreviewEmailInput!) { previewEmail(input: $i) { subject } }";
+        let preview = app
+            .ok(
+                &interviewer,
+                PREVIEW,
+                json!({ "i": { "templateId": t_interview, "candidateId": id("c3"), "interviewId": id("iv_visible") } }),
+            )
+            .await;
+        assert_eq!(preview["previewEmail"]["subject"], "Interview: Talk");
+        // Only invitations: a preview without an interview needs MESSAGES.
+        let code = app
+            .error_code(
+                Some(&interviewer),
+                PREVIEW,
+                json!({ "i": { "templateId": t_interview, "candidateId": id("c3") } }),
+            )
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+
+        // The plain template's text reaches no one, whatever the CC says.
+        const INVITE: &str = "mutation($i: SendInterviewInvitationInput!) { sendInterviewInvitation(input: $i) { interview { invitationStatus } } }";
+        const THREAD: &str = "query($c: ID!) { candidate(id: $c) { messages { totalCount } } }";
+        let before = app.ok(&admin, THREAD, json!({ "c": id("c3") })).await;
+        let invite = |template: String| json!({ "i": { "interviewId": id("iv_visible"), "templateId": template, "cc": ["spy@example.org"] } });
+        let refused = app.gql(Some(&interviewer), INVITE, invite(t_plain.clone())).await;
+        assert_eq!(first_code(&refused).as_deref(), Some("NOT_FOUND"), "{refused:#}");
+        let made_up_answer = app.gql(Some(&interviewer), INVITE, invite(made_up(&t_plain))).await;
+        assert_eq!(comparable(refused), comparable(made_up_answer));
+        assert_eq!(app.ok(&admin, THREAD, json!({ "c": id("c3") })).await, before);
+        // The interview template is theirs to send.
+        app.ok(&interviewer, INVITE, invite(t_interview.clone())).await;
+        let after = app.ok(&admin, THREAD, json!({ "c": id("c3") })).await;
+        assert_eq!(
+            after["candidate"]["messages"]["totalCount"],
+            before["candidate"]["messages"]["totalCount"].as_i64().unwrap() + 1
+        );
+
+        // Neither MESSAGES nor INTERVIEWS: no template at all.
+        let (_, _, candidates_only) = user_with_role(
+            &app,
+            &admin,
+            "Sourcer",
+            json!({ "sections": ["CANDIDATES"] }),
+        )
+        .await;
+        for (query, variables) in [
+            ("{ emailTemplates { totalCount } }", json!({})),
+            (READ, json!({ "t": t_interview })),
+        ] {
+            assert_eq!(
+                app.error_code(Some(&candidates_only), query, variables).await,
+                "FORBIDDEN",
+                "{query}"
+            );
+        }
     })
     .await;
 }

@@ -28,9 +28,8 @@ impl NodeQuery {
         let required = match kind {
             Kind::Candidate | Kind::Application => Require::Section(Section::Candidates),
             Kind::RecruitingRole => Require::Admin,
-            Kind::EmailTemplate | Kind::Message | Kind::EmailBatch => {
-                Require::Section(Section::Messages)
-            }
+            Kind::EmailTemplate => Require::Templates,
+            Kind::Message | Kind::EmailBatch => Require::Section(Section::Messages),
             Kind::Interview => Require::Section(Section::Interviews),
             _ => Require::SignedIn,
         };

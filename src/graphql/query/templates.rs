@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::email_template;
 
-use crate::access::{ContextExt as _, Require, Section};
+use crate::access::{ContextExt as _, Require};
 use crate::email_templates::{self, PreviewRequest};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
@@ -33,8 +33,10 @@ struct PreviewEmailInput {
 
 #[Object]
 impl TemplatesQuery {
-    /// The company's email templates, oldest first.
-    #[graphql(guard = "Require::Section(Section::Messages)")]
+    /// The email templates the caller may read, oldest first: all of them
+    /// with the MESSAGES section, only the interview-related ones with the
+    /// INTERVIEWS section alone.
+    #[graphql(guard = "Require::Templates")]
     async fn email_templates(
         &self,
         ctx: &Context<'_>,
@@ -56,8 +58,8 @@ impl TemplatesQuery {
             .into_connection(templates.into_iter().map(EmailTemplate).collect()))
     }
 
-    /// One email template.
-    #[graphql(guard = "Require::Section(Section::Messages)")]
+    /// One email template the caller may read (see `emailTemplates`).
+    #[graphql(guard = "Require::Templates")]
     async fn email_template(&self, ctx: &Context<'_>, id: ID) -> Result<EmailTemplate, ApiError> {
         let id = decode(&id, Kind::EmailTemplate, "id")?;
         Ok(EmailTemplate(
@@ -73,7 +75,9 @@ impl TemplatesQuery {
 
     /// Renders a template or a free-form message for one candidate as they
     /// would receive it, with the caller's signature. Nothing is sent or stored.
-    #[graphql(guard = "Require::Section(Section::Messages)")]
+    /// A stored template must be one the caller may read; without the
+    /// MESSAGES section, only interview invitations (with `interviewId`).
+    #[graphql(guard = "Require::Templates")]
     async fn preview_email(
         &self,
         ctx: &Context<'_>,
