@@ -638,16 +638,16 @@ impl Dispatcher {
 
     /// Marks delivered messages SENT, one statement per attempt number (the
     /// claim's check, as in [`Self::record_failure`]), with their interview
-    /// invitations in the same transaction.
+    /// invitations in the same transaction. Like every outcome, it is written
+    /// in a write transaction that waits for, and is tried again after, an
+    /// API request writing at the same time: an outcome that failed to be
+    /// written would have the message sent again once its lease ran out.
     async fn record_sent(
         &self,
         rows: &[&message::Model],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let invited = invitations(rows);
-        if invited.is_empty() {
-            return mark_sent(&self.db, rows, None, now).await;
-        }
         crate::db::write_transaction!(&self.db, |txn| {
             mark_sent(txn, rows, None, now).await?;
             invitations_sent(txn, invited.clone()).await?;
@@ -672,21 +672,23 @@ impl Dispatcher {
     /// Puts messages this claim did not attempt back in the queue, as if
     /// never claimed.
     async fn release(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
-        for row in rows {
-            message::Entity::update_many()
-                .filter(message::Column::Id.eq(row.id))
-                .filter(message::Column::Status.eq(MessageStatus::Sending))
-                .filter(message::Column::Attempts.eq(row.attempts))
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-                .col_expr(message::Column::Attempts, Expr::value(row.attempts - 1))
-                .col_expr(
-                    message::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .exec(&self.db)
-                .await?;
-        }
-        Ok(())
+        crate::db::write_transaction!(&self.db, |txn| {
+            for row in rows {
+                message::Entity::update_many()
+                    .filter(message::Column::Id.eq(row.id))
+                    .filter(message::Column::Status.eq(MessageStatus::Sending))
+                    .filter(message::Column::Attempts.eq(row.attempts))
+                    .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
+                    .col_expr(message::Column::Attempts, Expr::value(row.attempts - 1))
+                    .col_expr(
+                        message::Column::LeaseUntil,
+                        Expr::value(Option::<DateTime<Utc>>::None),
+                    )
+                    .exec(txn)
+                    .await?;
+            }
+            Ok(())
+        })
     }
 
     /// Writes a failed attempt, unless the message has since been claimed
@@ -717,8 +719,10 @@ impl Dispatcher {
                     Expr::value(Some(now + retry_delay(row.attempts))),
                 )
         };
-        update.exec(&self.db).await?;
-        Ok(())
+        crate::db::write_transaction!(&self.db, |txn| {
+            update.clone().exec(txn).await?;
+            Ok(())
+        })
     }
 }
 
