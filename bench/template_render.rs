@@ -4,8 +4,10 @@
 //!
 //! Run: `cargo bench --bench template_render`
 
-// A benchmark, like a test, stops at the first broken premise.
-#![allow(clippy::expect_used)]
+#![expect(
+    clippy::expect_used,
+    reason = "a benchmark, like a test, stops at the first broken premise"
+)]
 
 use std::hint::black_box;
 

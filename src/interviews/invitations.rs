@@ -609,7 +609,10 @@ async fn copies_of(db: &impl ConnectionTrait, message_id: i64) -> ApiResult<Vec<
 }
 
 /// The calendar of an invitation email, its description the email's text.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the parts of one invitation, each from a different step of sending it"
+)]
 fn invitation_calendar(
     interview: &interview::Model,
     context: &MessageContext,

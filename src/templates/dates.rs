@@ -40,7 +40,10 @@ pub fn date_with_weekday(day: NaiveDate, language: &str) -> String {
 
 /// The interview placeholders for an interview in `time_zone` (IANA name;
 /// an unknown one shows the times in UTC).
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is one placeholder's source; callers name them at the call"
+)]
 pub fn interview(
     title: &str,
     starts_at: DateTime<Utc>,
