@@ -87,7 +87,7 @@ const WRITE_ATTEMPTS: u32 = 5;
 /// runs again from the start, after a random pause that grows with each
 /// attempt, up to [`WRITE_ATTEMPTS`] times in all.
 ///
-/// ```ignore
+/// ```text
 /// crate::db::write_transaction!(db, |txn| {
 ///     let row = find(txn, id).await?;
 ///     row.update(txn).await?;
