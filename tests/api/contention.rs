@@ -14,7 +14,7 @@ use rand::Rng as _;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, create_template, first_code,
+    TestApp, create_application, create_candidate, create_template, first_code, on_each_backend,
     on_each_backend_with, structure,
 };
 use crate::outbound::parse;
@@ -387,6 +387,136 @@ async fn writers_that_meet_wait_their_turn_and_every_accepted_message_leaves_onc
             "of {total} accepted messages: missing {missing:?}, twice {twice:?}, never accepted {unasked:?}"
         );
         assert_eq!(delivered, promised);
+    })
+    .await;
+}
+
+/// `count` candidates, each with an application to `position`, written
+/// straight into the database (the API would take minutes in a debug
+/// build). Returns the applications' IDs.
+async fn many_applicants(app: &TestApp, position: &str, count: usize) -> Vec<String> {
+    use entity::enums::{ApplicationSource, ApplicationStatus, Gender};
+    use entity::{application, candidate};
+    use recruitmail::graphql::ids::Kind;
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, Set};
+
+    let db = &app.state.db;
+    let position = crate::outbound::row(&json!(position), Kind::Position);
+    let company = entity::position::Entity::find_by_id(position)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .company_id;
+    let now = chrono::Utc::now();
+    for chunk in (0..count).collect::<Vec<_>>().chunks(1_000) {
+        candidate::Entity::insert_many(chunk.iter().map(|n| candidate::ActiveModel {
+            company_id: Set(company),
+            first_name: Set(format!("Many{n}")),
+            last_name: Set("Example".to_owned()),
+            email: Set(format!("many{n}@example.com")),
+            gender: Set(Gender::Unknown),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }))
+        .exec(db)
+        .await
+        .unwrap();
+    }
+    let candidates = candidate::Entity::find()
+        .filter(candidate::Column::Email.like("many%@example.com"))
+        .order_by_asc(candidate::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    for chunk in candidates.chunks(1_000) {
+        application::Entity::insert_many(chunk.iter().map(|c| application::ActiveModel {
+            company_id: Set(company),
+            candidate_id: Set(c.id),
+            position_id: Set(position),
+            source: Set(ApplicationSource::Manual),
+            status: Set(ApplicationStatus::New),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }))
+        .exec(db)
+        .await
+        .unwrap();
+    }
+    application::Entity::find()
+        .filter(application::Column::PositionId.eq(position))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| Kind::Application.id(a.id).to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_of_ten_thousand_blocks_no_reader_and_fails_no_other_writer() {
+    on_each_backend(async |app| {
+        let (_, _, position) = structure(&app, &app.admin, "Bulk").await;
+        let applications = many_applicants(&app, &position, 10_000).await;
+        assert_eq!(applications.len(), 10_000);
+        let other = create_candidate(&app, &app.admin, "Other", "Example", "other@example.com").await;
+        create_application(&app, &app.admin, &other, &position).await;
+        let template = create_template(&app, &app.admin, "Bulk template").await;
+
+        let started = Instant::now();
+        let bulk = async {
+            let response = app
+                .gql(
+                    Some(&app.admin),
+                    SEND,
+                    json!({ "i": { "applicationIds": applications, "templateId": template } }),
+                )
+                .await;
+            (response, started.elapsed())
+        };
+        let others = async {
+            // Reads and single sends while the bulk is being written.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut reads = Vec::new();
+            let mut sends = Vec::new();
+            while started.elapsed() < Duration::from_secs(60) {
+                let read = Instant::now();
+                let answer = app
+                    .ok(&app.admin, "{ positions(first: 1) { totalCount } }", json!({}))
+                    .await;
+                assert_eq!(answer["positions"]["totalCount"], 1);
+                reads.push((read.elapsed(), started.elapsed()));
+                let sent = app
+                    .gql(
+                        Some(&app.admin),
+                        SEND,
+                        json!({ "i": { "candidateIds": [other], "subject": "Meanwhile", "body": "<p>Hi</p>" } }),
+                    )
+                    .await;
+                sends.push((first_code(&sent), started.elapsed()));
+                if sends.len() >= 5 {
+                    break;
+                }
+            }
+            (reads, sends)
+        };
+        let ((bulk, took), (reads, sends)) = tokio::join!(bulk, others);
+        eprintln!("{:?}: bulk {took:?}, reads {reads:?}, sends {sends:?}", app.backend);
+        assert_eq!(bulk["data"]["sendEmail"]["batch"]["total"], 10_000, "{bulk}");
+        // The first read started while the bulk was being written and did
+        // not wait for it (WAL on SQLite, row versions on PostgreSQL).
+        assert!(
+            reads[0].1 < took,
+            "the first read ended at {:?}, after the bulk's {took:?}",
+            reads[0].1
+        );
+        assert!(
+            sends.iter().all(|(code, _)| code.is_none()),
+            "a send beside the bulk failed: {sends:?}"
+        );
     })
     .await;
 }
