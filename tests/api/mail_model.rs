@@ -617,8 +617,11 @@ async fn a_hiring_manager_sees_only_their_candidates_mail_and_their_own_sends() 
         let seen = create_candidate(&app, &admin, "Seen", "Mail", "seen@example.com").await;
         let seen_too = create_candidate(&app, &admin, "Seen", "Too", "too@example.com").await;
         let hidden = create_candidate(&app, &admin, "Hidden", "Mail", "hidden@example.com").await;
-        create_application(&app, &admin, &seen, &theirs).await;
+        let seen_theirs = create_application(&app, &admin, &seen, &theirs).await;
         create_application(&app, &admin, &seen_too, &theirs).await;
+        // Their candidate's latest application is to a position they do not
+        // see, so the admin's mail to her is about that one.
+        let seen_elsewhere = create_application(&app, &admin, &seen, &other_position).await;
         create_application(&app, &admin, &hidden, &other_position).await;
         let template = create_template(&app, &admin, "Bulk template").await;
 
@@ -649,7 +652,7 @@ async fn a_hiring_manager_sees_only_their_candidates_mail_and_their_own_sends() 
         let theirs = app
             .ok(
                 &manager,
-                "{ messages(first: 50) { totalCount nodes { subject candidate { id } batch { id } template { id } sender { displayName } } }
+                "{ messages(first: 50) { totalCount nodes { subject candidate { id } batch { id } template { id } sender { displayName } application { id } } }
                    emailBatches { totalCount nodes { id messages { totalCount } } } }",
                 json!({}),
             )
@@ -663,6 +666,19 @@ async fn a_hiring_manager_sees_only_their_candidates_mail_and_their_own_sends() 
         assert_eq!(from_admin["candidate"]["id"], json!(seen));
         assert_eq!(from_admin["batch"], Value::Null);
         assert_eq!(from_admin["template"]["id"], json!(template));
+        assert_eq!(from_admin["application"], Value::Null);
+        assert_eq!(nodes[1]["application"]["id"], json!(seen_theirs));
+        let admin_view = app
+            .ok(
+                &admin,
+                "{ messages(first: 1) { nodes { application { id } batch { id } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            admin_view["messages"]["nodes"][0],
+            json!({ "application": { "id": seen_elsewhere }, "batch": { "id": admins_batch } })
+        );
         assert!(nodes[1..].iter().all(|m| m["batch"]["id"] == json!(own_batch)
             && m["sender"]["displayName"] == "Mail Manager"));
         assert_eq!(
