@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, Select,
+    QueryOrder as _, QuerySelect as _, Select,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -70,21 +70,31 @@ pub fn search(actor: &Actor, filter: &MessageFilter) -> Select<message::Entity> 
         .map(str::trim)
         .filter(|t| !t.is_empty())
     {
-        // Lower-cased on both sides, so the match ignores case on SQLite and
-        // PostgreSQL alike; the text is escaped so `%` and `_` are literal.
+        // Lower-cased on both sides, so case does not matter (on SQLite for
+        // ASCII letters only: its `lower` knows no others); escaped, so `%`
+        // and `_` match only themselves.
         let pattern = format!("%{}%", candidates::escape_like(&text.to_lowercase()));
         let like = |column: Expr| {
             Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
+        // Correlated, so only the bodies of the messages the other
+        // conditions leave are read, never another company's.
         let in_body = Query::select()
-            .column(message_content::Column::MessageId)
+            .expr(Expr::val(1))
             .from(message_content::Entity)
-            .and_where(like(Expr::col(message_content::Column::TextBody)))
+            .and_where(
+                Expr::col((message_content::Entity, message_content::Column::MessageId))
+                    .equals((message::Entity, message::Column::Id)),
+            )
+            .and_where(like(Expr::col((
+                message_content::Entity,
+                message_content::Column::TextBody,
+            ))))
             .to_owned();
         query = query.filter(
             Condition::any()
-                .add(like(Expr::col(message::Column::Subject)))
-                .add(message::Column::Id.in_subquery(in_body)),
+                .add(like(Expr::col((message::Entity, message::Column::Subject))))
+                .add(Expr::exists(in_body)),
         );
     }
     query
@@ -212,7 +222,6 @@ pub async fn batch_counts(
     db: &impl ConnectionTrait,
     batches: &[i64],
 ) -> ApiResult<HashMap<(i64, MessageStatus), i64>> {
-    use sea_orm::QuerySelect as _;
     let rows: Vec<(Option<i64>, MessageStatus, i64)> = message::Entity::find()
         .select_only()
         .column(message::Column::BatchId)
@@ -228,4 +237,34 @@ pub async fn batch_counts(
         .into_iter()
         .filter_map(|(batch, status, count)| Some(((batch?, status), count)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait as _};
+
+    #[test]
+    fn a_search_reads_only_the_bodies_of_the_callers_messages_with_escaped_text() {
+        let filter = MessageFilter {
+            search: Some("50%_off".to_owned()),
+            ..Default::default()
+        };
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = search(&Actor::automatic(7, 1), &filter)
+                .build(backend)
+                .to_string();
+            assert!(sql.contains("\"company_id\" = 7"), "{sql}");
+            assert!(
+                sql.contains("WHERE \"message_contents\".\"message_id\" = \"messages\".\"id\""),
+                "the body search is correlated: {sql}"
+            );
+            assert!(sql.contains("EXISTS"), "{sql}");
+            // Subject and body, each with `%` and `_` escaped (PostgreSQL
+            // prints the backslash doubled inside E'…').
+            assert_eq!(sql.matches("ESCAPE").count(), 2, "{sql}");
+            assert_eq!(sql.matches("%50\\").count(), 2, "{sql}");
+            assert!(!sql.contains("%50%"), "{sql}");
+        }
+    }
 }

@@ -374,6 +374,11 @@ async fn the_inbox_lists_every_candidates_mail_and_each_filter_narrows_it() {
             by(json!({ "search": "AS PROMISED" })).await,
             vec![inbox.received.clone()]
         );
+        // Counted with the same condition as the page.
+        assert_eq!(
+            list(json!({ "search": "certificates" })).await["totalCount"],
+            2
+        );
         assert_eq!(
             by(json!({ "search": "certificates", "direction": "OUTBOUND" })).await,
             vec![inbox.scheduled.clone()]
