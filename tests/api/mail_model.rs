@@ -495,6 +495,16 @@ async fn bad_inbox_inputs_are_refused_with_their_code_and_field() {
         let extensions = error(json!({ "f": { "candidateId": "not an id" } })).await;
         assert_eq!(extensions["field"], "filter.candidateId");
 
+        // Values that are no time or status at all.
+        for filter in [
+            json!({ "since": "yesterday" }),
+            json!({ "status": "LOST" }),
+            json!({ "direction": "SIDEWAYS" }),
+        ] {
+            let extensions = error(json!({ "f": filter })).await;
+            assert_eq!(extensions["code"], "VALIDATION", "{filter}");
+        }
+
         // Page sizes and cursors as everywhere.
         for (variables, field) in [
             (json!({ "first": 0 }), "first"),
