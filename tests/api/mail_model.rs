@@ -763,7 +763,7 @@ async fn a_preview_shows_the_address_the_message_will_be_sent_from() {
         let admin = app.admin.clone();
         let (sub, _, position) = structure(&app, &admin, "from").await;
         let candidate = create_candidate(&app, &admin, "Fay", "From", "fay@example.com").await;
-        create_application(&app, &admin, &candidate, &position).await;
+        let application = create_application(&app, &admin, &candidate, &position).await;
         const PREVIEW: &str = "query($c: ID!) { previewEmail(input: { candidateId: $c, subject: \"S\", body: \"<p>B</p>\" }) { from } }";
         const SENT_FROM: &str = "query($id: ID!) { message(id: $id) { from } }";
         let (slug, _) = inbound_credentials(&app).await;
@@ -794,6 +794,42 @@ async fn a_preview_shows_the_address_the_message_will_be_sent_from() {
         let sent = send(&app, &admin, free).await;
         let from = app.ok(&admin, SENT_FROM, json!({ "id": sent["message"]["id"] })).await;
         assert_eq!(from["message"]["from"], preview["previewEmail"]["from"]);
+
+        // An interview keeps the sender of its first invitation, whatever
+        // the subsidiary's address becomes, and its preview says so.
+        let at = |hours: i64| {
+            (chrono::Utc::now() + chrono::Duration::days(5) + chrono::Duration::hours(hours))
+                .to_rfc3339()
+        };
+        let interview = id(&app
+            .ok(
+                &admin,
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: { applicationId: $a, title: \"Talk\", startsAt: $s, endsAt: $e, timeZone: \"UTC\", location: \"Room 3\" }) { interview { id } } }",
+                json!({ "a": application, "s": at(0), "e": at(1) }),
+            )
+            .await["scheduleInterview"]["interview"]["id"]);
+        app.ok(
+            &admin,
+            "mutation($i: ID!) { sendInterviewInvitation(input: { interviewId: $i, subject: \"S\", body: \"<p>B</p>\" }) { interview { id } } }",
+            json!({ "i": interview }),
+        )
+        .await;
+        app.ok(
+            &admin,
+            "mutation($s: ID!) { updateSubsidiary(input: { id: $s, emailAddress: \"hr@acme.example\", emailDisplayName: \"Acme HR\" }) { subsidiary { id } } }",
+            json!({ "s": sub }),
+        )
+        .await;
+        const INVITATION: &str = "query($c: ID!, $i: ID!) { previewEmail(input: { candidateId: $c, interviewId: $i, subject: \"S\", body: \"<p>B</p>\" }) { from } }";
+        let invitation = app
+            .ok(&admin, INVITATION, json!({ "c": candidate, "i": interview }))
+            .await;
+        assert_eq!(
+            invitation["previewEmail"]["from"],
+            "Acme Berlin Jobs <jobs@berlin.acme.example>"
+        );
+        let plain = app.ok(&admin, PREVIEW, json!({ "c": candidate })).await;
+        assert_eq!(plain["previewEmail"]["from"], "Acme HR <hr@acme.example>");
     })
     .await;
 }
