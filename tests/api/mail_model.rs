@@ -624,7 +624,7 @@ async fn a_hiring_manager_sees_only_their_candidates_mail_and_their_own_sends() 
             &app,
             &admin,
             "Mail Manager",
-            json!({ "sections": ["CANDIDATES", "MESSAGES", "BULK_EMAIL"], "assignedPositionsOnly": true }),
+            json!({ "sections": ["CANDIDATES", "MESSAGES", "INTERVIEWS", "BULK_EMAIL"], "assignedPositionsOnly": true }),
         )
         .await;
         let theirs =
@@ -699,6 +699,37 @@ async fn a_hiring_manager_sees_only_their_candidates_mail_and_their_own_sends() 
         assert_eq!(
             theirs["emailBatches"],
             json!({ "totalCount": 1, "nodes": [{ "id": own_batch, "messages": { "totalCount": 2 } }] })
+        );
+
+        // An invitation to their candidate about the hidden application:
+        // the message is theirs to read, its interview and application not.
+        let at = |hours: i64| {
+            (chrono::Utc::now() + chrono::Duration::days(7) + chrono::Duration::hours(hours))
+                .to_rfc3339()
+        };
+        let interview = id(&app
+            .ok(
+                &admin,
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: { applicationId: $a, title: \"Elsewhere\", startsAt: $s, endsAt: $e, timeZone: \"UTC\", location: \"Room 9\" }) { interview { id } } }",
+                json!({ "a": seen_elsewhere, "s": at(0), "e": at(1) }),
+            )
+            .await["scheduleInterview"]["interview"]["id"]);
+        app.ok(
+            &admin,
+            "mutation($i: ID!) { sendInterviewInvitation(input: { interviewId: $i, subject: \"Invitation elsewhere\", body: \"<p>B</p>\" }) { interview { id } } }",
+            json!({ "i": interview }),
+        )
+        .await;
+        const INVITATIONS: &str = "{ messages(filter: { search: \"invitation elsewhere\" }) { nodes { candidate { id } interview { id } application { id } } } }";
+        let invitation = app.ok(&manager, INVITATIONS, json!({})).await;
+        assert_eq!(
+            invitation["messages"]["nodes"],
+            json!([{ "candidate": { "id": seen }, "interview": null, "application": null }])
+        );
+        let invitation = app.ok(&admin, INVITATIONS, json!({})).await;
+        assert_eq!(
+            invitation["messages"]["nodes"],
+            json!([{ "candidate": { "id": seen }, "interview": { "id": interview }, "application": { "id": seen_elsewhere } }])
         );
 
         // A hidden candidate filters like a made-up one.
