@@ -140,8 +140,9 @@ pub fn search(actor: &Actor, filter: &CandidateFilter) -> Select<candidate::Enti
     query
 }
 
-/// `%`, `_` and `\` match literally in a LIKE pattern once escaped.
-fn escape_like(text: &str) -> String {
+/// `%`, `_` and `\` match literally in a LIKE pattern once escaped (with
+/// `ESCAPE '\'`); every search over user-typed text goes through it.
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -6,6 +6,8 @@ use sea_orm::ConnectionTrait;
 use super::{Content, find, load_context, render_error, sender_signature};
 use crate::access::{Actor, Section};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::outbox::Addressee;
+use crate::settings::Settings;
 use crate::templates::Rendered;
 
 /// A preview request, with IDs already decoded.
@@ -23,11 +25,16 @@ pub struct Preview {
     pub rendered: Rendered,
     /// The language of the variant used.
     pub language: String,
+    /// The address the message would be sent from, so the sender sees it
+    /// before sending: an interview's organizer once its first invitation
+    /// fixed it, else the subsidiary's or the company's sending address.
+    pub from: Addressee,
 }
 
 pub async fn preview(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    settings: &Settings,
     request: PreviewRequest,
 ) -> ApiResult<Preview> {
     if request.interview_id.is_some() && !actor.can(Section::Interviews) {
@@ -67,5 +74,18 @@ pub async fn preview(
     let rendered = compiled
         .render(&values, signature.as_ref())
         .map_err(render_error)?;
-    Ok(Preview { rendered, language })
+    let organizer = context.interview.as_ref().and_then(|i| {
+        Some(Addressee {
+            address: i.organizer_address.clone()?,
+            name: i.organizer_name.clone(),
+        })
+    });
+    let from = organizer.unwrap_or_else(|| {
+        crate::mail::send::sender_address(&context.company, context.subsidiary.as_deref(), settings)
+    });
+    Ok(Preview {
+        rendered,
+        language,
+        from,
+    })
 }

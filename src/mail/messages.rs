@@ -1,11 +1,17 @@
-//! Reading messages: who may see which, and their recipients and attachments.
+//! Reading messages: who may see which, the inbox across candidates, bulk
+//! sends, and the recipients and attachments of a page of messages.
 
 use std::collections::HashMap;
 
-use entity::enums::MessageStatus;
-use entity::{document, message, message_attachment, message_content, message_recipient};
+use chrono::{DateTime, Utc};
+use entity::enums::{MessageDirection, MessageStatus};
+use entity::{
+    document, email_batch, message, message_attachment, message_content, message_recipient,
+};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, Query};
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _, Select,
+    ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, Select,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -21,6 +27,77 @@ pub fn visible(actor: &Actor) -> Select<message::Entity> {
         PositionScope::Assigned(_) => query
             .filter(message::Column::CandidateId.in_subquery(candidates::applicants(actor, None))),
     }
+}
+
+/// Most characters of an inbox search: enough for any phrase a person types,
+/// and a bound on the pattern every row is compared with.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Narrows the inbox (`messages`); all given conditions must hold.
+#[derive(Debug, Default)]
+pub struct MessageFilter {
+    pub direction: Option<MessageDirection>,
+    pub status: Option<MessageStatus>,
+    pub candidate_id: Option<i64>,
+    /// Written (sent, scheduled or received) at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// A case-insensitive part of the subject or the plain-text body, at most
+    /// [`MAX_SEARCH_CHARS`] on one line (checked by the caller).
+    pub search: Option<String>,
+}
+
+/// `visible` narrowed by `filter`: the recruiting inbox across candidates.
+///
+/// A candidate the caller may not see names no message, exactly like one
+/// that does not exist, because the filter only narrows `visible`.
+pub fn search(actor: &Actor, filter: &MessageFilter) -> Select<message::Entity> {
+    let mut query = visible(actor);
+    if let Some(direction) = filter.direction {
+        query = query.filter(message::Column::Direction.eq(direction));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(message::Column::Status.eq(status));
+    }
+    if let Some(candidate) = filter.candidate_id {
+        query = query.filter(message::Column::CandidateId.eq(candidate));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(message::Column::CreatedAt.gte(since));
+    }
+    if let Some(text) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        // Lower-cased on both sides, so case does not matter (on SQLite for
+        // ASCII letters only: its `lower` knows no others); escaped, so `%`
+        // and `_` match only themselves.
+        let pattern = format!("%{}%", candidates::escape_like(&text.to_lowercase()));
+        let like = |column: Expr| {
+            Expr::expr(Func::lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        // Correlated, so only the bodies of the messages the other
+        // conditions leave are read, never another company's.
+        let in_body = Query::select()
+            .expr(Expr::val(1))
+            .from(message_content::Entity)
+            .and_where(
+                Expr::col((message_content::Entity, message_content::Column::MessageId))
+                    .equals((message::Entity, message::Column::Id)),
+            )
+            .and_where(like(Expr::col((
+                message_content::Entity,
+                message_content::Column::TextBody,
+            ))))
+            .to_owned();
+        query = query.filter(
+            Condition::any()
+                .add(like(Expr::col((message::Entity, message::Column::Subject))))
+                .add(Expr::exists(in_body)),
+        );
+    }
+    query
 }
 
 pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResult<message::Model> {
@@ -112,24 +189,82 @@ pub fn status_name(status: MessageStatus) -> &'static str {
     }
 }
 
+/// The bulk sends `actor` may see: their company's, and for users limited
+/// to their positions only their own sends, because a batch spans
+/// candidates of many positions. `emailBatch`, `emailBatches` and
+/// `Message.batch` all read batches through here.
+pub fn visible_batches(actor: &Actor) -> Select<email_batch::Entity> {
+    let query =
+        email_batch::Entity::find().filter(email_batch::Column::CompanyId.eq(actor.company_id));
+    match &actor.positions {
+        PositionScope::All => query,
+        PositionScope::Assigned(_) => {
+            query.filter(email_batch::Column::CreatedById.eq(actor.user_id))
+        }
+    }
+}
+
 /// A bulk send the actor may see.
 pub async fn find_batch(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
-) -> ApiResult<entity::email_batch::Model> {
-    let query = entity::email_batch::Entity::find_by_id(id)
-        .filter(entity::email_batch::Column::CompanyId.eq(actor.company_id));
-    // A batch spans candidates of many positions: users limited to their
-    // positions see only their own sends.
-    let query = match &actor.positions {
-        PositionScope::All => query,
-        PositionScope::Assigned(_) => {
-            query.filter(entity::email_batch::Column::CreatedById.eq(actor.user_id))
-        }
-    };
-    query
+) -> ApiResult<email_batch::Model> {
+    visible_batches(actor)
+        .filter(email_batch::Column::Id.eq(id))
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("email batch"))
+}
+
+/// Messages per status of each of `batches`, counted in one statement.
+pub async fn batch_counts(
+    db: &impl ConnectionTrait,
+    batches: &[i64],
+) -> ApiResult<HashMap<(i64, MessageStatus), i64>> {
+    let rows: Vec<(Option<i64>, MessageStatus, i64)> = message::Entity::find()
+        .select_only()
+        .column(message::Column::BatchId)
+        .column(message::Column::Status)
+        .column_as(message::Column::Id.count(), "count")
+        .filter(message::Column::BatchId.is_in(batches.iter().copied()))
+        .group_by(message::Column::BatchId)
+        .group_by(message::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(batch, status, count)| Some(((batch?, status), count)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait as _};
+
+    #[test]
+    fn a_search_reads_only_the_bodies_of_the_callers_messages_with_escaped_text() {
+        let filter = MessageFilter {
+            search: Some("50%_off".to_owned()),
+            ..Default::default()
+        };
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = search(&Actor::automatic(7, 1), &filter)
+                .build(backend)
+                .to_string();
+            assert!(sql.contains("\"company_id\" = 7"), "{sql}");
+            assert!(
+                sql.contains("WHERE \"message_contents\".\"message_id\" = \"messages\".\"id\""),
+                "the body search is correlated: {sql}"
+            );
+            assert!(sql.contains("EXISTS"), "{sql}");
+            // Subject and body, each with `%` and `_` escaped (PostgreSQL
+            // prints the backslash doubled inside E'…').
+            assert_eq!(sql.matches("ESCAPE").count(), 2, "{sql}");
+            assert_eq!(sql.matches("%50\\").count(), 2, "{sql}");
+            assert!(!sql.contains("%50%"), "{sql}");
+        }
+    }
 }

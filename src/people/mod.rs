@@ -9,4 +9,4 @@ pub use roles::{
     update_role,
 };
 pub use tokens::{api_tokens, create_api_token, find_api_token, issue, revoke_api_token};
-pub use users::{create_user, find_user, set_signature, update_user, users};
+pub use users::{create_user, find_user, set_signature, update_user, users, users_by_id};

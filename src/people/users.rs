@@ -22,6 +22,20 @@ pub async fn users(db: &impl ConnectionTrait, actor: &Actor) -> ApiResult<Vec<us
         .await?)
 }
 
+/// The company's users among `ids`, in one statement: every signed-in user
+/// may see the company's users, so only the company limits them.
+pub async fn users_by_id(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: Vec<i64>,
+) -> ApiResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::CompanyId.eq(actor.company_id))
+        .all(db)
+        .await?)
+}
+
 pub async fn find_user(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -19,6 +19,7 @@ mod http_endpoints;
 mod inbound;
 mod intake;
 mod interviews;
+mod mail_model;
 mod migrations;
 mod n_plus_one;
 mod outbound;

@@ -182,3 +182,69 @@ async fn a_thread_costs_the_same_for_two_messages_or_ten() {
     })
     .await;
 }
+
+/// A page of the inbox with every link a list of messages shows.
+const INBOX: &str = "query($first: Int!) { messages(first: $first) { nodes { subject
+    candidate { email applications { id } } sender { displayName }
+    template { name translations { language } documents { id } }
+    batch { total queued } application { id position { name } } inReplyTo { subject }
+} } }";
+
+#[tokio::test]
+async fn a_page_of_messages_with_its_links_costs_the_same_for_eight_or_fifty() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (_, _, position) = structure(&app, &admin, "Inbox").await;
+        let mut candidates = Vec::new();
+        for i in 0..60 {
+            let email = format!("inbox{i}@example.com");
+            let candidate = create_candidate(&app, &admin, &format!("I{i}"), "Inbox", &email).await;
+            create_application(&app, &admin, &candidate, &position).await;
+            candidates.push(candidate);
+        }
+        let template = crate::helpers::create_template(&app, &admin, "Inbox template").await;
+        let send = "mutation($i: SendEmailInput!) { sendEmail(input: $i) { message { id } } }";
+        // Replies first, so that both page sizes hold some.
+        for candidate in &candidates[..3] {
+            let first = app
+                .ok(
+                    &admin,
+                    send,
+                    json!({ "i": { "candidateIds": [candidate], "subject": "Hello", "body": "<p>H</p>" } }),
+                )
+                .await;
+            let reply = json!({ "i": { "candidateIds": [candidate], "templateId": template,
+                "inReplyToId": first["sendEmail"]["message"]["id"] } });
+            app.ok(&admin, send, reply).await;
+        }
+        // Three bulk sends of twenty, from the template.
+        for chunk in candidates.chunks(20) {
+            let bulk = json!({ "i": { "candidateIds": chunk, "templateId": template } });
+            app.ok(&admin, send, bulk).await;
+        }
+
+        // Eight reach into the first bulk send, so both pages hold every link.
+        let (small, _) = cost(&app, &admin, INBOX, 8).await;
+        let (large, data) = cost(&app, &admin, INBOX, 50).await;
+        let nodes = data["messages"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 50);
+        assert_eq!(small, large, "statements for 8 vs 50 messages");
+        // The page, then one statement per link: candidates and their
+        // applications, senders, templates with their variants and
+        // documents, batches and their progress, applications and their
+        // positions, the messages answered.
+        assert_eq!(large, 12, "statements for a page of messages");
+        // Each link is the message's own.
+        assert_eq!(nodes[1]["inReplyTo"]["subject"], "Hello");
+        assert_eq!(nodes[1]["template"]["name"], "Inbox template");
+        assert_eq!(nodes[0]["template"], Value::Null);
+        for (i, node) in nodes[6..].iter().enumerate() {
+            assert_eq!(node["candidate"]["email"], format!("inbox{i}@example.com"));
+            assert_eq!(node["batch"], json!({ "total": 20, "queued": 20 }));
+            assert_eq!(node["sender"]["displayName"], nodes[0]["sender"]["displayName"]);
+            assert_eq!(node["application"]["position"]["name"], "Backend Engineer Inbox");
+            assert_eq!(node["candidate"]["applications"].as_array().unwrap().len(), 1);
+        }
+    })
+    .await;
+}

@@ -302,6 +302,18 @@ fn cases() -> Vec<Case> {
         ),
         case("{ node(id: \"$recruiter_role\") { id } }", ADMIN_OF_A),
         case(
+            "{ messages { totalCount nodes { candidate { id } sender { id } batch { id } } } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "{ emailBatches { totalCount nodes { messages { totalCount } } } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "{ message(id: \"$message_seen\") { candidate { id } sender { id } template { id } batch { id } inReplyTo { id } application { id } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
             "{ viewer { company { formKey } } }",
             [Allowed, FORBIDDEN, FORBIDDEN, Allowed],
         ),
@@ -1033,6 +1045,11 @@ fn id_cases() -> Vec<IdCase> {
             "emailBatch",
             "{ emailBatch(id: \"$ID\") { id total } }",
             &["batch"],
+        ),
+        id_case(
+            "messages",
+            "{ messages(first: 50, filter: { candidateId: \"$ID\" }) { totalCount nodes { id subject candidate { id } batch { id } } } }",
+            &["c_hidden", "other_candidate"],
         ),
         id_case(
             "emailTemplate",

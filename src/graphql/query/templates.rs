@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
 use crate::graphql::input::content;
 use crate::graphql::pagination::{Conn, Page, fetch_page};
-use crate::graphql::state::{db, max_page_size};
+use crate::graphql::state::{db, max_page_size, settings};
 use crate::graphql::types::{EmailPreview, EmailTemplate, PlaceholderInfo};
 use crate::templates::PLACEHOLDERS;
 
@@ -96,7 +96,8 @@ impl TemplatesQuery {
                 .map(|id| decode(&id, Kind::Interview, "interviewId"))
                 .transpose()?,
         };
-        let preview = email_templates::preview(db(ctx)?, ctx.actor()?, request).await?;
+        let preview =
+            email_templates::preview(db(ctx)?, ctx.actor()?, settings(ctx)?, request).await?;
         Ok(EmailPreview(preview))
     }
 }

@@ -31,6 +31,8 @@ struct Related {
     candidates: HashMap<i64, candidate::Model>,
 }
 
+/// An interview; cheap to clone, its related rows are shared with its page.
+#[derive(Clone)]
 pub struct Interview {
     row: interview::Model,
     related: Arc<Related>,
@@ -88,6 +90,11 @@ impl Interview {
                 related: related.clone(),
             })
             .collect())
+    }
+
+    /// The interview's row id, to find it in a page.
+    pub fn row_id(&self) -> i64 {
+        self.row.id
     }
 
     pub async fn one(

@@ -1,36 +1,76 @@
 //! Messages, bulk sends and a subsidiary's recruiting email settings.
+//!
+//! A message links to its candidate, sender, template, bulk send, the
+//! message it answers, its application and its interview. Each link is read
+//! for the whole page of messages at once, when the first of them asks, and
+//! through the same visibility rules as the link's own query: a row the
+//! caller may not see resolves to `null`, exactly as if it did not exist.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageStatus as Stored, RecipientKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::{email_batch, message, message_content, message_recipient, subsidiary};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _};
+use entity::{
+    email_batch, email_template, interview, message, message_content, message_recipient,
+    subsidiary, user,
+};
+use sea_orm::{ColumnTrait as _, QueryFilter as _};
 use tokio::sync::OnceCell;
 
-use super::{Document, MessageDirection, MessageStatus, SmtpSecurity, loading};
-use crate::documents;
+use super::{
+    Application, Candidate, Document, EmailTemplate, Interview, MessageDirection, MessageStatus,
+    SmtpSecurity, User, loading,
+};
+use crate::access::{Require, Section};
+use crate::email_templates::{self, Template};
 use crate::error::ApiError;
+use crate::graphql::batch::{ApplicationSet, CandidateSet};
 use crate::graphql::ids::Kind;
-use crate::graphql::state::settings;
+use crate::graphql::pagination::{Conn, Page, fetch_page};
+use crate::graphql::state::{max_page_size, settings};
 use crate::mail::messages;
+use crate::{applications, candidates, documents, interviews};
 
 /// One email, sent or received.
+#[derive(Clone)]
 pub struct Message {
-    row: Box<message::Model>,
-    /// The messages loaded with this one: their recipients, contents and
-    /// attachments are read for all of them at once, when first asked for.
+    /// The messages loaded with this one: their recipients, contents,
+    /// attachments and links are read for all of them at once, when first
+    /// asked for.
     page: Arc<MessagePage>,
+    at: usize,
 }
 
 #[derive(Default)]
 struct MessagePage {
-    ids: Vec<i64>,
+    rows: Vec<message::Model>,
     recipients: OnceCell<HashMap<i64, Vec<message_recipient::Model>>>,
     contents: OnceCell<HashMap<i64, message_content::Model>>,
     attachments: OnceCell<HashMap<i64, Vec<entity::document::Model>>>,
+    candidates: OnceCell<Arc<CandidateSet>>,
+    senders: OnceCell<HashMap<i64, user::Model>>,
+    templates: OnceCell<HashMap<i64, Template>>,
+    batches: OnceCell<Arc<BatchSet>>,
+    /// The messages answered, by their Message-ID header.
+    answered: OnceCell<HashMap<String, Message>>,
+    applications: OnceCell<Arc<ApplicationSet>>,
+    interviews: OnceCell<HashMap<i64, Interview>>,
+}
+
+impl MessagePage {
+    fn ids(&self) -> Vec<i64> {
+        self.rows.iter().map(|r| r.id).collect()
+    }
+
+    /// The distinct values of one link of the page's messages.
+    fn links(&self, link: impl Fn(&message::Model) -> Option<i64>) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.rows.iter().filter_map(link).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 impl Message {
@@ -41,16 +81,21 @@ impl Message {
 
     /// Messages shown together, such as a page of a thread.
     pub fn page(rows: Vec<message::Model>) -> Vec<Self> {
+        let len = rows.len();
         let page = Arc::new(MessagePage {
-            ids: rows.iter().map(|r| r.id).collect(),
+            rows,
             ..Default::default()
         });
-        rows.into_iter()
-            .map(|row| Self {
-                row: Box::new(row),
+        (0..len)
+            .map(|at| Self {
                 page: page.clone(),
+                at,
             })
             .collect()
+    }
+
+    fn row(&self) -> &message::Model {
+        &self.page.rows[self.at]
     }
 
     /// This message's entries in a list read once for the whole page by `load`
@@ -61,7 +106,10 @@ impl Message {
         load: impl Future<Output = Result<HashMap<i64, Vec<T>>, ApiError>>,
     ) -> Result<&'a [T], ApiError> {
         let all = cell.get_or_try_init(|| load).await?;
-        Ok(all.get(&self.row.id).map(Vec::as_slice).unwrap_or_default())
+        Ok(all
+            .get(&self.row().id)
+            .map(Vec::as_slice)
+            .unwrap_or_default())
     }
 
     async fn addresses(
@@ -73,7 +121,7 @@ impl Message {
         let recipients = self
             .of_page(
                 &self.page.recipients,
-                messages::recipients(db, &self.page.ids),
+                messages::recipients(db, &self.page.ids()),
             )
             .await?;
         Ok(recipients
@@ -88,15 +136,18 @@ impl Message {
         let all = self
             .page
             .contents
-            .get_or_try_init(|| messages::contents(db, &self.page.ids))
+            .get_or_try_init(|| {
+                let ids = self.page.ids();
+                async move { messages::contents(db, &ids).await }
+            })
             .await?;
-        all.get(&self.row.id)
-            .ok_or_else(|| crate::graphql::batch::dangling("message content", self.row.id))
+        all.get(&self.row().id)
+            .ok_or_else(|| crate::graphql::batch::dangling("message content", self.row().id))
     }
 }
 
 /// `Name <address>`, or the bare address.
-fn mailbox(address: &str, name: Option<&str>) -> String {
+pub(crate) fn mailbox(address: &str, name: Option<&str>) -> String {
     match name {
         Some(name) => format!("{name} <{address}>"),
         None => address.to_owned(),
@@ -106,16 +157,16 @@ fn mailbox(address: &str, name: Option<&str>) -> String {
 #[Object]
 impl Message {
     pub async fn id(&self) -> ID {
-        Kind::Message.id(self.row.id)
+        Kind::Message.id(self.row().id)
     }
     async fn direction(&self) -> MessageDirection {
-        self.row.direction.into()
+        self.row().direction.into()
     }
     async fn status(&self) -> MessageStatus {
-        self.row.status.into()
+        self.row().status.into()
     }
     async fn subject(&self) -> &str {
-        &self.row.subject
+        &self.row().subject
     }
     async fn text_body(&self, ctx: &Context<'_>) -> Result<&str, ApiError> {
         Ok(&self.content(ctx).await?.text_body)
@@ -125,7 +176,7 @@ impl Message {
     }
     /// The sender as `Name <address>`.
     async fn from(&self) -> String {
-        mailbox(&self.row.from_address, self.row.from_name.as_deref())
+        mailbox(&self.row().from_address, self.row().from_name.as_deref())
     }
     async fn to(&self, ctx: &Context<'_>) -> Result<Vec<String>, ApiError> {
         self.addresses(ctx, RecipientKind::To).await
@@ -138,23 +189,23 @@ impl Message {
     }
     /// When a scheduled message is due.
     async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
-        self.row.scheduled_at
+        self.row().scheduled_at
     }
     /// When the mail server accepted it.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
-        self.row.sent_at
+        self.row().sent_at
     }
     /// When a received message reached recruitmail.
     async fn received_at(&self) -> Option<DateTime<Utc>> {
-        self.row.received_at
+        self.row().received_at
     }
     /// Delivery attempts made so far.
     async fn attempts(&self) -> i32 {
-        self.row.attempts
+        self.row().attempts
     }
     /// The mail server's answer to the last failed attempt.
     async fn last_error(&self) -> Option<&str> {
-        self.row.last_error.as_deref()
+        self.row().last_error.as_deref()
     }
     /// The attached documents the caller may see (a candidate's documents need
     /// access to their category).
@@ -163,7 +214,7 @@ impl Message {
         let attached = self
             .of_page(
                 &self.page.attachments,
-                messages::attachments(db, &self.page.ids),
+                messages::attachments(db, &self.page.ids()),
             )
             .await?;
         Ok(attached
@@ -175,57 +226,270 @@ impl Message {
     }
     /// The Message-ID header (RFC 5322 §3.6.4), replies refer to it.
     async fn internet_message_id(&self) -> Option<&str> {
-        self.row.message_id_header.as_deref()
+        self.row().message_id_header.as_deref()
+    }
+    /// The candidate whose thread the message is in; `null` for mail filed
+    /// under no candidate.
+    async fn candidate(&self, ctx: &Context<'_>) -> Result<Option<Candidate>, ApiError> {
+        let Some(id) = self.row().candidate_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let set = self
+            .page
+            .candidates
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.candidate_id);
+                let rows = candidates::visible(actor)
+                    .filter(entity::candidate::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(CandidateSet::new(rows))
+            })
+            .await?;
+        Ok(Candidate::member(set, id))
+    }
+    /// The user who sent it (for automatic replies, the user they are signed
+    /// by); `null` for received mail.
+    async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+        let Some(id) = self.row().sender_user_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let users = self
+            .page
+            .senders
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.sender_user_id);
+                Ok::<_, ApiError>(
+                    crate::people::users_by_id(db, actor, ids)
+                        .await?
+                        .into_iter()
+                        .map(|u| (u.id, u))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(users.get(&id).cloned().map(User))
+    }
+    /// The template it was written from, if the caller may read it; `null`
+    /// for free-form and received mail.
+    async fn template(&self, ctx: &Context<'_>) -> Result<Option<EmailTemplate>, ApiError> {
+        let Some(id) = self.row().template_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let templates = self
+            .page
+            .templates
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.template_id);
+                let rows = email_templates::visible(actor)
+                    .filter(email_template::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(
+                    email_templates::complete(db, rows)
+                        .await?
+                        .into_iter()
+                        .map(|t| (t.row.id, t))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(templates.get(&id).cloned().map(EmailTemplate))
+    }
+    /// The bulk send it belongs to, if the caller may see it (users limited
+    /// to their positions see only their own sends).
+    async fn batch(&self, ctx: &Context<'_>) -> Result<Option<EmailBatch>, ApiError> {
+        let Some(id) = self.row().batch_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let set = self
+            .page
+            .batches
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.batch_id);
+                let rows = messages::visible_batches(actor)
+                    .filter(email_batch::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(BatchSet::new(rows))
+            })
+            .await?;
+        Ok(EmailBatch::member(set, id))
+    }
+    /// The message this one answers (by its `In-Reply-To`), if it is one the
+    /// caller may see.
+    async fn in_reply_to(&self, ctx: &Context<'_>) -> Result<Option<Message>, ApiError> {
+        let Some(header) = self.row().in_reply_to.as_deref() else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let answered = self
+            .page
+            .answered
+            .get_or_try_init(|| async {
+                let mut headers: Vec<&str> = self
+                    .page
+                    .rows
+                    .iter()
+                    .filter_map(|m| m.in_reply_to.as_deref())
+                    .collect();
+                headers.sort_unstable();
+                headers.dedup();
+                let rows = messages::visible(actor)
+                    .filter(message::Column::MessageIdHeader.is_in(headers))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(
+                    Message::page(rows)
+                        .into_iter()
+                        .filter_map(|m| Some((m.row().message_id_header.clone()?, m)))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(answered.get(header).cloned())
+    }
+    /// The application the message is about, if the caller may see it.
+    async fn application(&self, ctx: &Context<'_>) -> Result<Option<Application>, ApiError> {
+        let Some(id) = self.row().application_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let set = self
+            .page
+            .applications
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.application_id);
+                let rows = applications::visible(actor)
+                    .filter(entity::application::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(ApplicationSet::new(rows))
+            })
+            .await?;
+        Ok(Application::member(set, id))
+    }
+    /// The interview an invitation, update or cancellation is about, for
+    /// those who may see interviews.
+    #[graphql(guard = "Require::Section(Section::Interviews)")]
+    async fn interview(&self, ctx: &Context<'_>) -> Result<Option<Interview>, ApiError> {
+        let Some(id) = self.row().interview_id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let found = self
+            .page
+            .interviews
+            .get_or_try_init(|| async {
+                let ids = self.page.links(|m| m.interview_id);
+                let rows = interviews::visible(actor)
+                    .filter(interview::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(
+                    Interview::page(db, actor, rows)
+                        .await?
+                        .into_iter()
+                        .map(|i| (i.row_id(), i))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(found.get(&id).cloned())
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+        self.row().created_at
+    }
+}
+
+/// Narrows `EmailBatch.messages`.
+#[derive(InputObject, Default)]
+pub struct BatchMessagesFilter {
+    status: Option<MessageStatus>,
+}
+
+/// Bulk sends loaded together: their progress is counted for all at once.
+pub struct BatchSet {
+    rows: Vec<email_batch::Model>,
+    /// Messages per batch and status, counted once for all progress fields.
+    counts: OnceCell<HashMap<(i64, Stored), i64>>,
+}
+
+impl BatchSet {
+    fn new(rows: Vec<email_batch::Model>) -> Arc<Self> {
+        Arc::new(Self {
+            rows,
+            counts: OnceCell::new(),
+        })
     }
 }
 
 /// One bulk send: its progress, counted from its messages.
 pub struct EmailBatch {
-    row: email_batch::Model,
-    /// Messages per status, counted once for all the progress fields.
-    counts: OnceCell<HashMap<Stored, i64>>,
+    set: Arc<BatchSet>,
+    at: usize,
 }
 
 impl EmailBatch {
     pub fn new(row: email_batch::Model) -> Self {
         Self {
-            row,
-            counts: OnceCell::new(),
+            set: BatchSet::new(vec![row]),
+            at: 0,
         }
     }
 
+    /// Bulk sends listed together, such as a page of `emailBatches`.
+    pub fn all(rows: Vec<email_batch::Model>) -> Vec<Self> {
+        let len = rows.len();
+        let set = BatchSet::new(rows);
+        (0..len)
+            .map(|at| Self {
+                set: set.clone(),
+                at,
+            })
+            .collect()
+    }
+
+    /// The member of `set` with this id, if it is in the set.
+    fn member(set: &Arc<BatchSet>, id: i64) -> Option<Self> {
+        let at = set.rows.iter().position(|b| b.id == id)?;
+        Some(Self {
+            set: set.clone(),
+            at,
+        })
+    }
+
+    fn row(&self) -> &email_batch::Model {
+        &self.set.rows[self.at]
+    }
+
     async fn count(&self, ctx: &Context<'_>, statuses: &[Stored]) -> Result<i64, ApiError> {
+        let (db, _) = loading(ctx)?;
         let counts = self
+            .set
             .counts
-            .get_or_try_init(|| async {
-                let (db, _) = loading(ctx)?;
-                let rows: Vec<(Stored, i64)> = message::Entity::find()
-                    .select_only()
-                    .column(message::Column::Status)
-                    .column_as(message::Column::Id.count(), "count")
-                    .filter(message::Column::BatchId.eq(self.row.id))
-                    .group_by(message::Column::Status)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                Ok::<_, ApiError>(rows.into_iter().collect::<HashMap<_, _>>())
+            .get_or_try_init(|| {
+                let ids: Vec<i64> = self.set.rows.iter().map(|b| b.id).collect();
+                async move { messages::batch_counts(db, &ids).await }
             })
             .await?;
-        Ok(statuses.iter().filter_map(|s| counts.get(s)).sum())
+        let id = self.row().id;
+        Ok(statuses.iter().filter_map(|s| counts.get(&(id, *s))).sum())
     }
 }
 
 #[Object]
 impl EmailBatch {
     pub async fn id(&self) -> ID {
-        Kind::EmailBatch.id(self.row.id)
+        Kind::EmailBatch.id(self.row().id)
     }
     /// Messages in the send.
     async fn total(&self) -> i32 {
-        self.row.total
+        self.row().total
     }
     /// Messages not yet sent: scheduled, queued or being sent.
     async fn queued(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
@@ -241,8 +505,32 @@ impl EmailBatch {
     async fn cancelled(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
         self.count(ctx, &[Stored::Cancelled]).await
     }
+    /// The messages of the send the caller may see (users limited to their
+    /// positions: those to candidates they see), in the order they were
+    /// written.
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<BatchMessagesFilter>,
+    ) -> Result<Conn<Message>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let (db, actor) = loading(ctx)?;
+        let mut select =
+            messages::visible(actor).filter(message::Column::BatchId.eq(self.row().id));
+        if let Some(status) = filter.and_then(|f| f.status) {
+            select = select.filter(message::Column::Status.eq(Stored::from(status)));
+        }
+        let rows = fetch_page(db, select, message::Column::Id, page).await?;
+        let nodes = Message::page(rows.rows);
+        Ok(rows.shape.into_connection(nodes))
+    }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.row.created_at
+        self.row().created_at
     }
 }
 

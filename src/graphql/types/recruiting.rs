@@ -49,6 +49,16 @@ impl Candidate {
             .collect()
     }
 
+    /// The member of `set` with this id; `None` when the set lacks it (a
+    /// candidate the caller may not see was not loaded).
+    pub fn member(set: &Arc<CandidateSet>, id: i64) -> Option<Self> {
+        let at = set.rows.iter().position(|c| c.id == id)?;
+        Some(Self {
+            set: set.clone(),
+            at,
+        })
+    }
+
     /// The set this candidate was loaded with.
     pub fn set(&self) -> &CandidateSet {
         &self.set
@@ -186,6 +196,12 @@ impl Application {
                 at,
             })
             .collect()
+    }
+
+    /// The member of `set` with this id; `None` when the set lacks it (an
+    /// application the caller may not see was not loaded).
+    pub fn member(set: &Arc<ApplicationSet>, id: i64) -> Option<Self> {
+        Self::within(set, |a| a.id == id).pop()
     }
 
     /// The set this application was loaded with.

@@ -152,4 +152,10 @@ impl EmailPreview {
     async fn language(&self) -> &str {
         &self.0.language
     }
+    /// The sender as `Name <address>`, as the message would leave: the
+    /// subsidiary's address, else the company's recruiting address; for an
+    /// interview already invited to, the address its invitation came from.
+    async fn from(&self) -> String {
+        super::mail::mailbox(&self.0.from.address, self.0.from.name.as_deref())
+    }
 }
