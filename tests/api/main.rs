@@ -19,6 +19,7 @@ mod http_endpoints;
 mod inbound;
 mod intake;
 mod interviews;
+mod introspection;
 mod migrations;
 mod n_plus_one;
 mod outbound;
