@@ -70,7 +70,7 @@ pub async fn execute(
     };
     let body = match read_bounded(&req, payload, limit).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err((status, err)) => return refuse(status, err),
     };
     let options = MultipartOptions::default()
         .max_file_size(max_file)

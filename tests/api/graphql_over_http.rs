@@ -274,6 +274,29 @@ async fn bodies_that_are_not_graphql_requests_are_4xx_in_both_types() {
             );
         }
     }
+    // A body over the limit is refused in the type asked for.
+    let huge = json!({ "query": "{ __typename }", "variables": { "x": "y".repeat(2 << 20) } });
+    for (accept, content_type) in [
+        (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
+        ("application/json", "application/json"),
+    ] {
+        let response = app
+            .client
+            .post(&url)
+            .header(ACCEPT, accept)
+            .header(CONTENT_TYPE, "application/json")
+            .body(huge.to_string())
+            .send()
+            .await
+            .unwrap();
+        let answer = answer(response).await;
+        assert_eq!(answer.status, 413, "{accept}");
+        assert!(answer.content_type.starts_with(content_type), "{accept}");
+        assert_eq!(
+            first_code(&answer.body).as_deref(),
+            Some("PAYLOAD_TOO_LARGE")
+        );
+    }
     // UTF-8 declared or not, and uploads as multipart, are still requests.
     let answer = app
         .client
