@@ -202,13 +202,18 @@ async fn hostile_introspection_is_refused_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn introspection_next_to_data_does_not_count_towards_the_data_depth() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
-    let data = app
-        .ok(
-            &app.admin,
-            "{ viewer { isAdmin } __type(name: \"Candidate\") { fields { name type { kind ofType { kind ofType { kind ofType { kind ofType { name } } } } } } } }",
-            json!({}),
-        )
-        .await;
+    // 14 levels of introspection beside the data: over the data limit of 12,
+    // within introspection's 20.
+    let type_ref = format!("{}name{}", "ofType { ".repeat(10), " }".repeat(10));
+    let query = format!(
+        "{{ viewer {{ isAdmin }} __type(name: \"Candidate\") {{ fields {{ name type {{ {type_ref} }} }} }} }}"
+    );
+    let data = app.ok(&app.admin, &query, json!({})).await;
     assert_eq!(data["viewer"]["isAdmin"], true);
     assert!(!data["__type"]["fields"].as_array().unwrap().is_empty());
+    // The same depth in data is refused.
+    let deep = format!("{{ {}id{} }}", "viewer { ".repeat(13), " }".repeat(13));
+    let response = app.gql(Some(&app.admin), &deep, json!({})).await;
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("nested too deep: 14 levels"), "{message}");
 }
