@@ -17,6 +17,7 @@ use crate::error::ApiError;
 /// extension registered, async-graphql runs the extension chain for every
 /// resolved field, which costs more than the classification itself.
 pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
+    super::introspection::accept_old_names(&mut request);
     if let Err(refused) = super::limits::check(&mut request) {
         let mut error = ServerError::new(refused.to_string(), None);
         error.source = Some(std::sync::Arc::new(refused));

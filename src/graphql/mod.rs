@@ -5,6 +5,7 @@ pub mod batch;
 pub mod errors;
 pub mod ids;
 mod input;
+pub mod introspection;
 pub mod limits;
 mod mutation;
 pub mod pagination;
@@ -27,14 +28,17 @@ use crate::settings::Settings;
 /// The application's schema type.
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Deepest selection accepted; the deepest useful query of this API nests 8 levels.
-pub const MAX_DEPTH: usize = 12;
 /// Largest complexity accepted: lists count as `first` × their selection, so a
 /// full page of candidates with applications, positions and categories fits,
 /// and a page of pages of pages does not.
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 /// Builds the schema with its limits and extensions; call once per process.
+///
+/// Depth is not limited here: async-graphql counts introspection's type
+/// references as depth, which refuses every standard introspection query.
+/// [`limits::check`] bounds the depth of data and the shape of introspection
+/// instead, before this schema sees the request.
 pub fn build(
     db: DatabaseConnection,
     settings: Arc<Settings>,
@@ -51,7 +55,6 @@ pub fn build(
     .data(settings)
     .data(actors)
     .data(mail)
-    .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(20)

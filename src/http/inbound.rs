@@ -34,7 +34,7 @@ pub async fn receive(
     };
     let body = match read_bounded(&req, payload, limit).await {
         Ok(body) => body,
-        Err(response) => return response,
+        Err((status, err)) => return error_response(status, &err),
     };
     let outcome = inbound::receive(
         &state.db,

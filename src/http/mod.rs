@@ -6,6 +6,7 @@ mod graphql;
 mod health;
 mod inbound;
 mod metrics;
+mod negotiate;
 mod request;
 mod response;
 
@@ -16,7 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/graphql")
             .route(web::post().to(graphql::execute))
-            .route(web::get().to(graphiql::page)),
+            .route(web::get().to(graphql::get)),
     )
     .route("/inbound/{slug}", web::post().to(inbound::receive))
     .route("/healthz", web::get().to(health::check))

@@ -1,23 +1,23 @@
 //! Reading requests: bounded bodies and bearer tokens.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, web};
 use futures_util::StreamExt as _;
 
-use super::response::error_response;
 use crate::error::ApiError;
 
 /// Reads the body, refusing it as soon as it is known to exceed `limit`: from
-/// `Content-Length` before reading anything, or while streaming.
+/// `Content-Length` before reading anything, or while streaming. A refusal
+/// comes with its status, for the caller to answer in its own media type.
 pub(super) async fn read_bounded(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,
-) -> Result<web::Bytes, HttpResponse> {
+) -> Result<web::Bytes, (StatusCode, ApiError)> {
     let too_large = || {
-        error_response(
+        (
             StatusCode::PAYLOAD_TOO_LARGE,
-            &ApiError::PayloadTooLarge(format!("this request body is limited to {limit} bytes")),
+            ApiError::PayloadTooLarge(format!("this request body is limited to {limit} bytes")),
         )
     };
     let declared = req
@@ -31,9 +31,9 @@ pub(super) async fn read_bounded(
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
-            error_response(
+            (
                 StatusCode::BAD_REQUEST,
-                &ApiError::validation("body", "the request body could not be read"),
+                ApiError::validation("body", "the request body could not be read"),
             )
         })?;
         if body.len() + chunk.len() > limit {

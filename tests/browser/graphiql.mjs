@@ -1,17 +1,30 @@
 // Browser proof that the GraphiQL playground served at GET /graphql works
-// with no internet access: it renders, runs a query against the same server,
-// shows the result, and never makes the browser talk to a non-loopback host.
+// with no internet access, as a person sees it: the schema loads (GraphiQL's
+// own introspection query is answered without errors), the Docs explorer
+// lists the root fields of Query, typing in the editor offers a field to
+// complete, a query runs and shows its result, and the browser never talks to
+// a non-loopback host.
 //
-// Usage: RECRUITMAIL_URL=http://127.0.0.1:PORT [SCREENSHOT=out.png] node graphiql.mjs
+// Usage: RECRUITMAIL_URL=http://127.0.0.1:PORT [SCREENSHOT=out.png]
+//        [INTROSPECTION_OUT=file.graphql] node graphiql.mjs
+// INTROSPECTION_OUT saves the exact introspection query GraphiQL sent (how
+// tests/api/fixtures/introspection/graphiql-*.graphql was made).
 // Uses Debian's Chromium (/usr/bin/chromium); never downloads a browser.
 // Prints "1 passed, 0 failed" on success; otherwise the reason and
 // "0 passed, 1 failed", exiting non-zero.
 
+import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const TIMEOUT_MS = 30_000;
-const QUERY = '{ __typename }';
-const EXPECTED = '"__typename": "Query"';
+const TIMEOUT_MS = 45_000;
+/** Root fields of Query that the Docs explorer must list. */
+const ROOT_FIELDS = ['viewer', 'node', 'candidates', 'positions'];
+/** Typed into the editor; completion must offer `candidates`. */
+const PARTIAL = '{ cand';
+const COMPLETED = 'candidates';
+/** Run after completion: needs no token, and its answer proves the round trip. */
+const QUERY = '{ __type(name: "Candidate") { name kind } }';
+const EXPECTED = '"name": "Candidate"';
 
 const baseUrl = (process.env.RECRUITMAIL_URL ?? '').replace(/\/+$/, '');
 const screenshot = process.env.SCREENSHOT;
@@ -86,10 +99,30 @@ async function run() {
 
   const requests = [];
   const violations = [];
+  /** GraphiQL's introspection request and the answer it got. */
+  let introspection = null;
   page.on('request', (req) => {
     requests.push(`${req.method()} ${req.url()}`);
     const why = offMachine(req.url());
     if (why) violations.push(why);
+  });
+  page.on('response', async (resp) => {
+    const req = resp.request();
+    if (req.method() !== 'POST' || !req.url().endsWith('/graphql')) return;
+    let sent;
+    try {
+      sent = JSON.parse(req.postData() ?? '');
+    } catch {
+      return;
+    }
+    if (!/__schema/.test(sent.query ?? '')) return;
+    let answer = null;
+    try {
+      answer = await resp.json();
+    } catch {
+      // reported below as a missing schema
+    }
+    introspection = { sent, status: resp.status(), answer };
   });
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
   page.on('console', (msg) => {
@@ -106,17 +139,60 @@ async function run() {
       throw new Error(`unexpected page title ${JSON.stringify(title)}`);
     }
 
-    // Replace whatever the editor holds: click into it, select all, type.
+    // 1. The schema loads: GraphiQL's introspection is answered in full.
+    const deadline = Date.now() + TIMEOUT_MS / 3;
+    while (!introspection && Date.now() < deadline) await page.waitForTimeout(100);
+    if (!introspection) throw new Error('GraphiQL sent no introspection query');
+    const { sent, status, answer } = introspection;
+    if (status !== 200 || !answer || answer.errors || answer.data?.__schema?.queryType?.name !== 'Query') {
+      throw new Error(`introspection answered ${status}: ${JSON.stringify(answer).slice(0, 500)}`);
+    }
+    console.error(`introspection: operation ${sent.operationName}, ${answer.data.__schema.types.length} types`);
+    if (process.env.INTROSPECTION_OUT) writeFileSync(process.env.INTROSPECTION_OUT, sent.query);
+
+    // 2. The Docs explorer shows Query's root fields.
+    await page.locator('.graphiql-sidebar button[aria-label*="Documentation Explorer"]').click();
+    const explorer = page.locator('.graphiql-doc-explorer');
+    await explorer.waitFor({ state: 'visible' });
+    await explorer.locator('a.graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).first().click();
+    await explorer
+      .locator('.graphiql-doc-explorer-title', { hasText: /^Query$/ })
+      .waitFor({ state: 'visible' });
+    const fields = await explorer.locator('.graphiql-doc-explorer-field-name').allInnerTexts();
+    const missing = ROOT_FIELDS.filter((f) => !fields.includes(f));
+    if (missing.length > 0) {
+      throw new Error(`the Docs explorer lacks ${missing.join(', ')}; it lists ${JSON.stringify(fields)}`);
+    }
+    console.error(`Docs explorer: Query has ${fields.length} fields, ${fields.slice(0, 6).join(', ')} …`);
+
+    // 3. Typing offers completions from the schema.
     const editor = page.locator('.graphiql-query-editor .CodeMirror');
     await editor.waitFor({ state: 'visible' });
     await editor.click();
     await page.keyboard.press('ControlOrMeta+A');
-    await page.keyboard.type(QUERY);
+    await page.keyboard.press('Delete');
+    await page.keyboard.type(PARTIAL, { delay: 50 });
+    const hint = page.locator('.CodeMirror-hints .CodeMirror-hint', { hasText: new RegExp(`^${COMPLETED}$`) });
+    await hint.first().waitFor({ state: 'visible', timeout: TIMEOUT_MS / 3 });
+    const offered = await page.locator('.CodeMirror-hints .CodeMirror-hint').allInnerTexts();
+    console.error(`completions offered for ${JSON.stringify(PARTIAL)}: ${JSON.stringify(offered)}`);
+    if (screenshot) {
+      await page.screenshot({ path: screenshot.replace(/(\.png)?$/, '-completion.png') });
+    }
+    await hint.first().click();
+    const completed = (await editorText(page, '.graphiql-query-editor')) ?? '';
+    if (!completed.includes(`{ ${COMPLETED}`)) {
+      throw new Error(`after completion the editor holds ${JSON.stringify(completed)}`);
+    }
+
+    // 4. A query runs and its result is shown.
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(QUERY);
     const typed = (await editorText(page, '.graphiql-query-editor')) ?? '';
     if (typed.trim() !== QUERY) {
       throw new Error(`query editor holds ${JSON.stringify(typed)}, expected ${JSON.stringify(QUERY)}`);
     }
-
     await page.getByRole('button', { name: /execute query/i }).click();
     await page.waitForFunction(
       ([sel, expected]) => {
@@ -126,7 +202,7 @@ async function run() {
         return text.includes(expected);
       },
       ['.result-window', EXPECTED],
-      { timeout: TIMEOUT_MS },
+      { timeout: TIMEOUT_MS / 3 },
     );
     console.error(`result pane: ${JSON.stringify(await editorText(page, '.result-window'))}`);
   } finally {

@@ -4,7 +4,9 @@
 # (graphiql.mjs) against it. The server is stopped on exit, pass or fail.
 #
 # Usage: tests/browser/run.sh path/to/recruitmail
-# Env:   SCREENSHOT=path.png  optional screenshot of the final page
+# Env:   SCREENSHOT=path.png  optional screenshots: the final page, and
+#                             path-completion.png with the completion list
+#        INTROSPECTION_OUT=file  saves the introspection query GraphiQL sent
 # Needs: node + npm, python3, curl, /usr/bin/chromium (apt-get install chromium).
 set -euo pipefail
 
