@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::stream::BoxStream;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload};
 use sha2::{Digest as _, Sha256};
 
 use crate::settings::{BlobStoreSettings, Settings};
@@ -81,6 +82,26 @@ impl BlobStore {
             self.store.put(&path, PutPayload::from(content)).await?;
         }
         Ok(StoredBlob { sha256, key, size })
+    }
+
+    /// The bytes of `range` (the whole content when `None`) stored under
+    /// `key`, as a stream: a local file is read in small chunks and an S3
+    /// object as its response body arrives, so serving a file never holds
+    /// it in memory.
+    pub async fn stream(
+        &self,
+        key: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> anyhow::Result<BoxStream<'static, object_store::Result<Bytes>>> {
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..GetOptions::default()
+        };
+        Ok(self
+            .store
+            .get_opts(&Path::from(key), options)
+            .await?
+            .into_stream())
     }
 
     /// The content stored under `key`.

@@ -1,5 +1,8 @@
 //! Stored files: candidates' documents and the documents templates attach.
 
+pub mod links;
+pub mod opening;
+
 use entity::document;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
