@@ -154,6 +154,12 @@ impl Actor {
         self.documents.get(&category_id).copied()
     }
 
+    /// The categories whose documents the caller may see (VIEW or EDIT);
+    /// `None` for a recruiting admin, who sees every category.
+    pub fn viewable_categories(&self) -> Option<Vec<i64>> {
+        (!self.is_admin).then(|| self.documents.keys().copied().collect())
+    }
+
     /// The company writing an automatic message in the name of one of its
     /// users: it sees every candidate, position and template of the company
     /// and holds no section or admin right, so it can render and queue the

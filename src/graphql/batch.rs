@@ -62,8 +62,9 @@ impl CandidateSet {
         })
     }
 
-    /// The documents of every candidate in the set, by candidate, oldest
-    /// first; which of them a caller may see is decided by the caller.
+    /// The documents of every candidate in the set that the caller may see,
+    /// by candidate, oldest first: the rights are part of the one query, so
+    /// each candidate's list is filtered before it is paged.
     pub async fn documents(
         &self,
         db: &DatabaseConnection,
@@ -71,9 +72,8 @@ impl CandidateSet {
     ) -> Result<&HashMap<i64, Vec<document::Model>>, ApiError> {
         self.documents
             .get_or_try_init(|| async {
-                let rows = document::Entity::find()
+                let rows = crate::documents::visible(actor)
                     .filter(document::Column::CandidateId.is_in(self.rows.iter().map(|c| c.id)))
-                    .filter(document::Column::CompanyId.eq(actor.company_id))
                     .order_by_asc(document::Column::Id)
                     .all(db)
                     .await?;

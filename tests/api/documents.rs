@@ -466,3 +466,290 @@ async fn revoking_the_token_or_the_right_closes_links_already_handed_out() {
     })
     .await;
 }
+
+const DOCUMENT: &str = "query($id: ID!) { node(id: $id) { ... on Document { id fileName source category { name } candidate { id } uploadedBy { email } } } }";
+
+const UPDATE: &str = "mutation($id: ID!, $n: String, $k: ID) { updateDocument(input: { id: $id, fileName: $n, documentCategoryId: $k }) { document { fileName category { name } } } }";
+
+const DELETE: &str = "mutation($id: ID!) { deleteDocument(input: { id: $id }) { deletedId } }";
+
+/// A role with the CANDIDATES section and these document rights.
+fn role(rights: &[(&str, &str)]) -> Value {
+    let permissions: Vec<Value> = rights
+        .iter()
+        .map(|(category, access)| json!({ "documentCategoryId": category, "access": access }))
+        .collect();
+    json!({ "sections": ["CANDIDATES", "MESSAGES"], "documentPermissions": permissions })
+}
+
+#[tokio::test]
+async fn a_document_tells_its_category_candidate_uploader_and_source() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let cvs = create_document_category(&app, &admin, "CV").await;
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        let document = candidate_document(
+            &app,
+            &admin,
+            &candidate,
+            Some(&cvs),
+            "cv.pdf",
+            "application/pdf",
+            pdf_bytes(),
+        )
+        .await;
+        let data = app.ok(&admin, DOCUMENT, json!({ "id": document })).await;
+        assert_eq!(
+            data["node"],
+            json!({ "id": document, "fileName": "cv.pdf", "source": "UPLOAD",
+                "category": { "name": "CV" }, "candidate": { "id": candidate },
+                "uploadedBy": { "email": "admin@acme.example" } })
+        );
+        let company = upload_file(
+            &app,
+            &admin,
+            FileUpload {
+                name: "brochure.pdf",
+                content_type: "application/pdf",
+                bytes: pdf_bytes(),
+                candidate: None,
+                category: None,
+            },
+        )
+        .await["data"]["uploadDocument"]["document"]["id"]
+            .clone();
+        let data = app.ok(&admin, DOCUMENT, json!({ "id": company })).await;
+        assert_eq!(data["node"]["source"], "TEMPLATE");
+        assert_eq!(data["node"]["category"], Value::Null);
+        assert_eq!(data["node"]["candidate"], Value::Null);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn renaming_and_moving_a_document_take_edit_on_both_categories() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let cvs = create_document_category(&app, &admin, "CV").await;
+        let secret = create_document_category(&app, &admin, "Secret").await;
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        let document = candidate_document(
+            &app,
+            &admin,
+            &candidate,
+            Some(&cvs),
+            "cv.pdf",
+            "application/pdf",
+            pdf_bytes(),
+        )
+        .await;
+        let (_, _, viewer) = user_with_role(&app, &admin, "Viewer", role(&[(&cvs, "VIEW")])).await;
+        let (_, _, editor) = user_with_role(
+            &app,
+            &admin,
+            "Editor",
+            role(&[(&cvs, "EDIT"), (&secret, "VIEW")]),
+        )
+        .await;
+        let (_, _, mover) = user_with_role(
+            &app,
+            &admin,
+            "Mover",
+            role(&[(&cvs, "EDIT"), (&secret, "EDIT")]),
+        )
+        .await;
+
+        let rename = json!({ "id": document, "n": "Lebenslauf.pdf" });
+        assert_eq!(
+            app.error_code(Some(&viewer), UPDATE, rename.clone()).await,
+            "FORBIDDEN"
+        );
+        let data = app.ok(&editor, UPDATE, rename).await;
+        assert_eq!(
+            data["updateDocument"]["document"]["fileName"],
+            "Lebenslauf.pdf"
+        );
+
+        let mv = json!({ "id": document, "k": secret });
+        assert_eq!(
+            app.error_code(Some(&editor), UPDATE, mv.clone()).await,
+            "FORBIDDEN"
+        );
+        let unchanged = app.ok(&admin, DOCUMENT, json!({ "id": document })).await;
+        assert_eq!(unchanged["node"]["category"]["name"], "CV");
+        let bad_name = json!({ "id": document, "n": " \u{7} " });
+        let response = app.gql(Some(&editor), UPDATE, bad_name).await;
+        assert_eq!(response["errors"][0]["extensions"]["code"], "VALIDATION");
+        assert_eq!(response["errors"][0]["extensions"]["field"], "fileName");
+        let wrong_type = json!({ "id": candidate, "n": "x.pdf" });
+        let response = app.gql(Some(&editor), UPDATE, wrong_type).await;
+        assert_eq!(response["errors"][0]["extensions"]["code"], "VALIDATION");
+        assert_eq!(response["errors"][0]["extensions"]["field"], "id");
+
+        let data = app.ok(&mover, UPDATE, mv).await;
+        assert_eq!(
+            data["updateDocument"]["document"]["category"]["name"],
+            "Secret"
+        );
+        // Now the viewer of CVs no longer sees it at all.
+        assert_eq!(
+            app.error_code(Some(&viewer), DOCUMENT, json!({ "id": document }))
+                .await,
+            "NOT_FOUND"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_document_a_waiting_message_needs_is_not_deleted_and_a_deleted_one_stops_opening() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        let document = candidate_document(
+            &app, &admin, &candidate, None, "cv.pdf", "application/pdf", pdf_bytes(),
+        )
+        .await;
+        let at = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+        let sent = app
+            .ok(
+                &admin,
+                "mutation($c: ID!, $d: ID!, $at: DateTime!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", attachmentIds: [$d], scheduledAt: $at }) { message { id } } }",
+                json!({ "c": candidate, "d": document, "at": at }),
+            )
+            .await;
+        let message = sent["sendEmail"]["message"]["id"].clone();
+        let url = link(&app, &admin, &document, "INLINE").await;
+
+        let response = app.gql(Some(&admin), DELETE, json!({ "id": document })).await;
+        assert_eq!(response["errors"][0]["extensions"]["code"], "CONFLICT", "{response:#}");
+        assert!(response["errors"][0]["message"].as_str().unwrap().contains("waiting"));
+        app.ok(&admin, DOCUMENT, json!({ "id": document })).await;
+        assert_eq!(open(&app, &url, None).await.status(), StatusCode::OK);
+
+        app.ok(
+            &admin,
+            "mutation($id: ID!) { cancelScheduledMessage(input: { id: $id }) { message { status } } }",
+            json!({ "id": message }),
+        )
+        .await;
+        let data = app.ok(&admin, DELETE, json!({ "id": document })).await;
+        assert_eq!(data["deleteDocument"]["deletedId"], document);
+        assert_eq!(
+            app.error_code(Some(&admin), DOCUMENT, json!({ "id": document })).await,
+            "NOT_FOUND"
+        );
+        assert_refused(open(&app, &url, None).await, "a deleted document").await;
+        // The cancelled message is still there, without the file.
+        let thread = app
+            .ok(
+                &admin,
+                "query($id: ID!) { node(id: $id) { ... on Message { status attachments { id } } } }",
+                json!({ "id": message }),
+            )
+            .await;
+        assert_eq!(thread["node"], json!({ "status": "CANCELLED", "attachments": [] }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn document_lists_are_filtered_by_rights_before_they_are_paged() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let cvs = create_document_category(&app, &admin, "CV").await;
+        let secret = create_document_category(&app, &admin, "Secret").await;
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        // Interleaved, so a page cut before filtering would come out short.
+        let mut visible = Vec::new();
+        for i in 0..3 {
+            let name = format!("secret{i}.pdf");
+            candidate_document(&app, &admin, &candidate, Some(&secret), &name, "application/pdf", pdf_bytes()).await;
+            let name = format!("cv{i}.pdf");
+            visible.push(
+                candidate_document(&app, &admin, &candidate, Some(&cvs), &name, "application/pdf", pdf_bytes()).await,
+            );
+        }
+        let (_, _, viewer) = user_with_role(&app, &admin, "Viewer", role(&[(&cvs, "VIEW")])).await;
+
+        let root = "query($after: String, $f: DocumentsFilter) { documents(first: 2, after: $after, filter: $f) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+        let first = app.ok(&viewer, root, json!({})).await["documents"].clone();
+        assert_eq!(first["totalCount"], 3);
+        assert_eq!(first["nodes"], json!([{ "id": visible[0] }, { "id": visible[1] }]));
+        assert_eq!(first["pageInfo"]["hasNextPage"], true);
+        let next = app
+            .ok(&viewer, root, json!({ "after": first["pageInfo"]["endCursor"] }))
+            .await["documents"]
+            .clone();
+        assert_eq!(next["nodes"], json!([{ "id": visible[2] }]));
+        assert_eq!(next["pageInfo"]["hasNextPage"], false);
+        let filtered = app
+            .ok(&viewer, root, json!({ "f": { "documentCategoryId": secret } }))
+            .await;
+        assert_eq!(filtered["documents"]["totalCount"], 0);
+        let all = app.ok(&admin, root, json!({ "f": { "candidateId": candidate } })).await;
+        assert_eq!(all["documents"]["totalCount"], 6);
+
+        let nested = "query($id: ID!, $after: String) { candidate(id: $id) { documents(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }";
+        let page = app.ok(&viewer, nested, json!({ "id": candidate })).await["candidate"]["documents"].clone();
+        assert_eq!(page["totalCount"], 3);
+        assert_eq!(page["nodes"], json!([{ "id": visible[0] }, { "id": visible[1] }]));
+        assert_eq!(page["pageInfo"]["hasNextPage"], true);
+        let rest = app
+            .ok(&viewer, nested, json!({ "id": candidate, "after": page["pageInfo"]["endCursor"] }))
+            .await["candidate"]["documents"]
+            .clone();
+        assert_eq!(rest["nodes"], json!([{ "id": visible[2] }]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn uploads_without_a_category_go_to_the_chosen_one_and_need_edit_there() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let cvs = create_document_category(&app, &admin, "CV").await;
+        let inbox = create_document_category(&app, &admin, "Inbox").await;
+        let chosen = app
+            .ok(
+                &admin,
+                "mutation($k: ID!) { setReceivedDocumentCategory(input: { documentCategoryId: $k }) { company { receivedDocumentCategory { name } } } }",
+                json!({ "k": inbox }),
+            )
+            .await;
+        assert_eq!(
+            chosen["setReceivedDocumentCategory"]["company"]["receivedDocumentCategory"]["name"],
+            "Inbox"
+        );
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        let (_, _, cv_editor) = user_with_role(&app, &admin, "CV editor", role(&[(&cvs, "EDIT"), (&inbox, "VIEW")])).await;
+        let (_, _, inbox_editor) = user_with_role(&app, &admin, "Inbox editor", role(&[(&inbox, "EDIT")])).await;
+        let file = |bytes: Vec<u8>| FileUpload {
+            name: "note.txt",
+            content_type: "text/plain",
+            bytes,
+            candidate: Some(&candidate),
+            category: None,
+        };
+        let refused = upload_file(&app, &cv_editor, file(b"one".to_vec())).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused:#}");
+        let count = "{ documents { totalCount } }";
+        assert_eq!(app.ok(&admin, count, json!({})).await["documents"]["totalCount"], 0);
+
+        let accepted = upload_file(&app, &inbox_editor, file(b"two".to_vec())).await;
+        let id = accepted["data"]["uploadDocument"]["document"]["id"].clone();
+        let data = app.ok(&admin, DOCUMENT, json!({ "id": id })).await;
+        assert_eq!(data["node"]["category"]["name"], "Inbox");
+        // Only admins choose.
+        assert_eq!(
+            app.error_code(
+                Some(&inbox_editor),
+                "mutation($k: ID!) { setReceivedDocumentCategory(input: { documentCategoryId: $k }) { company { id } } }",
+                json!({ "k": cvs })
+            )
+            .await,
+            "FORBIDDEN"
+        );
+    })
+    .await;
+}

@@ -1233,6 +1233,37 @@ fn id_cases() -> Vec<IdCase> {
             "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
             &["msg_hidden_scheduled"],
         ),
+        // Documents.
+        id_case(
+            "documents",
+            "{ documents(first: 50, filter: { candidateId: \"$ID\" }) { totalCount nodes { id fileName } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "documents",
+            "{ documents(first: 50, filter: { documentCategoryId: \"$ID\" }) { totalCount nodes { id fileName } } }",
+            &["other_document_category"],
+        ),
+        id_case(
+            "updateDocument",
+            "mutation { updateDocument(input: { id: \"$ID\", fileName: \"renamed.pdf\" }) { document { id } } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "updateDocument",
+            "mutation { updateDocument(input: { id: \"$doc_company\", documentCategoryId: \"$ID\" }) { document { id } } }",
+            &["other_document_category"],
+        ),
+        id_case(
+            "deleteDocument",
+            "mutation { deleteDocument(input: { id: \"$ID\" }) { deletedId } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "setReceivedDocumentCategory",
+            "mutation { setReceivedDocumentCategory(input: { documentCategoryId: \"$ID\" }) { company { id } } }",
+            &["other_document_category"],
+        ),
         // Interviews.
         id_case(
             "scheduleInterview",

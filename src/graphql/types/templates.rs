@@ -1,18 +1,12 @@
 //! Email templates, their placeholders and previews.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{document, email_template_variant};
+use entity::email_template_variant;
 
-use crate::access::ContextExt as _;
-use crate::documents::{
-    self,
-    links::{self, Disposition, Grant, Signer},
-};
+use super::Document;
 use crate::email_templates::{Preview, Template};
-use crate::error::ApiError;
 use crate::graphql::ids::Kind;
-use crate::graphql::state::{db, settings};
 use crate::templates::Placeholder;
 
 /// A reusable message: subject and HTML body in a main language, optional
@@ -82,67 +76,6 @@ impl From<&email_template_variant::Model> for EmailTemplateTranslation {
             subject: v.subject.clone(),
             body: v.body.clone(),
         }
-    }
-}
-
-/// A stored file.
-pub struct Document(pub document::Model);
-
-#[Object]
-impl Document {
-    pub async fn id(&self) -> ID {
-        Kind::Document.id(self.0.id)
-    }
-    async fn file_name(&self) -> &str {
-        &self.0.file_name
-    }
-    async fn content_type(&self) -> &str {
-        &self.0.content_type
-    }
-    async fn size_bytes(&self) -> i64 {
-        self.0.size_bytes
-    }
-    /// Hex SHA-256 of the content.
-    async fn sha256(&self) -> &str {
-        &self.0.sha256
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    /// A link that opens the file in a browser tab, without a bearer header:
-    /// a path on this server's origin (`/files/…`), valid for five minutes,
-    /// for the caller alone. It stops working as soon as the document is
-    /// deleted, the caller's token is revoked, or the caller may no longer
-    /// see the document. `INLINE` shows PDF, images other than SVG and plain
-    /// text in the tab; everything else, and `ATTACHMENT`, is downloaded.
-    async fn url(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default_with = "Disposition::Inline")] disposition: Disposition,
-    ) -> Result<String, ApiError> {
-        let actor = ctx.actor()?;
-        match documents::find(db(ctx)?, actor, self.0.id).await {
-            Ok(_) => {}
-            Err(ApiError::NotFound(_)) => {
-                return Err(ApiError::forbidden(
-                    "VIEW access to the document's category is required to open it",
-                ));
-            }
-            Err(other) => return Err(other),
-        }
-        let token_id = actor.token_id.ok_or_else(|| {
-            ApiError::forbidden("only a caller with an API token can open documents")
-        })?;
-        let grant = Grant {
-            company_id: actor.company_id,
-            document_id: self.0.id,
-            user_id: actor.user_id,
-            token_id,
-            expires: (Utc::now() + links::LIFETIME).timestamp(),
-            disposition,
-        };
-        let signer = Signer::new(&settings(ctx)?.secret_key);
-        Ok(signer.link(&Kind::Document.id(self.0.id), &grant))
     }
 }
 
