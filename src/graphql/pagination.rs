@@ -148,17 +148,19 @@ impl PageShape {
 /// One page of a list already loaded whole (in ascending `id` order, by
 /// `id` of each item), for nested lists that a batch loads for all parents
 /// in one query: the same cursors and page rules as [`fetch_page`].
-pub fn page_of_loaded<T: OutputType, M>(
+pub fn page_of_loaded<T: OutputType, M: Clone>(
     items: &[M],
     id: impl Fn(&M) -> i64,
     page: Page,
-    node: impl Fn(&M) -> T,
+    wrap: impl FnOnce(Vec<M>) -> Vec<T>,
 ) -> Conn<T> {
     let rest: Vec<&M> = items
         .iter()
         .filter(|item| page.after.is_none_or(|after| id(item) > after))
         .collect();
     let has_next = rest.len() > page.first;
+    let chosen: Vec<M> = rest.into_iter().take(page.first).cloned().collect();
+    let cursors: Vec<String> = chosen.iter().map(|item| encode_cursor(id(item))).collect();
     let mut connection = Connection::with_additional_fields(
         page.after.is_some(),
         has_next,
@@ -167,9 +169,10 @@ pub fn page_of_loaded<T: OutputType, M>(
         },
     );
     connection.edges.extend(
-        rest.into_iter()
-            .take(page.first)
-            .map(|item| Edge::new(encode_cursor(id(item)), node(item))),
+        cursors
+            .into_iter()
+            .zip(wrap(chosen))
+            .map(|(cursor, node)| Edge::new(cursor, node)),
     );
     connection
 }

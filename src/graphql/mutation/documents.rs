@@ -75,7 +75,7 @@ impl DocumentsMutation {
         };
         let row = documents::update(db(ctx)?, ctx.actor()?, id, change).await?;
         Ok(UpdateDocumentPayload {
-            document: Document(row),
+            document: Document::one(row),
         })
     }
 

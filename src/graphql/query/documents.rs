@@ -56,7 +56,7 @@ impl DocumentsQuery {
         };
         let select = documents::search(ctx.actor()?, &filter);
         paginate(db(ctx)?, select, document::Column::Id, page, |rows| {
-            rows.into_iter().map(Document).collect()
+            Document::all(rows)
         })
         .await
     }

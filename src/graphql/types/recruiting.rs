@@ -147,13 +147,17 @@ impl Candidate {
     ) -> Result<Conn<Document>, ApiError> {
         let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
         let (db, actor) = loading(ctx)?;
-        let all = self.set.documents(db, actor).await?;
-        let rows = all.get(&self.row().id).map_or(&[][..], Vec::as_slice);
+        let loaded = self.set.documents(db, actor).await?;
+        let mine = loaded
+            .by_candidate
+            .get(&self.row().id)
+            .map_or(&[][..], Vec::as_slice);
+        let set = &loaded.set;
         Ok(page_of_loaded(
-            rows,
-            |d| d.id,
+            mine,
+            |&at| set.rows.get(at).map_or(0, |d| d.id),
             page,
-            |d| Document(d.clone()),
+            |chosen| chosen.into_iter().map(|at| Document::at(set, at)).collect(),
         ))
     }
     async fn created_at(&self) -> DateTime<Utc> {

@@ -50,7 +50,7 @@ impl EmailTemplate {
     }
     /// Documents attached to every message sent from this template.
     async fn documents(&self) -> Vec<Document> {
-        self.0.documents.iter().cloned().map(Document).collect()
+        Document::all(self.0.documents.clone())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.row.created_at
