@@ -116,7 +116,7 @@ impl BlobStore {
 }
 
 /// How much of a local file one read of [`BlobStore::stream`] takes.
-pub const FILE_CHUNK: usize = 256 * 1024;
+pub const FILE_CHUNK: usize = 1024 * 1024;
 
 /// `range` of `file`, read on the blocking pool one chunk at a time.
 fn read_in_chunks(
@@ -136,9 +136,13 @@ fn read_in_chunks(
             let len = usize::try_from(end - at)
                 .unwrap_or(FILE_CHUNK)
                 .min(FILE_CHUNK);
+            // Allocated here, on the thread that sends and then frees it:
+            // a buffer allocated on a blocking-pool thread and freed on
+            // another goes back to the allocator lazily, and 16 downloads
+            // then held about their whole files in freed memory.
+            let mut buffer = vec![0; len];
             let read = tokio::task::spawn_blocking(move || {
                 use std::io::{Read as _, Seek as _, SeekFrom};
-                let mut buffer = vec![0; len];
                 file.seek(SeekFrom::Start(at))?;
                 file.read_exact(&mut buffer)?;
                 Ok::<_, std::io::Error>((file, buffer))

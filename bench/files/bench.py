@@ -11,7 +11,7 @@ For each blob store (a local folder, an S3 bucket on moto's server):
 4. repeats both ROUNDS times, alternating, and reports the median
    throughput of each (total bytes of a round / the round's wall time), the
    ratio, and the server's peak RSS above its RSS at rest before the first
-   download (VmHWM - VmRSS, Linux).
+   download (VmHWM - VmRSS, Linux, the peak reset after the upload).
 
 Every download is checked: status 200 and the exact size.
 
@@ -144,6 +144,10 @@ CURL = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}"]
 
 
 def measure(label, server, direct, link_path, size, concurrency, rounds):
+    # Resets the peak (Linux: "5" to clear_refs), so that the upload's own
+    # peak before the downloads is not counted.
+    with open(f"/proc/{server.process.pid}/clear_refs", "w") as refs:
+        refs.write("5")
     idle = server.rss("VmRSS")
     ceiling, ours = [], []
     for i in range(rounds):
