@@ -20,6 +20,10 @@ pub struct Model {
     /// BCP 47 tag used when a candidate has no preferred language.
     pub default_language: String,
     pub created_at: DateTimeUtc,
+    /// The document category that received files (mail attachments, the
+    /// form's other documents) and uploads without a category are filed in;
+    /// `None` means "Other documents", made when first needed.
+    pub received_document_category_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

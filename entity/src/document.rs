@@ -1,5 +1,6 @@
 //! A stored file: a candidate's document or a template attachment.
 
+use crate::enums::DocumentSource;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -19,6 +20,7 @@ pub struct Model {
     pub blob_key: String,
     pub uploaded_by_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    pub source: DocumentSource,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -54,6 +54,20 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// Where a document came from.
+    DocumentSource {
+        /// Uploaded by a user as a candidate's document.
+        Upload = "UPLOAD",
+        /// Sent with an application from the career page's form.
+        Form = "FORM",
+        /// Attached to mail the company received.
+        Inbound = "INBOUND",
+        /// A company document, for templates and messages.
+        Template = "TEMPLATE",
+    }
+);
+
+stored_enum!(
     /// Which way a message travelled.
     MessageDirection { Outbound = "OUTBOUND", Inbound = "INBOUND" }
 );

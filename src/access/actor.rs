@@ -134,6 +134,10 @@ pub struct Actor {
     pub positions: PositionScope,
     pub templates: TemplateScope,
     documents: HashMap<i64, DocumentAccess>,
+    /// The API token the caller presented: a document link names it, so that
+    /// revoking the token closes the links minted through it. `None` for
+    /// actors that no token stands behind (automatic messages, tests).
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
@@ -150,6 +154,12 @@ impl Actor {
         self.documents.get(&category_id).copied()
     }
 
+    /// The categories whose documents the caller may see (VIEW or EDIT);
+    /// `None` for a recruiting admin, who sees every category.
+    pub fn viewable_categories(&self) -> Option<Vec<i64>> {
+        (!self.is_admin).then(|| self.documents.keys().copied().collect())
+    }
+
     /// The company writing an automatic message in the name of one of its
     /// users: it sees every candidate, position and template of the company
     /// and holds no section or admin right, so it can render and queue the
@@ -163,6 +173,7 @@ impl Actor {
             positions: PositionScope::All,
             templates: TemplateScope::All,
             documents: HashMap::new(),
+            token_id: None,
         }
     }
 
@@ -213,6 +224,7 @@ impl Actor {
             positions,
             templates,
             documents: access,
+            token_id: None,
         }
     }
 }
@@ -261,6 +273,7 @@ pub async fn authenticate(
         .await?
         .filter(|u| u.active)
         .ok_or(ApiError::Unauthenticated)?;
+    let token_id = found.id;
     let expires_in = found
         .expires_at
         .map(|at| (at - now).to_std().unwrap_or_default());
@@ -272,7 +285,9 @@ pub async fn authenticate(
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
     }
-    let actor = Arc::new(load_actor(db, user).await?);
+    let mut actor = load_actor(db, user).await?;
+    actor.token_id = Some(token_id);
+    let actor = Arc::new(actor);
     cache.insert(digest, actor.clone(), expires_in, generation);
     Ok(actor)
 }

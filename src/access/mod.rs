@@ -12,6 +12,6 @@ mod cache;
 mod guard;
 pub mod token;
 
-pub use actor::{Actor, PositionScope, Section, TemplateScope, authenticate};
+pub use actor::{Actor, PositionScope, Section, TemplateScope, authenticate, load_actor};
 pub use cache::ActorCache;
 pub use guard::{ContextExt, Require};

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use async_graphql::Lookahead;
 use entity::{
-    application, candidate, document, position, position_hiring_manager, recruiting_category,
-    subsidiary, user,
+    application, candidate, document, document_category, position, position_hiring_manager,
+    recruiting_category, subsidiary, user,
 };
 use sea_orm::{
     ColumnTrait as _, DatabaseConnection, EntityTrait, QueryFilter as _, QueryOrder as _,
@@ -32,7 +32,115 @@ use crate::error::ApiError;
 pub struct CandidateSet {
     pub rows: Vec<candidate::Model>,
     applications: OnceCell<Arc<ApplicationSet>>,
-    documents: OnceCell<HashMap<i64, Vec<document::Model>>>,
+    documents: OnceCell<CandidatesDocuments>,
+}
+
+/// The documents of a set of candidates: one [`DocumentSet`] for all of
+/// them, and each candidate's documents as positions in it, oldest first.
+pub struct CandidatesDocuments {
+    pub set: Arc<DocumentSet>,
+    pub by_candidate: HashMap<i64, Vec<usize>>,
+}
+
+/// Documents loaded together (a page, a candidate's list, a message's
+/// attachments): their categories, uploaders, candidates and whether the
+/// caller may open them are each loaded once for all of them.
+pub struct DocumentSet {
+    pub rows: Vec<document::Model>,
+    categories: OnceCell<HashMap<i64, document_category::Model>>,
+    uploaders: OnceCell<HashMap<i64, user::Model>>,
+    candidates: OnceCell<HashMap<i64, candidate::Model>>,
+    openable: OnceCell<std::collections::HashSet<i64>>,
+}
+
+impl DocumentSet {
+    pub fn new(rows: Vec<document::Model>) -> Arc<Self> {
+        Arc::new(Self {
+            rows,
+            categories: OnceCell::new(),
+            uploaders: OnceCell::new(),
+            candidates: OnceCell::new(),
+            openable: OnceCell::new(),
+        })
+    }
+
+    /// The categories of the set's documents, by ID.
+    pub async fn categories(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, document_category::Model>, ApiError> {
+        self.categories
+            .get_or_try_init(|| async {
+                let ids = self.rows.iter().filter_map(|d| d.document_category_id);
+                let rows = document_category::Entity::find()
+                    .filter(document_category::Column::Id.is_in(ids))
+                    .filter(document_category::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().map(|c| (c.id, c)).collect())
+            })
+            .await
+    }
+
+    /// The users who uploaded the set's documents, by ID.
+    pub async fn uploaders(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, user::Model>, ApiError> {
+        self.uploaders
+            .get_or_try_init(|| async {
+                let ids = self.rows.iter().filter_map(|d| d.uploaded_by_id);
+                let rows = user::Entity::find()
+                    .filter(user::Column::Id.is_in(ids))
+                    .filter(user::Column::CompanyId.eq(actor.company_id))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().map(|u| (u.id, u)).collect())
+            })
+            .await
+    }
+
+    /// The candidates of the set's documents that the caller sees, by ID.
+    pub async fn candidates(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, candidate::Model>, ApiError> {
+        self.candidates
+            .get_or_try_init(|| async {
+                let ids = self.rows.iter().filter_map(|d| d.candidate_id);
+                let rows = crate::candidates::visible(actor)
+                    .filter(candidate::Column::Id.is_in(ids))
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(rows.into_iter().map(|c| (c.id, c)).collect())
+            })
+            .await
+    }
+
+    /// Which of the set's documents the caller may open (the rule of
+    /// [`crate::documents::visible`]), in one query.
+    pub async fn openable(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&std::collections::HashSet<i64>, ApiError> {
+        use sea_orm::QuerySelect as _;
+        self.openable
+            .get_or_try_init(|| async {
+                let ids: Vec<i64> = crate::documents::visible(actor)
+                    .filter(document::Column::Id.is_in(self.rows.iter().map(|d| d.id)))
+                    .select_only()
+                    .column(document::Column::Id)
+                    .into_tuple()
+                    .all(db)
+                    .await?;
+                Ok::<_, ApiError>(ids.into_iter().collect())
+            })
+            .await
+    }
 }
 
 /// Most documents listed on one candidate.
@@ -62,31 +170,36 @@ impl CandidateSet {
         })
     }
 
-    /// The documents of every candidate in the set, by candidate, oldest
-    /// first; which of them a caller may see is decided by the caller.
+    /// The documents of every candidate in the set that the caller may see,
+    /// by candidate, oldest first: the rights are part of the one query, so
+    /// each candidate's list is filtered before it is paged.
     pub async fn documents(
         &self,
         db: &DatabaseConnection,
         actor: &Actor,
-    ) -> Result<&HashMap<i64, Vec<document::Model>>, ApiError> {
+    ) -> Result<&CandidatesDocuments, ApiError> {
         self.documents
             .get_or_try_init(|| async {
-                let rows = document::Entity::find()
+                let rows = crate::documents::visible(actor)
                     .filter(document::Column::CandidateId.is_in(self.rows.iter().map(|c| c.id)))
-                    .filter(document::Column::CompanyId.eq(actor.company_id))
                     .order_by_asc(document::Column::Id)
                     .all(db)
                     .await?;
-                let mut grouped: HashMap<i64, Vec<document::Model>> = HashMap::new();
+                let mut kept = Vec::new();
+                let mut by_candidate: HashMap<i64, Vec<usize>> = HashMap::new();
                 for row in rows {
                     if let Some(candidate) = row.candidate_id {
-                        let list = grouped.entry(candidate).or_default();
+                        let list = by_candidate.entry(candidate).or_default();
                         if list.len() < MAX_DOCUMENTS_PER_CANDIDATE {
-                            list.push(row);
+                            list.push(kept.len());
+                            kept.push(row);
                         }
                     }
                 }
-                Ok::<_, ApiError>(grouped)
+                Ok::<_, ApiError>(CandidatesDocuments {
+                    set: DocumentSet::new(kept),
+                    by_candidate,
+                })
             })
             .await
     }

@@ -57,18 +57,28 @@ fn decode_cursor(cursor: &str) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::validation("after", "not a cursor returned by this API"))
 }
 
-/// The `totalCount` of a connection, counted only when selected.
+/// The `totalCount` of a connection, counted only when selected; or known
+/// already, for a list loaded whole for a batch of parents.
 pub struct TotalCount {
-    count: Statement,
+    count: Count,
+}
+
+enum Count {
+    Statement(Statement),
+    Known(u64),
 }
 
 #[Object]
 impl TotalCount {
     /// Number of items in the whole list, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let statement = match &self.count {
+            Count::Known(n) => return Ok(*n),
+            Count::Statement(statement) => statement,
+        };
         let db = ctx.data::<DatabaseConnection>()?;
         let row = db
-            .query_one_raw(self.count.clone())
+            .query_one_raw(statement.clone())
             .await
             .map_err(ApiError::from)?;
         let count: i64 = match row {
@@ -121,7 +131,9 @@ impl PageShape {
         let mut connection = Connection::with_additional_fields(
             self.has_previous,
             self.has_next,
-            TotalCount { count: self.count },
+            TotalCount {
+                count: Count::Statement(self.count),
+            },
         );
         connection.edges.extend(
             self.cursors
@@ -131,6 +143,38 @@ impl PageShape {
         );
         connection
     }
+}
+
+/// One page of a list already loaded whole (in ascending `id` order, by
+/// `id` of each item), for nested lists that a batch loads for all parents
+/// in one query: the same cursors and page rules as [`fetch_page`].
+pub fn page_of_loaded<T: OutputType, M: Clone>(
+    items: &[M],
+    id: impl Fn(&M) -> i64,
+    page: Page,
+    wrap: impl FnOnce(Vec<M>) -> Vec<T>,
+) -> Conn<T> {
+    let rest: Vec<&M> = items
+        .iter()
+        .filter(|item| page.after.is_none_or(|after| id(item) > after))
+        .collect();
+    let has_next = rest.len() > page.first;
+    let chosen: Vec<M> = rest.into_iter().take(page.first).cloned().collect();
+    let cursors: Vec<String> = chosen.iter().map(|item| encode_cursor(id(item))).collect();
+    let mut connection = Connection::with_additional_fields(
+        page.after.is_some(),
+        has_next,
+        TotalCount {
+            count: Count::Known(items.len() as u64),
+        },
+    );
+    connection.edges.extend(
+        cursors
+            .into_iter()
+            .zip(wrap(chosen))
+            .map(|(cursor, node)| Edge::new(cursor, node)),
+    );
+    connection
 }
 
 /// Reads one page of `select` ordered by `id`, for nodes that need more

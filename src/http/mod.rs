@@ -1,6 +1,7 @@
 //! Thin actix-web adapters: they translate HTTP to calls and back, and hold no
 //! business rules.
 
+mod files;
 pub mod graphiql;
 mod graphql;
 mod health;
@@ -20,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(graphql::get)),
     )
     .route("/inbound/{slug}", web::post().to(inbound::receive))
+    .route("/files/{document}", web::get().to(files::serve))
     .route("/healthz", web::get().to(health::check))
     .route("/metrics", web::get().to(metrics::render))
     .configure(graphiql::configure);

@@ -407,6 +407,7 @@ async fn attach(
             file_name: attachment.file_name.clone(),
             content_type: attachment.content_type.clone(),
             blob,
+            source: entity::enums::DocumentSource::Inbound,
         };
         let document = crate::documents::file_received(db, received, now).await?;
         message_attachment::ActiveModel {

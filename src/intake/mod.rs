@@ -7,7 +7,8 @@ pub mod rate_limit;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    ApplicationSource, ApplicationStatus, Gender, MessageDirection, MessageStatus, PositionStatus,
+    ApplicationSource, ApplicationStatus, DocumentSource, Gender, MessageDirection, MessageStatus,
+    PositionStatus,
 };
 use entity::{
     application, candidate, company, document_category, message, message_content, position,
@@ -235,6 +236,7 @@ async fn file(
                 file_name: stored_name(file),
                 content_type: file.content_type.to_owned(),
                 blob,
+                source: DocumentSource::Form,
             };
             crate::documents::file_received(txn, received, now).await?;
         }
@@ -295,12 +297,22 @@ async fn note(
 }
 
 /// The ID of the company's document category for `kind`, made if missing.
+/// Other documents go to the category the company chose for received files
+/// (`Company.receivedDocumentCategory`), when it chose one.
 pub(crate) async fn category_for(
     db: &impl ConnectionTrait,
     company_id: i64,
     kind: FileKind,
     now: DateTime<Utc>,
 ) -> ApiResult<i64> {
+    if kind == FileKind::Other
+        && let Some(chosen) = company::Entity::find_by_id(company_id)
+            .one(db)
+            .await?
+            .and_then(|c| c.received_document_category_id)
+    {
+        return Ok(chosen);
+    }
     let name = kind.category_name();
     let found = document_category::Entity::find()
         .filter(document_category::Column::CompanyId.eq(company_id))

@@ -169,3 +169,65 @@ async fn complexity_limit_stops_pages_of_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bad_document_input_is_refused_with_its_code_and_changes_nothing() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (_, category, position) = structure(&app, &admin, "D").await;
+        let candidate = create_candidate(&app, &admin, "Valid", "Person", "valid@example.com").await;
+        let document = crate::documents::candidate_document(
+            &app, &admin, &candidate, None, "cv.pdf", "application/pdf", crate::documents::pdf_bytes(),
+        )
+        .await;
+        let at = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+        app.ok(
+            &admin,
+            "mutation($c: ID!, $d: ID!, $at: DateTime!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", attachmentIds: [$d], scheduledAt: $at }) { message { id } } }",
+            json!({ "c": candidate, "d": document, "at": at }),
+        )
+        .await;
+        let url = crate::documents::link(&app, &admin, &document, "INLINE").await;
+        let state = "{ documents { totalCount nodes { id fileName category { id } } } }";
+        let before = app.ok(&admin, state, json!({})).await;
+
+        let delete = "mutation($id: ID!) { deleteDocument(input: { id: $id }) { deletedId } }";
+        let update = "mutation($id: ID!, $k: ID) { updateDocument(input: { id: $id, fileName: \"x.pdf\", documentCategoryId: $k }) { document { id } } }";
+        let cases: Vec<(&str, &str, Value, &str, Option<&str>)> = vec![
+            ("deleting a document a scheduled message needs", delete, json!({ "id": document }), "CONFLICT", None),
+            ("a candidate ID as a document", delete, json!({ "id": candidate }), "VALIDATION", Some("id")),
+            ("a position ID as a document", update, json!({ "id": position }), "VALIDATION", Some("id")),
+            ("a recruiting category as a document category", update, json!({ "id": document, "k": category }), "VALIDATION", Some("documentCategoryId")),
+            ("a position ID in the documents filter",
+                "query($id: ID!) { documents(filter: { candidateId: $id }) { totalCount } }",
+                json!({ "id": position }), "VALIDATION", Some("filter.candidateId")),
+            ("a garbage document ID", delete, json!({ "id": "!!!" }), "VALIDATION", Some("id")),
+        ];
+        for (what, query, variables, code, field) in cases {
+            let response = app.gql(Some(&admin), query, variables).await;
+            let error = &response["errors"][0];
+            assert_eq!(error["extensions"]["code"], code, "{what}: {response:#}");
+            if let Some(field) = field {
+                assert_eq!(error["extensions"]["field"], field, "{what}: {response:#}");
+            }
+        }
+        for (what, bad) in [
+            ("a forged link", url.replace("&s=", "&s=AAAA")),
+            ("a link without its query", url.split('?').next().unwrap().to_owned()),
+        ] {
+            let response = crate::documents::open(&app, &bad, None).await;
+            assert_eq!(response.status(), 403, "{what}");
+        }
+        let thousand = format!("bytes={}", (0..1000).map(|i| format!("{i}-")).collect::<Vec<_>>().join(","));
+        let whole = crate::documents::open(&app, &url, Some(&thousand)).await;
+        assert_eq!(whole.status(), 200);
+        let beyond = crate::documents::open(&app, &url, Some("bytes=99999999-")).await;
+        assert_eq!(beyond.status(), 416);
+
+        assert_eq!(app.ok(&admin, state, json!({})).await, before, "nothing may change");
+        assert_eq!(crate::documents::open(&app, &url, None).await.status(), 200);
+        let health = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200);
+    })
+    .await;
+}

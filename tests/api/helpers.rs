@@ -511,3 +511,54 @@ fn database_urls_are_rewritten() {
         "postgres://h/x?sslmode=disable"
     );
 }
+
+/// A file to upload with [`upload_file`].
+pub struct FileUpload<'a> {
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub bytes: Vec<u8>,
+    pub candidate: Option<&'a str>,
+    pub category: Option<&'a str>,
+}
+
+/// Posts `uploadDocument` (a GraphQL multipart request) as `token`, and
+/// returns the whole JSON response.
+pub async fn upload_file(app: &TestApp, token: &str, file: FileUpload<'_>) -> Value {
+    let operations = json!({
+        "query": "mutation($f: Upload!, $c: ID, $k: ID) { uploadDocument(input: { file: $f, candidateId: $c, documentCategoryId: $k }) { document { id fileName } } }",
+        "variables": { "f": null, "c": file.candidate, "k": file.category },
+    });
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({ "0": ["variables.f"] }).to_string())
+        .part(
+            "0",
+            reqwest::multipart::Part::bytes(file.bytes)
+                .file_name(file.name.to_owned())
+                .mime_str(file.content_type)
+                .expect("a MIME type"),
+        );
+    app.client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload sent")
+        .json()
+        .await
+        .expect("JSON response")
+}
+
+/// Creates a document category; returns its ID.
+pub async fn create_document_category(app: &TestApp, token: &str, name: &str) -> String {
+    app.ok(
+        token,
+        "mutation($n: String!) { createDocumentCategory(input: { name: $n }) { documentCategory { id } } }",
+        json!({ "n": name }),
+    )
+    .await["createDocumentCategory"]["documentCategory"]["id"]
+        .as_str()
+        .expect("document category id")
+        .to_owned()
+}

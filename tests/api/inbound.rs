@@ -258,11 +258,15 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
         let documents = app
             .ok(
                 &app.admin,
-                "query($id: ID!) { candidate(id: $id) { documents { fileName } } }",
+                "query($id: ID!) { candidate(id: $id) { documents { nodes { fileName source category { name } uploadedBy { id } } } } }",
                 json!({ "id": candidate }),
             )
             .await;
-        assert_eq!(documents["candidate"]["documents"], json!([{ "fileName": "Ada CV.pdf" }]));
+        assert_eq!(
+            documents["candidate"]["documents"]["nodes"],
+            json!([{ "fileName": "Ada CV.pdf", "source": "INBOUND",
+                "category": { "name": "Other documents" }, "uploadedBy": null }])
+        );
         let stored: Vec<entity::document::Model> =
             entity::document::Entity::find().all(&app.state.db).await.unwrap();
         assert_eq!(stored.len(), 1, "the duplicate stored no second document");

@@ -15,6 +15,7 @@ mod cli;
 mod contention;
 mod crud;
 mod database_unavailable;
+mod documents;
 mod graphql_over_http;
 mod http_endpoints;
 mod inbound;

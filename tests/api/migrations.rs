@@ -90,3 +90,73 @@ async fn message_bodies_survive_the_move_to_their_own_table_and_back() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn existing_documents_get_the_source_their_rows_imply() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let candidate =
+            crate::helpers::create_candidate(&app, &admin, "Ada", "L", "ada@example.com").await;
+        let candidate = recruitmail::graphql::ids::decode(
+            &async_graphql::ID(candidate),
+            recruitmail::graphql::ids::Kind::Candidate,
+            "id",
+        )
+        .unwrap();
+        let db = &app.state.db;
+        let last = Migrator::migrations().last().unwrap().name().to_owned();
+        assert_eq!(last, "m20261206_000002_document_sources");
+        Migrator::down(db, Some(1)).await.unwrap();
+        let document = |id: i64, candidate: &str, uploader: &str, name: &str| {
+            format!(
+                "({id}, 1, {candidate}, NULL, '{name}', 'application/pdf', 1, 'ab', 'sha256/ab/ab', \
+                 {uploader}, CURRENT_TIMESTAMP)"
+            )
+        };
+        let rows = [
+            document(101, &candidate.to_string(), "1", "upload.pdf"),
+            document(102, "NULL", "1", "brochure.pdf"),
+            document(103, &candidate.to_string(), "NULL", "mailed.pdf"),
+            document(104, &candidate.to_string(), "NULL", "form.pdf"),
+        ];
+        db.execute_unprepared(&format!(
+            "INSERT INTO documents (id, company_id, candidate_id, document_category_id, file_name, \
+             content_type, size_bytes, sha256, blob_key, uploaded_by_id, created_at) VALUES {}",
+            rows.join(", ")
+        ))
+        .await
+        .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO messages (id, company_id, direction, status, subject, from_address, \
+             attempts, created_at) VALUES (201, 1, 'INBOUND', 'RECEIVED', 'CV', \
+             'ada@example.com', 0, CURRENT_TIMESTAMP)",
+        )
+        .await
+        .unwrap();
+        db.execute_unprepared(
+            "INSERT INTO message_attachments (message_id, document_id, position) VALUES (201, 103, 0)",
+        )
+        .await
+        .unwrap();
+        Migrator::up(db, None).await.unwrap();
+        let sources: Vec<(String, String)> = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT file_name, source FROM documents WHERE id > 100 ORDER BY id",
+            ))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap()))
+            .collect();
+        let expected = [
+            ("upload.pdf", "UPLOAD"),
+            ("brochure.pdf", "TEMPLATE"),
+            ("mailed.pdf", "INBOUND"),
+            ("form.pdf", "FORM"),
+        ]
+        .map(|(n, s)| (n.to_owned(), s.to_owned()));
+        assert_eq!(sources, expected);
+    })
+    .await;
+}

@@ -1250,6 +1250,37 @@ fn id_cases() -> Vec<IdCase> {
             "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
             &["msg_hidden_scheduled"],
         ),
+        // Documents.
+        id_case(
+            "documents",
+            "{ documents(first: 50, filter: { candidateId: \"$ID\" }) { totalCount nodes { id fileName } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "documents",
+            "{ documents(first: 50, filter: { documentCategoryId: \"$ID\" }) { totalCount nodes { id fileName } } }",
+            &["other_document_category"],
+        ),
+        id_case(
+            "updateDocument",
+            "mutation { updateDocument(input: { id: \"$ID\", fileName: \"renamed.pdf\" }) { document { id } } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "updateDocument",
+            "mutation { updateDocument(input: { id: \"$doc_company\", documentCategoryId: \"$ID\" }) { document { id } } }",
+            &["other_document_category"],
+        ),
+        id_case(
+            "deleteDocument",
+            "mutation { deleteDocument(input: { id: \"$ID\" }) { deletedId } }",
+            &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "setReceivedDocumentCategory",
+            "mutation { setReceivedDocumentCategory(input: { documentCategoryId: \"$ID\" }) { company { id } } }",
+            &["other_document_category"],
+        ),
         // Interviews.
         id_case(
             "scheduleInterview",
@@ -1501,4 +1532,199 @@ async fn the_interviews_section_alone_reads_and_sends_only_interview_templates()
         }
     })
     .await;
+}
+
+/// Who tries the document paths: roles with the CANDIDATES, MESSAGES and
+/// INTERVIEWS sections and VIEW, EDIT or no right on the "CV" category; a
+/// hiring manager with EDIT on it but assigned to another position than the
+/// candidate's; and another company's admin. The editor goes last, because
+/// it is the one that deletes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DocumentCaller {
+    Viewer,
+    Neither,
+    OutsideManager,
+    OtherCompany,
+    Editor,
+}
+
+/// What a document path did for one caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    /// Succeeded, and the document was there (or the write was made).
+    Yes,
+    /// Succeeded, without the document in it.
+    Hidden,
+    /// Refused with this code (for the file endpoint: the HTTP status).
+    Refused(&'static str),
+}
+
+#[tokio::test]
+async fn every_document_path_obeys_the_category_rights() {
+    use DocumentCaller::*;
+    use Seen::{Hidden, Refused, Yes};
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (_, _, p1) = structure(&app, &admin, "docs").await;
+        let (sub, cat, _) = structure(&app, &admin, "other").await;
+        let cvs = crate::helpers::create_document_category(&app, &admin, "CV").await;
+        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        let application = create_application(&app, &admin, &candidate, &p1).await;
+        let upload = |name: &'static str| crate::documents::candidate_document(
+            &app, &admin, &candidate, Some(&cvs), name, "application/pdf", crate::documents::pdf_bytes(),
+        );
+        let document = upload("cv.pdf").await;
+        let doomed = upload("old-cv.pdf").await;
+        let later = (chrono::Utc::now() + chrono::TimeDelta::days(2)).to_rfc3339();
+        let message = app
+            .ok(
+                &admin,
+                "mutation($c: ID!, $d: ID!, $at: DateTime!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", attachmentIds: [$d], scheduledAt: $at }) { message { id } } }",
+                json!({ "c": candidate, "d": document, "at": later }),
+            )
+            .await["sendEmail"]["message"]["id"]
+            .clone();
+        let starts = chrono::Utc::now() + chrono::TimeDelta::days(3);
+        let interview = app
+            .ok(
+                &admin,
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: { applicationId: $a, title: \"T\", startsAt: $s, endsAt: $e, timeZone: \"UTC\", location: \"Here\" }) { interview { id } } }",
+                json!({ "a": application, "s": starts.to_rfc3339(), "e": (starts + chrono::TimeDelta::hours(1)).to_rfc3339() }),
+            )
+            .await["scheduleInterview"]["interview"]["id"]
+            .clone();
+
+        let sections = json!(["CANDIDATES", "MESSAGES", "INTERVIEWS"]);
+        let rights = |access: Option<&str>, limited: bool| {
+            let permissions: Vec<Value> = access
+                .map(|a| json!({ "documentCategoryId": cvs, "access": a }))
+                .into_iter()
+                .collect();
+            json!({ "sections": sections, "assignedPositionsOnly": limited, "documentPermissions": permissions })
+        };
+        let (_, _, viewer) = user_with_role(&app, &admin, "Doc viewer", rights(Some("VIEW"), false)).await;
+        let (_, _, editor) = user_with_role(&app, &admin, "Doc editor", rights(Some("EDIT"), false)).await;
+        let (_, _, neither) = user_with_role(&app, &admin, "Doc nobody", rights(None, false)).await;
+        let (manager_id, _, manager) =
+            user_with_role(&app, &admin, "Doc manager", rights(Some("EDIT"), true)).await;
+        create_position(&app, &admin, &sub, &cat, "Managed elsewhere", &[&manager_id]).await;
+        let other = app.other_company("Umbrella").await;
+        let token = |caller: DocumentCaller| match caller {
+            Viewer => viewer.clone(),
+            Editor => editor.clone(),
+            Neither => neither.clone(),
+            OutsideManager => manager.clone(),
+            OtherCompany => other.clone(),
+        };
+
+        // Each path, and what it did, from the response.
+        let contains = |v: &Value| v.to_string().contains(document.as_str());
+        let graphql = async |caller: DocumentCaller, query: &str, vars: Value, check: &dyn Fn(&Value) -> bool| {
+            let response = app.gql(Some(&token(caller)), query, vars).await;
+            match first_code(&response) {
+                Some(code) => Refused(leak(code)),
+                None if check(&response["data"]) => Yes,
+                None => Hidden,
+            }
+        };
+        let callers = [Viewer, Neither, OutsideManager, OtherCompany, Editor];
+        let mut differences = Vec::new();
+        let mut expect = |path: &str, caller: DocumentCaller, got: Seen, want: Seen| {
+            if got != want {
+                differences.push(format!("{path} as {caller:?}: got {got:?}, expected {want:?}"));
+            }
+        };
+        for caller in callers {
+            // [Viewer, Neither, OutsideManager, OtherCompany, Editor]
+            let pick = |outcomes: [Seen; 5]| outcomes[callers.iter().position(|c| *c == caller).unwrap_or(0)];
+            let nf = Refused("NOT_FOUND");
+            let forbidden = Refused("FORBIDDEN");
+
+            let got = graphql(caller, "query($id: ID!) { candidate(id: $id) { documents { totalCount nodes { id } } } }", json!({ "id": candidate }), &contains).await;
+            expect("Candidate.documents", caller, got, pick([Yes, Hidden, nf, nf, Yes]));
+
+            let got = graphql(caller, "query($id: ID!) { node(id: $id) { ... on Message { attachments { id } } } }", json!({ "id": message }), &contains).await;
+            expect("Message.attachments", caller, got, pick([Yes, Hidden, nf, nf, Yes]));
+
+            let got = graphql(caller, "{ documents(first: 50) { totalCount nodes { id } } }", json!({}), &contains).await;
+            expect("documents", caller, got, pick([Yes, Hidden, Hidden, Hidden, Yes]));
+
+            let got = graphql(caller, "query($id: ID!) { node(id: $id) { ... on Document { url } } }", json!({ "id": document }), &|d: &Value| d["node"]["url"].is_string()).await;
+            expect("Document.url", caller, got, pick([Yes, nf, nf, nf, Yes]));
+
+            // The file endpoint: the caller's own link when they get one, else
+            // one signed with the server's key for them.
+            let response = app.gql(Some(&token(caller)), "query($id: ID!) { node(id: $id) { ... on Document { url } } }", json!({ "id": document })).await;
+            let url = match response["data"]["node"]["url"].as_str() {
+                Some(url) => url.to_owned(),
+                None => forged_link(&app, &token(caller), &document).await,
+            };
+            let status = crate::documents::open(&app, &url, None).await.status();
+            let got = if status == 200 { Yes } else { Refused(leak(status.as_str().to_owned())) };
+            expect("GET /files", caller, got, pick([Yes, Refused("403"), Refused("403"), Refused("403"), Yes]));
+
+            let uploaded = crate::helpers::upload_file(
+                &app,
+                &token(caller),
+                crate::helpers::FileUpload { name: "new.pdf", content_type: "application/pdf", bytes: b"%PDF-1.4".to_vec(), candidate: Some(&candidate), category: Some(&cvs) },
+            )
+            .await;
+            let got = match first_code(&uploaded) {
+                Some(code) => Refused(leak(code)),
+                None => Yes,
+            };
+            expect("uploadDocument", caller, got, pick([forbidden, forbidden, nf, nf, Yes]));
+
+            let got = graphql(caller, "mutation($id: ID!) { updateDocument(input: { id: $id, fileName: \"cv.pdf\" }) { document { id } } }", json!({ "id": document }), &contains).await;
+            expect("updateDocument", caller, got, pick([forbidden, nf, nf, nf, Yes]));
+
+            let got = graphql(caller, "mutation($c: ID!, $d: ID!, $at: DateTime!) { sendEmail(input: { candidateIds: [$c], subject: \"S\", body: \"<p>B</p>\", attachmentIds: [$d], scheduledAt: $at }) { message { id } } }", json!({ "c": candidate, "d": document, "at": later }), &|d: &Value| d["sendEmail"]["message"]["id"].is_string()).await;
+            expect("sendEmail attachment", caller, got, pick([Yes, nf, nf, nf, Yes]));
+
+            let got = graphql(caller, "mutation($i: ID!, $d: ID!, $at: DateTime!) { sendInterviewInvitation(input: { interviewId: $i, subject: \"S\", body: \"<p>B</p>\", attachmentIds: [$d], scheduledAt: $at }) { interview { id } } }", json!({ "i": interview, "d": document, "at": later }), &|d: &Value| d["sendInterviewInvitation"]["interview"]["id"].is_string()).await;
+            expect("sendInterviewInvitation attachment", caller, got, pick([Yes, nf, nf, nf, Yes]));
+
+            let got = graphql(caller, "mutation($id: ID!) { deleteDocument(input: { id: $id }) { deletedId } }", json!({ "id": doomed }), &|d: &Value| d.to_string().contains(doomed.as_str())).await;
+            expect("deleteDocument", caller, got, pick([forbidden, nf, nf, nf, Yes]));
+        }
+        assert!(differences.is_empty(), "on {:?}:\n{}", app.backend, differences.join("\n"));
+    })
+    .await;
+}
+
+/// A link for `document` signed with the server's own key, naming the
+/// user and token behind `token`: what the file endpoint would get if the
+/// caller could mint one.
+async fn forged_link(app: &TestApp, token: &str, document: &str) -> String {
+    use recruitmail::documents::links::{Disposition, Grant, Signer};
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+    let digest = recruitmail::access::token::digest(token);
+    let row = entity::api_token::Entity::find()
+        .filter(entity::api_token::Column::TokenHash.eq(digest.as_str()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let user = entity::user::Entity::find_by_id(row.user_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let document_id = recruitmail::graphql::ids::decode(
+        &async_graphql::ID(document.to_owned()),
+        recruitmail::graphql::ids::Kind::Document,
+        "id",
+    )
+    .unwrap();
+    Signer::new(&app.state.settings.secret_key).link(
+        document,
+        &Grant {
+            company_id: user.company_id,
+            document_id,
+            user_id: user.id,
+            token_id: row.id,
+            expires: (chrono::Utc::now() + chrono::TimeDelta::minutes(5)).timestamp(),
+            disposition: Disposition::Inline,
+        },
+    )
 }

@@ -9,6 +9,7 @@ use mail_parser::{MessageParser, MimeHeaders as _};
 use sea_orm::EntityTrait as _;
 use serde_json::json;
 
+use crate::documents::{candidate_document, link, open, pdf_bytes};
 use crate::helpers::{create_candidate, on_each_backend_with, upload_document};
 use crate::smtp_server::python;
 
@@ -66,6 +67,59 @@ impl Drop for S3Server {
         self.child.kill().ok();
         self.child.wait().ok();
     }
+}
+
+impl S3Server {
+    /// The application settings that keep blobs in this server's bucket.
+    fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("RECRUITMAIL_S3_BUCKET", BUCKET.to_owned()),
+            (
+                "RECRUITMAIL_S3_ENDPOINT",
+                format!("http://127.0.0.1:{}", self.port),
+            ),
+            ("RECRUITMAIL_S3_ACCESS_KEY_ID", "test".to_owned()),
+            ("RECRUITMAIL_S3_SECRET_ACCESS_KEY", "test".to_owned()),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn a_signed_link_streams_a_document_and_its_ranges_from_the_bucket() {
+    let s3 = S3Server::start().await;
+    on_each_backend_with(&s3.settings(), async |app| {
+        let admin = app.admin.clone();
+        let candidate = create_candidate(&app, &admin, "Ada", "L", "ada@example.com").await;
+        let bytes = pdf_bytes();
+        let document = candidate_document(
+            &app,
+            &admin,
+            &candidate,
+            None,
+            "cv.pdf",
+            "application/pdf",
+            bytes.clone(),
+        )
+        .await;
+        assert!(
+            !app.data_dir.join("blobs").exists(),
+            "nothing stored locally"
+        );
+        let url = link(&app, &admin, &document, "INLINE").await;
+        let whole = open(&app, &url, None).await;
+        assert_eq!(whole.status(), reqwest::StatusCode::OK);
+        assert_eq!(whole.bytes().await.unwrap().as_ref(), bytes.as_slice());
+        let part = open(&app, &url, Some("bytes=100-199")).await;
+        assert_eq!(part.status(), reqwest::StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            part.headers()["content-range"],
+            format!("bytes 100-199/{}", bytes.len()).as_str()
+        );
+        assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[100..200]);
+        let beyond = open(&app, &url, Some(&format!("bytes={}-", bytes.len()))).await;
+        assert_eq!(beyond.status(), reqwest::StatusCode::RANGE_NOT_SATISFIABLE);
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -296,7 +296,7 @@ impl MailMutation {
         )
         .await?;
         Ok(UploadDocumentPayload {
-            document: Document(row),
+            document: Document::one(row),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod documents;
 mod inbound;
 mod intake;
 mod interviews;
@@ -24,4 +25,5 @@ pub struct MutationRoot(
     interviews::InterviewsMutation,
     intake::IntakeMutation,
     inbound::InboundMutation,
+    documents::DocumentsMutation,
 );

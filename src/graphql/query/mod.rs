@@ -1,5 +1,6 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
+mod documents;
 mod interviews;
 mod mail;
 mod node;
@@ -21,4 +22,5 @@ pub struct QueryRoot(
     templates::TemplatesQuery,
     mail::MailQuery,
     interviews::InterviewsQuery,
+    documents::DocumentsQuery,
 );

@@ -75,7 +75,7 @@ impl NodeQuery {
             Kind::EmailTemplate => {
                 Node::EmailTemplate(EmailTemplate(email_templates::find(db, actor, row).await?))
             }
-            Kind::Document => Node::Document(Document(documents::find(db, actor, row).await?)),
+            Kind::Document => Node::Document(Document::one(documents::find(db, actor, row).await?)),
             Kind::Interview => Node::Interview(
                 Interview::one(db, actor, interviews::find(db, actor, row).await?).await?,
             ),

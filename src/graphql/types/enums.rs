@@ -55,6 +55,20 @@ pub enum DocumentAccess {
     Edit,
 }
 
+/// Where a document came from.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::DocumentSource")]
+pub enum DocumentSource {
+    /// Uploaded by a user as a candidate's document.
+    Upload,
+    /// Sent with an application from the career page's form.
+    Form,
+    /// Attached to mail the company received.
+    Inbound,
+    /// A company document, attached to templates and messages.
+    Template,
+}
+
 /// Where a message stands in its life.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "stored::MessageStatus")]

@@ -217,12 +217,13 @@ impl Message {
                 messages::attachments(db, &self.page.ids()),
             )
             .await?;
-        Ok(attached
-            .iter()
-            .filter(|d| documents::readable_on_message(actor, d))
-            .cloned()
-            .map(Document)
-            .collect())
+        Ok(Document::all(
+            attached
+                .iter()
+                .filter(|d| documents::readable_on_message(actor, d))
+                .cloned()
+                .collect(),
+        ))
     }
     /// The Message-ID header (RFC 5322 §3.6.4), replies refer to it.
     async fn internet_message_id(&self) -> Option<&str> {

@@ -1,6 +1,7 @@
 //! GraphQL object types, each converted from a storage model so that columns
 //! are exposed one by one, on purpose.
 
+mod documents;
 mod enums;
 mod interviews;
 mod mail;
@@ -10,6 +11,7 @@ mod people;
 mod recruiting;
 mod templates;
 
+pub use documents::Document;
 pub use enums::*;
 pub use interviews::{Interview, Invitation};
 pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
@@ -17,7 +19,7 @@ pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
-pub use templates::{Document, EmailPreview, EmailTemplate, PlaceholderInfo};
+pub use templates::{EmailPreview, EmailTemplate, PlaceholderInfo};
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;

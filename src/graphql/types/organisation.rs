@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use entity::{company, document_category, position, recruiting_category, subsidiary};
 
-use sea_orm::EntityTrait as _;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use super::{EmailTemplate, PositionStatus, RecruitingEmailSettings, User, loading};
 use crate::access::{Require, Section};
@@ -36,6 +36,22 @@ impl Company {
             &self.0.slug,
             settings.inbound_domain.as_str(),
         ))
+    }
+    /// The document category that received files (mail attachments, the
+    /// form's other documents) and uploads without a category are filed in;
+    /// `null` until chosen, when "Other documents" is used.
+    async fn received_document_category(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<DocumentCategory>, ApiError> {
+        let Some(id) = self.0.received_document_category_id else {
+            return Ok(None);
+        };
+        Ok(document_category::Entity::find_by_id(id)
+            .filter(document_category::Column::CompanyId.eq(self.0.id))
+            .one(crate::graphql::state::db(ctx)?)
+            .await?
+            .map(DocumentCategory))
     }
     /// Public key a career page sends with `submitApplication`. Recruiting admins only.
     #[graphql(guard = "Require::Admin")]

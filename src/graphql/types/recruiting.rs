@@ -14,7 +14,7 @@ use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{ApplicationSet, CandidateSet, dangling};
 use crate::graphql::ids::Kind;
-use crate::graphql::pagination::{Conn, Page, fetch_page};
+use crate::graphql::pagination::{Conn, Page, fetch_page, page_of_loaded};
 use crate::graphql::state::max_page_size;
 use crate::interviews::{self, InterviewFilter};
 use crate::mail::messages;
@@ -142,21 +142,33 @@ impl Candidate {
             .await?;
         Interview::page(db, actor, rows).await
     }
-    /// The candidate's documents the caller may see (access to their
+    /// The candidate's documents the caller may see (VIEW or EDIT on their
     /// category), oldest first, at most 200: uploads, the files of their
-    /// applications and the attachments of the mail they sent.
-    #[graphql(complexity = "20 * child_complexity")]
-    async fn documents(&self, ctx: &Context<'_>) -> Result<Vec<Document>, ApiError> {
+    /// applications and the attachments of the mail they sent. Filtered by
+    /// rights before paging, and loaded for a whole page of candidates at once.
+    #[graphql(
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Document>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
         let (db, actor) = loading(ctx)?;
-        let all = self.set.documents(db, actor).await?;
-        Ok(all
+        let loaded = self.set.documents(db, actor).await?;
+        let mine = loaded
+            .by_candidate
             .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .filter(|d| crate::documents::readable_on_message(actor, d))
-            .cloned()
-            .map(Document)
-            .collect())
+            .map_or(&[][..], Vec::as_slice);
+        let set = &loaded.set;
+        Ok(page_of_loaded(
+            mine,
+            |&at| set.rows.get(at).map_or(0, |d| d.id),
+            page,
+            |chosen| chosen.into_iter().map(|at| Document::at(set, at)).collect(),
+        ))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at

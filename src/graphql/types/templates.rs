@@ -2,8 +2,9 @@
 
 use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{document, email_template_variant};
+use entity::email_template_variant;
 
+use super::Document;
 use crate::email_templates::{Preview, Template};
 use crate::graphql::ids::Kind;
 use crate::templates::Placeholder;
@@ -49,7 +50,7 @@ impl EmailTemplate {
     }
     /// Documents attached to every message sent from this template.
     async fn documents(&self) -> Vec<Document> {
-        self.0.documents.iter().cloned().map(Document).collect()
+        Document::all(self.0.documents.clone())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.row.created_at
@@ -75,32 +76,6 @@ impl From<&email_template_variant::Model> for EmailTemplateTranslation {
             subject: v.subject.clone(),
             body: v.body.clone(),
         }
-    }
-}
-
-/// A stored file.
-pub struct Document(pub document::Model);
-
-#[Object]
-impl Document {
-    pub async fn id(&self) -> ID {
-        Kind::Document.id(self.0.id)
-    }
-    async fn file_name(&self) -> &str {
-        &self.0.file_name
-    }
-    async fn content_type(&self) -> &str {
-        &self.0.content_type
-    }
-    async fn size_bytes(&self) -> i64 {
-        self.0.size_bytes
-    }
-    /// Hex SHA-256 of the content.
-    async fn sha256(&self) -> &str {
-        &self.0.sha256
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
     }
 }
 

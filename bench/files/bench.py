@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Document download benchmark for recruitmail (standard library and curl).
+
+For each blob store (a local folder, an S3 bucket on moto's server):
+
+1. seeds a company, a candidate and a 10 MB PDF uploaded as their document;
+2. the ceiling: `curl` fetching the stored blob directly (`file://` for the
+   folder; a SigV4-signed GET from the bucket), CONCURRENCY at once;
+3. recruitmail: `curl` fetching the same bytes through a signed link from
+   `Document.url`, CONCURRENCY at once, without a bearer header;
+4. repeats both ROUNDS times, alternating, and reports the median
+   throughput of each (total bytes of a round / the round's wall time), the
+   ratio, and the server's peak RSS above its RSS at rest before the first
+   download (VmHWM - VmRSS, Linux, the peak reset after the upload).
+
+Every download is checked: status 200 and the exact size.
+
+Usage: bench.py --bin target/release/recruitmail --moto .../moto_server
+       [--concurrency 16] [--rounds 5] [--megabytes 10]
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+
+BUCKET = "recruitmail-bench"
+
+
+def log(*parts):
+    print("[bench]", *parts, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+class Server:
+    def __init__(self, binary, data_dir, extra):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = dict(
+            os.environ,
+            RECRUITMAIL_LISTEN=f"127.0.0.1:{self.port}",
+            RECRUITMAIL_DATA_DIR=data_dir,
+            RECRUITMAIL_DISPATCHER="off",
+            RECRUITMAIL_LOG=os.environ.get("RECRUITMAIL_LOG", "warn"),
+            RECRUITMAIL_MAX_ATTACHMENT_BYTES=str(64 * 1024 * 1024),
+            **extra,
+        )
+        boot = subprocess.run(
+            [binary, "bootstrap", "--company", "Acme Bench", "--admin", "admin@acme.example"],
+            env=self.env, check=True, capture_output=True, text=True,
+        )
+        self.token = boot.stdout.strip()
+        self.process = subprocess.Popen([binary, "serve"], env=self.env)
+        wait_http(self.base + "/healthz")
+
+    def rss(self, field):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+        return 0.0
+
+    def gql(self, query, variables=None):
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            self.base + "/graphql", data=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=600) as response:
+            data = json.load(response)
+        if data.get("errors"):
+            raise SystemExit(f"GraphQL error: {data['errors']}")
+        return data["data"]
+
+    def upload(self, candidate, name, content):
+        """A GraphQL multipart upload, sent by curl from a file."""
+        path = os.path.join(tempfile.gettempdir(), f"bench-{uuid.uuid4().hex}.pdf")
+        with open(path, "wb") as f:
+            f.write(content)
+        operations = json.dumps({
+            "query": "mutation($f: Upload!, $c: ID) { uploadDocument(input: { file: $f, candidateId: $c }) { document { id } } }",
+            "variables": {"f": None, "c": candidate},
+        })
+        out = subprocess.run(
+            ["curl", "-sS", self.base + "/graphql", "-H", f"authorization: Bearer {self.token}",
+             "-F", f"operations={operations}", "-F", 'map={"0":["variables.f"]}',
+             "-F", f"0=@{path};type=application/pdf;filename={name}"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        os.unlink(path)
+        data = json.loads(out)
+        if data.get("errors"):
+            raise SystemExit(f"upload failed: {data['errors']}")
+        return data["data"]["uploadDocument"]["document"]["id"]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def round_of(commands, size):
+    """Runs the commands at once; returns MB/s for the whole round."""
+    start = time.perf_counter()
+    running = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for c in commands]
+    for process in running:
+        out, err = process.communicate()
+        status, got = (out.strip().split() + ["?", "?"])[:2]
+        if process.returncode != 0 or status not in ("200", "000") or int(float(got)) != size:
+            raise SystemExit(f"a download failed: rc={process.returncode} {out!r} {err!r}")
+    elapsed = time.perf_counter() - start
+    return len(commands) * size / elapsed / 1e6
+
+
+CURL = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}"]
+
+
+def measure(label, server, direct, link_path, size, concurrency, rounds):
+    # Resets the peak (Linux: "5" to clear_refs), so that the upload's own
+    # peak before the downloads is not counted.
+    with open(f"/proc/{server.process.pid}/clear_refs", "w") as refs:
+        refs.write("5")
+    idle = server.rss("VmRSS")
+    ceiling, ours = [], []
+    for i in range(rounds):
+        ceiling.append(round_of([direct] * concurrency, size))
+        # A fresh link each round: links live five minutes.
+        ours.append(round_of([CURL + [server.base + link_path()]] * concurrency, size))
+        log(f"{label} round {i + 1}: ceiling {ceiling[-1]:.0f} MB/s, recruitmail {ours[-1]:.0f} MB/s")
+    peak = server.rss("VmHWM")
+    return {
+        "label": label,
+        "ceiling": statistics.median(ceiling),
+        "ours": statistics.median(ours),
+        "idle": idle,
+        "growth": peak - idle,
+        "all_ceiling": ceiling,
+        "all_ours": ours,
+    }
+
+
+def scenario(args, label, extra, direct_for):
+    data_dir = tempfile.mkdtemp(prefix="rm-bench-files-")
+    server = Server(args.bin, data_dir, extra)
+    try:
+        candidate = server.gql(
+            'mutation { createCandidate(input: { firstName: "Ada", lastName: "Bench", email: "ada@bench.example" }) { candidate { id } } }'
+        )["createCandidate"]["candidate"]["id"]
+        size = args.megabytes * 1024 * 1024
+        content = b"%PDF-1.4\n" + os.urandom(size - 9)
+        digest = hashlib.sha256(content).hexdigest()
+        document = server.upload(candidate, "cv.pdf", content)
+        def link_path():
+            return server.gql(
+                "query($id: ID!) { node(id: $id) { ... on Document { url } } }", {"id": document}
+            )["node"]["url"]
+        key = f"sha256/{digest[:2]}/{digest}"
+        return measure(label, server, direct_for(data_dir, key), link_path, size,
+                       args.concurrency, args.rounds)
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--moto", required=True)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--megabytes", type=int, default=10)
+    args = parser.parse_args()
+
+    results = []
+    log("local folder")
+    results.append(scenario(
+        args, "local folder", {},
+        lambda data_dir, key: CURL + [f"file://{data_dir}/blobs/{key}"],
+    ))
+
+    moto_port = free_port()
+    moto = subprocess.Popen([args.moto, "-H", "127.0.0.1", "-p", str(moto_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        endpoint = f"http://127.0.0.1:{moto_port}"
+        wait_http(endpoint)
+        urllib.request.urlopen(urllib.request.Request(f"{endpoint}/{BUCKET}", method="PUT"))
+        log("S3 bucket (moto)")
+        results.append(scenario(
+            args, "S3 bucket (moto)",
+            {"RECRUITMAIL_S3_BUCKET": BUCKET, "RECRUITMAIL_S3_ENDPOINT": endpoint,
+             "RECRUITMAIL_S3_ACCESS_KEY_ID": "bench", "RECRUITMAIL_S3_SECRET_ACCESS_KEY": "bench"},
+            lambda _dir, key: CURL + ["--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "bench:bench",
+                                      f"{endpoint}/{BUCKET}/{key}"],
+        ))
+    finally:
+        moto.terminate()
+        moto.wait(timeout=30)
+
+    print(f"| store | ceiling (curl direct), MB/s | recruitmail, MB/s | ratio | RSS at rest | peak RSS growth |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        print(f"| {r['label']} | {r['ceiling']:.0f} | {r['ours']:.0f} | {r['ours'] / r['ceiling']:.0%} "
+              f"| {r['idle']:.1f} MB | {r['growth']:.1f} MB |")
+    print()
+    for r in results:
+        rounds = ", ".join(f"{c:.0f}/{o:.0f}" for c, o in zip(r["all_ceiling"], r["all_ours"]))
+        print(f"- {r['label']}, each round (ceiling/recruitmail MB/s): {rounds}")
+
+
+if __name__ == "__main__":
+    main()
