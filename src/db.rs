@@ -121,6 +121,7 @@ macro_rules! write_transaction {
                     Err(e) => return Err(e),
                 };
                 sea_orm::TransactionSession::commit(txn).await?;
+                $crate::events::committed();
                 Ok(value)
             }
             .await;

@@ -34,8 +34,12 @@ pub mod companies;
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.
 pub mod email_templates;
+/// The event log that webhooks and subscriptions read.
+pub mod events;
 /// Mail arriving at a company's inbound address, filed in candidates' threads.
 pub mod inbound;
+/// The running `serve` processes, their identities and heartbeats.
+pub mod instances;
 /// Applications from the career page's form, and automatic acknowledgements.
 pub mod intake;
 /// Interviews and the calendar invitations sent for them.

@@ -15,6 +15,8 @@ pub mod email_batch;
 pub mod email_template;
 pub mod email_template_document;
 pub mod email_template_variant;
+pub mod event;
+pub mod instance;
 pub mod interview;
 pub mod interview_participant;
 pub mod invitation;

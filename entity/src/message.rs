@@ -46,6 +46,8 @@ pub struct Model {
     /// `Auto-Submitted` of a message recruitmail wrote on its own
     /// (RFC 3834 §5): `auto-replied` for acknowledgements.
     pub auto_submitted: Option<String>,
+    /// The `serve` instance whose claim holds a SENDING message.
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

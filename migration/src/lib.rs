@@ -13,6 +13,7 @@ mod m20261202_000002_message_ids_per_company;
 mod m20261202_000003_auto_submitted;
 mod m20261206_000001_health_checks;
 mod m20261206_000002_document_sources;
+mod m20261206_000003_event_log;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_auto_submitted::Migration),
             Box::new(m20261206_000001_health_checks::Migration),
             Box::new(m20261206_000002_document_sources::Migration),
+            Box::new(m20261206_000003_event_log::Migration),
         ]
     }
 }

@@ -41,6 +41,7 @@ use super::secrets::Cipher;
 use super::smtp::{SmtpConfig, describe};
 use super::smtp_pool::SmtpPool;
 use crate::blobs::BlobStore;
+use crate::instances::Instance;
 use crate::settings::Settings;
 
 /// Most messages one claim takes.
@@ -89,6 +90,7 @@ pub struct Dispatcher {
     blobs: BlobStore,
     cipher: Cipher,
     settings: Arc<Settings>,
+    instance: Instance,
     channels: Mutex<HashMap<ChannelKey, Arc<Channel>>>,
     /// Ticks of one instance do not overlap: a slow tick makes the next skip.
     running: tokio::sync::Mutex<()>,
@@ -150,12 +152,14 @@ impl Dispatcher {
         blobs: BlobStore,
         cipher: Cipher,
         settings: Arc<Settings>,
+        instance: Instance,
     ) -> Self {
         Self {
             db,
             blobs,
             cipher,
             settings,
+            instance,
             channels: Mutex::new(HashMap::new()),
             running: tokio::sync::Mutex::new(()),
         }
@@ -265,7 +269,8 @@ impl Dispatcher {
             _ => ("", "?"),
         };
         let sql = format!(
-            "UPDATE messages SET status = 'SENDING', lease_until = {mark}1, attempts = attempts + 1 \
+            "UPDATE messages SET status = 'SENDING', lease_until = {mark}1, attempts = attempts + 1, \
+             claimed_by = {mark}4 \
              WHERE id IN (SELECT id FROM messages \
                WHERE direction = 'OUTBOUND' \
                AND ((status = 'QUEUED' AND next_attempt_at <= {mark}2) \
@@ -274,8 +279,12 @@ impl Dispatcher {
              RETURNING *"
         );
         let lease_until = now + chrono::Duration::from_std(LEASE)?;
-        let values: Vec<sea_orm::Value> =
-            vec![lease_until.into(), now.into(), i64::try_from(limit)?.into()];
+        let values: Vec<sea_orm::Value> = vec![
+            lease_until.into(),
+            now.into(),
+            i64::try_from(limit)?.into(),
+            self.instance.id.clone().into(),
+        ];
         let statement = Statement::from_sql_and_values(backend, sql, values);
         let mut rows = message::Entity::find()
             .from_raw_sql(statement)

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::blobs::BlobStore;
+use crate::instances::Instance;
 use crate::settings::Settings;
 
 /// What the mail features share: the key for secrets, the blob store and the
@@ -26,6 +27,8 @@ pub struct Mail {
     pub cipher: secrets::Cipher,
     pub blobs: BlobStore,
     pub dispatcher: Arc<dispatcher::Dispatcher>,
+    /// This process's identity, named on every claim it makes.
+    pub instance: Instance,
     /// Whether this instance delivers (`RECRUITMAIL_DISPATCHER`).
     dispatching: bool,
 }
@@ -35,16 +38,19 @@ impl Mail {
         let cipher = secrets::Cipher::new(&settings.secret_key);
         let blobs = BlobStore::from_settings(&settings)?;
         let dispatching = settings.dispatcher;
+        let instance = Instance::new();
         let dispatcher = Arc::new(dispatcher::Dispatcher::new(
             db,
             blobs.clone(),
             cipher.clone(),
             settings,
+            instance.clone(),
         ));
         Ok(Self {
             cipher,
             blobs,
             dispatcher,
+            instance,
             dispatching,
         })
     }

@@ -9,14 +9,19 @@ use crate::helpers::on_each_backend;
 /// Migrations to undo to reach the schema before `message_contents`: that
 /// one and those after it.
 fn steps_back() -> u32 {
+    steps_back_to("m20261202_000001_message_contents")
+}
+
+/// Migrations to undo to reach the schema before migration `name`.
+fn steps_back_to(name: &str) -> u32 {
     let names: Vec<String> = Migrator::migrations()
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
     let at = names
         .iter()
-        .position(|n| n == "m20261202_000001_message_contents")
-        .expect("the message_contents migration");
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
     u32::try_from(names.len() - at).unwrap()
 }
 
@@ -104,9 +109,9 @@ async fn existing_documents_get_the_source_their_rows_imply() {
         )
         .unwrap();
         let db = &app.state.db;
-        let last = Migrator::migrations().last().unwrap().name().to_owned();
-        assert_eq!(last, "m20261206_000002_document_sources");
-        Migrator::down(db, Some(1)).await.unwrap();
+        Migrator::down(db, Some(steps_back_to("m20261206_000002_document_sources")))
+            .await
+            .unwrap();
         let document = |id: i64, candidate: &str, uploader: &str, name: &str| {
             format!(
                 "({id}, 1, {candidate}, NULL, '{name}', 'application/pdf', 1, 'ab', 'sha256/ab/ab', \
