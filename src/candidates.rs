@@ -2,12 +2,11 @@
 
 use chrono::Utc;
 use entity::enums::Gender;
-use entity::{application, candidate, message};
+use entity::{application, candidate};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, SelectStatement};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Select, Set,
-    TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
@@ -225,13 +224,10 @@ pub async fn update(
 ///
 /// Messages go first: a sent attachment keeps its document (`RESTRICT`), and
 /// PostgreSQL may apply the document cascade before the message cascade.
-pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+pub async fn delete(db: &impl crate::db::Writable, actor: &Actor, id: i64) -> ApiResult<()> {
     crate::db::write_transaction!(db, |txn| {
         let row = find(txn, actor, id).await?;
-        message::Entity::delete_many()
-            .filter(message::Column::CandidateId.eq(row.id))
-            .exec(txn)
-            .await?;
+        crate::mail::message_state::delete_of_candidate(txn, row.id).await?;
         candidate::Entity::delete_by_id(row.id).exec(txn).await?;
         Ok(())
     })

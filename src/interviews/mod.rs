@@ -16,13 +16,14 @@ use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 
 use crate::access::{Actor, PositionScope};
 use crate::applications;
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
+use crate::mail::message_state;
 use crate::mail::outbox::token;
 use crate::settings::Settings;
 
@@ -190,7 +191,7 @@ pub struct NewInterview {
 
 /// Schedules an interview about one of the candidate's applications.
 pub async fn schedule(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     new: NewInterview,
@@ -255,7 +256,7 @@ pub struct Changed {
 /// in place of the earlier one (RFC 5546 §2.1.5), and their answer is asked
 /// for again.
 pub async fn reschedule(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     id: i64,
@@ -338,7 +339,7 @@ pub async fn reschedule(
 /// set, they are sent a CANCEL (RFC 5546 §3.2.5) that removes the event from
 /// their calendar.
 pub async fn cancel(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     id: i64,
@@ -350,7 +351,7 @@ pub async fn cancel(
         if found.status == InterviewStatus::Cancelled {
             return Err(ApiError::conflict("the interview is already cancelled"));
         }
-        invitations::cancel_waiting(txn, found.id).await?;
+        message_state::cancel_waiting_of_interview(txn, found.id, now).await?;
         let reached = invitations::standing(txn, found.id).await?.reached;
         let notify = notify_candidate && reached.is_some();
         let mut row = found.clone().into_active_model();
