@@ -146,10 +146,12 @@ impl Application {
             smtp.abort();
         }
         if let Some(mut scheduler) = scheduler {
-            scheduler.shutdown().await.ok();
             // Deliveries under way finish and are recorded; what was claimed
             // but not started goes back to the queue for the other instances.
+            // Before the scheduler stops: stopping it drops the running tick,
+            // which would cut deliveries off after their final `.`.
             self.state.mail.dispatcher.stop().await;
+            scheduler.shutdown().await.ok();
         }
         if let Some(heartbeat) = heartbeat {
             heartbeat.abort();

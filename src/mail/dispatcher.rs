@@ -328,6 +328,7 @@ impl Dispatcher {
     /// back in the queue at once, for another instance to send.
     pub async fn stop(&self) {
         self.stopping.store(true, Ordering::Release);
+        tracing::info!("delivery is stopping");
         let _finished = self.running.lock().await;
         match message_state::release_all(&self.db, &self.instance).await {
             Ok(0) => {}

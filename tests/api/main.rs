@@ -8,11 +8,13 @@
 )]
 
 mod helpers;
+mod loopback_smtp;
 mod smtp_server;
 
 mod bad_input;
 mod cli;
 mod contention;
+mod crash_recovery;
 mod crud;
 mod database_unavailable;
 mod documents;

@@ -342,7 +342,11 @@ async fn a_server_on_implicit_tls_is_verified_and_gets_the_mail() {
 
 /// Inserts `count` candidates, each with an application to one position, in
 /// one statement per table; returns the application IDs.
-async fn many_applicants(app: &TestApp, count: usize, reject: bool) -> (String, Vec<String>) {
+pub(crate) async fn many_applicants(
+    app: &TestApp,
+    count: usize,
+    reject: bool,
+) -> (String, Vec<String>) {
     let (sub, _, position) = structure(app, &app.admin, "bulk").await;
     let company = entity::company::Entity::find()
         .one(&app.state.db)
