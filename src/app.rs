@@ -58,6 +58,7 @@ impl Application {
         let settings = Arc::new(settings);
         let actors = Arc::new(ActorCache::default());
         let mail = Arc::new(Mail::new(db.clone(), settings.clone())?);
+        mail.dispatcher.report_to(metrics.clone());
         let schema = graphql::build(db.clone(), settings.clone(), actors.clone(), mail.clone());
         let state = web::Data::new(AppState {
             db,

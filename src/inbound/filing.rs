@@ -266,7 +266,7 @@ const MAX_TOKENS: usize = 20;
 /// A sender the company does not know yet: a new candidate, with an
 /// application by email to the open position the subject names.
 async fn applicant(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company: &company::Model,
     incoming: &Incoming,
     now: DateTime<Utc>,
@@ -297,6 +297,7 @@ async fn applicant(
     .insert(db)
     .await
     .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+    crate::events::append(db, vec![crate::candidates::created_event(&candidate)], now).await?;
     let Some(position) = position_named(db, company, &incoming.subject).await? else {
         let thread = Thread {
             candidate,
@@ -318,6 +319,12 @@ async fn applicant(
     .insert(db)
     .await
     .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))?;
+    crate::events::append(
+        db,
+        vec![crate::applications::created_event(&application)],
+        now,
+    )
+    .await?;
     let thread = Thread {
         candidate,
         application_id: Some(application.id),

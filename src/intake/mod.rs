@@ -184,21 +184,26 @@ async fn file(
             // A known address keeps what the company knows of them: the form
             // cannot be used to change someone's name.
             Some(known) => known,
-            None => candidate::ActiveModel {
-                company_id: Set(company.id),
-                first_name: Set(form.first_name.as_str().to_owned()),
-                last_name: Set(form.last_name.as_str().to_owned()),
-                email: Set(email),
-                gender: Set(form.gender),
-                preferred_language: Set(None),
-                phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+            None => {
+                let created = candidate::ActiveModel {
+                    company_id: Set(company.id),
+                    first_name: Set(form.first_name.as_str().to_owned()),
+                    last_name: Set(form.last_name.as_str().to_owned()),
+                    email: Set(email),
+                    gender: Set(form.gender),
+                    preferred_language: Set(None),
+                    phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+                crate::events::append(txn, vec![crate::candidates::created_event(&created)], now)
+                    .await?;
+                created
             }
-            .insert(txn)
-            .await
-            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?,
         };
         let earlier = application::Entity::find()
             .filter(application::Column::CandidateId.eq(candidate.id))
@@ -224,6 +229,12 @@ async fn file(
         .map_err(|e| {
             ApiError::from_write(e, "an application of this candidate to this position")
         })?;
+        crate::events::append(
+            txn,
+            vec![crate::applications::created_event(&application)],
+            now,
+        )
+        .await?;
         for (file, blob) in form.files.iter().zip(stored) {
             let category_id = category_for(txn, company.id, file.kind, now).await?;
             let received = ReceivedFile {

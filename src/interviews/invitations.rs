@@ -25,6 +25,8 @@ use crate::email_templates::{
     Content, MessageContext, Template, load_context, render_error, sender_signature,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::events::{EventType, NewEvent};
+use crate::graphql::ids::Kind;
 use crate::inbound::CalendarReply;
 use crate::mail::compose::CalendarPart;
 use crate::mail::message_state;
@@ -189,7 +191,7 @@ pub async fn record_response(
 /// SEQUENCE, RFC 5546 §2.1.5) changes nothing. Returns the interview whose
 /// answer was set.
 pub async fn record_reply(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company_id: i64,
     candidate: &entity::candidate::Model,
     reply: &CalendarReply,
@@ -225,10 +227,33 @@ pub async fn record_reply(
     if reply.sequence < current.sequence {
         return Ok(None);
     }
+    let message_id = current.message_id;
     let mut row = current.into_active_model();
     row.status = Set(reply.answer);
     row.responded_at = Set(Some(now));
     row.update(db).await?;
+    let answer = match reply.answer {
+        InvitationStatus::Accepted => "ACCEPTED",
+        InvitationStatus::Declined => "DECLINED",
+        InvitationStatus::Tentative => "TENTATIVE",
+        InvitationStatus::Pending => "PENDING",
+        InvitationStatus::NotSent => "NOT_SENT",
+    };
+    let event = NewEvent::new(
+        company_id,
+        EventType::InvitationResponded,
+        Kind::Interview,
+        interview.id,
+    )
+    .with_id("candidateId", Kind::Candidate, Some(candidate.id))
+    .with_id(
+        "applicationId",
+        Kind::Application,
+        Some(interview.application_id),
+    )
+    .with_id("messageId", Kind::Message, message_id)
+    .with("answer", answer);
+    crate::events::append(db, vec![event], now).await?;
     Ok(Some(interview.id))
 }
 

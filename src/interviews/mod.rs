@@ -23,6 +23,8 @@ use crate::access::{Actor, PositionScope};
 use crate::applications;
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, EventType, NewEvent};
+use crate::graphql::ids::Kind;
 use crate::mail::message_state;
 use crate::mail::outbox::token;
 use crate::settings::Settings;
@@ -223,8 +225,34 @@ pub async fn schedule(
         .insert(txn)
         .await?;
         set_participants(txn, row.id, &participants).await?;
+        let event = interview_event(&row, &application, EventType::InterviewScheduled).first();
+        events::append(txn, vec![event], now).await?;
         Ok(row)
     })
+}
+
+/// The event of an interview's change: its ids, times and status.
+fn interview_event(
+    row: &interview::Model,
+    application: &application::Model,
+    event_type: EventType,
+) -> NewEvent {
+    NewEvent::new(row.company_id, event_type, Kind::Interview, row.id)
+        .with_id("applicationId", Kind::Application, Some(application.id))
+        .with_id(
+            "candidateId",
+            Kind::Candidate,
+            Some(application.candidate_id),
+        )
+        .with("startsAt", row.starts_at.to_rfc3339())
+        .with("endsAt", row.ends_at.to_rfc3339())
+        .with(
+            "status",
+            match row.status {
+                InterviewStatus::Scheduled => "SCHEDULED",
+                InterviewStatus::Cancelled => "CANCELLED",
+            },
+        )
 }
 
 /// A change of an interview's time and details; `None` leaves a field.
@@ -303,6 +331,9 @@ pub async fn reschedule(
         }
         row.updated_at = Set(now);
         let updated = row.update(txn).await?;
+        let application = applications::find(txn, actor, updated.application_id).await?;
+        let event = interview_event(&updated, &application, EventType::InterviewRescheduled);
+        events::append(txn, vec![event], now).await?;
         // Invitations still waiting leave with the new details; those that left
         // meanwhile count as reached.
         let left =
@@ -361,6 +392,9 @@ pub async fn cancel(
         }
         row.updated_at = Set(now);
         let updated = row.update(txn).await?;
+        let application = applications::find(txn, actor, updated.application_id).await?;
+        let event = interview_event(&updated, &application, EventType::InterviewCancelled);
+        events::append(txn, vec![event], now).await?;
         let message = if notify {
             Some(
                 invitations::send_notice(

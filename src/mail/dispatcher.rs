@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -41,6 +41,7 @@ use super::smtp::{SmtpConfig, describe};
 use super::smtp_pool::SmtpPool;
 use crate::blobs::BlobStore;
 use crate::instances::{BEAT_EVERY, Instance};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 /// Most messages one claim takes.
@@ -99,6 +100,8 @@ pub struct Dispatcher {
     stopping: AtomicBool,
     /// When this instance last wrote its heartbeat.
     last_beat: Mutex<Option<Instant>>,
+    /// Where delivery outcomes are counted, once the application says.
+    metrics: OnceLock<Arc<Metrics>>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -220,6 +223,7 @@ impl Dispatcher {
             running: tokio::sync::Mutex::new(()),
             stopping: AtomicBool::new(false),
             last_beat: Mutex::new(None),
+            metrics: OnceLock::new(),
         }
     }
 
@@ -303,6 +307,24 @@ impl Dispatcher {
             if let Channel::Smtp(pool) = &*channel {
                 pool.close_idle(now).await;
             }
+        }
+    }
+
+    /// Counts delivery outcomes in `metrics` from now on.
+    pub fn report_to(&self, metrics: Arc<Metrics>) {
+        self.metrics.set(metrics).ok();
+    }
+
+    /// The transport a message of this claim leaves by, as metrics name it.
+    fn transport_of(&self, row: &message::Model, data: &ClaimData) -> &'static str {
+        let own = row
+            .subsidiary_id
+            .and_then(|id| data.subsidiaries.get(&id))
+            .is_some_and(|s| s.use_custom_smtp);
+        match (own, &self.settings.smtp_relay) {
+            (true, _) => "subsidiary_smtp",
+            (false, Some(_)) => "relay_smtp",
+            (false, None) => "outbox_folder",
         }
     }
 
@@ -408,12 +430,15 @@ impl Dispatcher {
                 }
             })
             .buffer_unordered(in_flight);
-        // Deliveries and the writes recording them run side by side: a
-        // write waits for the database, never holding up the next messages.
-        let (done, mut outcomes_in) = tokio::sync::mpsc::unbounded_channel();
+        // Deliveries and the writes recording them run side by side. The
+        // queue between them is short: when the database is slow, deliveries
+        // wait for it rather than pile up messages that left but are not yet
+        // recorded — each would be sent again after a crash.
+        let (done, mut outcomes_in) =
+            tokio::sync::mpsc::channel(self.settings.smtp_concurrency.max(1));
         let deliveries = async move {
             while let Some(item) = outcomes.next().await {
-                if done.send(item).is_err() {
+                if done.send(item).await.is_err() {
                     break;
                 }
             }
@@ -446,6 +471,17 @@ impl Dispatcher {
                 }
                 for (row, outcome) in &settled {
                     log_outcome(row, outcome);
+                    let counted = match outcome {
+                        Outcome::Sent(_) => Some("sent"),
+                        Outcome::Retry {
+                            attempted: true, ..
+                        } => Some("retried"),
+                        Outcome::Fail(_) => Some("failed"),
+                        Outcome::Retry { .. } | Outcome::Release => None,
+                    };
+                    if let (Some(outcome), Some(metrics)) = (counted, self.metrics.get()) {
+                        metrics.observe_delivery(self.transport_of(row, data), outcome);
+                    }
                 }
                 tick.sent += recorded.sent;
                 tick.retried += recorded.retried;

@@ -110,10 +110,12 @@ async fn a_killed_instances_messages_are_taken_over_within_30_seconds() {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 1000, "every message arrived");
-        // Only messages on the killed instance's open connections — handed
-        // over, or accepted but not yet recorded — may arrive twice.
+        // Only messages the killed instance had handed over on its open
+        // connections, or that were accepted but not yet recorded (those
+        // waiting for the write under way, and the short queue before it)
+        // may arrive twice.
         assert!(
-            delivered - 1000 <= 2 * CONCURRENCY,
+            delivered - 1000 <= 3 * CONCURRENCY,
             "{} duplicates",
             delivered - 1000
         );

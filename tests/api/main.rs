@@ -18,6 +18,7 @@ mod crash_recovery;
 mod crud;
 mod database_unavailable;
 mod documents;
+mod event_log;
 mod graphql_over_http;
 mod http_endpoints;
 mod inbound;
