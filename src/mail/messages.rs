@@ -239,36 +239,6 @@ pub async fn batch_counts(
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_orm::{DbBackend, QueryTrait as _};
-
-    #[test]
-    fn a_search_reads_only_the_bodies_of_the_callers_messages_with_escaped_text() {
-        let filter = MessageFilter {
-            search: Some("50%_off".to_owned()),
-            ..Default::default()
-        };
-        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
-            let sql = search(&Actor::automatic(7, 1), &filter)
-                .build(backend)
-                .to_string();
-            assert!(sql.contains("\"company_id\" = 7"), "{sql}");
-            assert!(
-                sql.contains("WHERE \"message_contents\".\"message_id\" = \"messages\".\"id\""),
-                "the body search is correlated: {sql}"
-            );
-            assert!(sql.contains("EXISTS"), "{sql}");
-            // Subject and body, each with `%` and `_` escaped (PostgreSQL
-            // prints the backslash doubled inside E'…').
-            assert_eq!(sql.matches("ESCAPE").count(), 2, "{sql}");
-            assert_eq!(sql.matches("%50\\").count(), 2, "{sql}");
-            assert!(!sql.contains("%50%"), "{sql}");
-        }
-    }
-}
-
 /// Messages by status and the age of the oldest due one, across companies:
 /// the outbox's figures for `/metrics`.
 pub async fn outbox_figures(
@@ -309,4 +279,34 @@ pub async fn outbox_figures(
             .unwrap_or(0),
         instances_alive: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{DbBackend, QueryTrait as _};
+
+    #[test]
+    fn a_search_reads_only_the_bodies_of_the_callers_messages_with_escaped_text() {
+        let filter = MessageFilter {
+            search: Some("50%_off".to_owned()),
+            ..Default::default()
+        };
+        for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+            let sql = search(&Actor::automatic(7, 1), &filter)
+                .build(backend)
+                .to_string();
+            assert!(sql.contains("\"company_id\" = 7"), "{sql}");
+            assert!(
+                sql.contains("WHERE \"message_contents\".\"message_id\" = \"messages\".\"id\""),
+                "the body search is correlated: {sql}"
+            );
+            assert!(sql.contains("EXISTS"), "{sql}");
+            // Subject and body, each with `%` and `_` escaped (PostgreSQL
+            // prints the backslash doubled inside E'…').
+            assert_eq!(sql.matches("ESCAPE").count(), 2, "{sql}");
+            assert_eq!(sql.matches("%50\\").count(), 2, "{sql}");
+            assert!(!sql.contains("%50%"), "{sql}");
+        }
+    }
 }
