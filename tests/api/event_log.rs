@@ -22,6 +22,25 @@ async fn log(app: &TestApp) -> Vec<Event> {
         .collect()
 }
 
+/// `(type, sequence, status)` of each event about the object with global
+/// id `id`, in order.
+pub(crate) async fn history(app: &TestApp, id: &Value) -> Vec<(String, i64, Value)> {
+    log(app)
+        .await
+        .into_iter()
+        .filter(|e| e.data["id"] == *id)
+        .map(|e| (e.event_type, e.sequence, e.data["status"].clone()))
+        .collect()
+}
+
+/// `history` as `(type, status)` pairs, numbered from 1 in order.
+pub(crate) fn numbered(list: &[(&str, &str)]) -> Vec<(String, i64, Value)> {
+    list.iter()
+        .enumerate()
+        .map(|(i, (t, s))| ((*t).to_owned(), i as i64 + 1, json!(s)))
+        .collect()
+}
+
 #[tokio::test]
 async fn every_change_appends_one_thin_event_numbered_per_subject() {
     on_each_backend(async |app| {

@@ -473,6 +473,13 @@ async fn scheduled_messages_wait_for_their_time_and_can_be_cancelled_until_then(
         assert_eq!(sent["message"]["status"], "SENT");
         let gone = app.ok(&app.admin, MESSAGE, json!({ "id": dropped["id"] })).await;
         assert_eq!(gone["message"]["status"], "CANCELLED");
+        assert_eq!(
+            crate::event_log::history(&app, &dropped["id"]).await,
+            crate::event_log::numbered(&[
+                ("message.queued", "SCHEDULED"),
+                ("message.cancelled", "CANCELLED"),
+            ])
+        );
         // Once sent, a message cannot be cancelled.
         let code = app.error_code(Some(&app.admin), cancel, json!({ "id": kept["id"] })).await;
         assert_eq!(code, "CONFLICT");
