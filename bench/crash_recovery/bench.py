@@ -4,8 +4,10 @@
 Two `serve` instances share one database (SQLite file or PostgreSQL) and
 deliver one bulk send of MESSAGES to an SMTP server on loopback (written
 here, asyncio, a pause before each reply so the send lasts a few seconds).
-When the server has taken KILL_AT messages, one instance is killed with
-SIGKILL. Measured per round:
+The first instance takes the send and claims all of it; the second starts
+once delivery is under way. When the server has taken KILL_AT messages, the
+first is killed with SIGKILL, holding the claims of every message not yet
+sent. Measured per round:
 
 - recovery: seconds from the kill to the last message of the bulk arriving
   at the server (delivered by the surviving instance);
@@ -159,19 +161,29 @@ def one_round(args, number):
         env=env, check=True, capture_output=True, text=True,
     ).stdout.strip()
     processes = []
-    ports = []
+
+    def start():
+        port = free_port()
+        processes.append(subprocess.Popen(
+            [args.bin, "serve"],
+            env=dict(env, RECRUITMAIL_LISTEN=f"127.0.0.1:{port}", RECRUITMAIL_DISPATCHER="on"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))
+        wait_http(port)
+        return port
+
+    def wait_for(count, limit):
+        deadline = time.time() + limit
+        while len(sink.snapshot()) < count:
+            if time.time() > deadline:
+                raise SystemExit(f"fewer than {count} messages arrived")
+            time.sleep(0.01)
+
     try:
-        for _ in range(2):
-            port = free_port()
-            processes.append(subprocess.Popen(
-                [args.bin, "serve"],
-                env=dict(env, RECRUITMAIL_LISTEN=f"127.0.0.1:{port}", RECRUITMAIL_DISPATCHER="on"),
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
-            ports.append(port)
-        for port in ports:
-            wait_http(port)
-        api = ports[1]
+        # The instance to be killed takes the send and claims all of it
+        # (a claim and the next one read ahead); the survivor starts once
+        # delivery is under way, so all it sends it must take over.
+        api = start()
         sub = gql(api, token, 'mutation { createSubsidiary(input: { name: "Berlin" }) { subsidiary { id } } }')["createSubsidiary"]["subsidiary"]["id"]
         cat = gql(api, token, 'mutation { createCategory(input: { name: "Engineering" }) { category { id } } }')["createCategory"]["category"]["id"]
         position = gql(
@@ -197,11 +209,9 @@ def one_round(args, number):
             "mutation($a: [ID!]!) { sendEmail(input: { applicationIds: $a, subject: \"Hello\", body: \"<p>Hello</p>\" }) { batch { id } } }",
             {"a": applications},
         )
-        deadline = time.time() + 120
-        while len(sink.snapshot()) < args.kill_at:
-            if time.time() > deadline:
-                raise SystemExit("the bulk did not start")
-            time.sleep(0.01)
+        wait_for(50, 120)
+        start()
+        wait_for(args.kill_at, 120)
         processes[0].send_signal(signal.SIGKILL)
         processes[0].wait()
         killed = time.monotonic()

@@ -82,17 +82,26 @@ async fn a_killed_instances_messages_are_taken_over_within_30_seconds() {
         })
         .await;
         bulk(&app, 1000).await;
+        // The doomed instance claims the whole send (a claim and the next,
+        // read ahead); the survivor starts once delivery is under way, so
+        // what it sends it must take over.
         let mut doomed = serve(&app, server.port);
+        let started = wait_until(Duration::from_secs(60), async || {
+            server.messages().len() >= 50
+        })
+        .await;
+        assert!(started, "delivery started");
         let mut survivor = serve(&app, server.port);
-        assert!(
-            wait_until(Duration::from_secs(60), async || server.messages().len()
-                >= 250)
-            .await,
-            "delivery started"
-        );
+        let going = wait_until(Duration::from_secs(60), async || {
+            server.messages().len() >= 250
+        })
+        .await;
+        assert!(going, "delivery went on");
         doomed.kill().unwrap();
         doomed.wait().unwrap();
         let killed = Instant::now();
+        let held = count(&app, MessageStatus::Sending).await;
+        assert!(held >= 500, "the killed instance held {held} claims");
         let all_sent = wait_until(Duration::from_secs(60), async || {
             count(&app, MessageStatus::Sent).await == 1000
         })
