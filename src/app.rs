@@ -112,11 +112,24 @@ impl Application {
     }
 
     /// Serves until the process receives Ctrl-C or SIGTERM, delivering the
-    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`, and taking
+    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`, webhooks
+    /// unless `RECRUITMAIL_WEBHOOKS=off`, and taking
     /// inbound mail over SMTP when `RECRUITMAIL_SMTP_LISTEN` is set.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let scheduler = if self.state.settings.dispatcher {
             Some(start_dispatching(self.state.mail.clone()).await?)
+        } else {
+            None
+        };
+        let webhooks = if self.state.settings.webhooks {
+            let worker = crate::webhooks::Worker::new(
+                self.state.db.clone(),
+                self.state.mail.cipher.clone(),
+                self.state.metrics.clone(),
+                self.state.mail.instance.clone(),
+                self.state.settings.smtp_allow_private_hosts,
+            )?;
+            Some(Arc::new(worker).start())
         } else {
             None
         };
@@ -139,6 +152,10 @@ impl Application {
         let served = self.server.await.context("HTTP server failed");
         if let Some(smtp) = smtp {
             smtp.abort();
+        }
+        if let Some(webhooks) = webhooks {
+            // Deliveries in flight are recorded, not sent again after a restart.
+            webhooks.stop().await;
         }
         if let Some(mut scheduler) = scheduler {
             scheduler.shutdown().await.ok();

@@ -35,6 +35,11 @@ struct OperationName {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookOutcome {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolState {
     state: &'static str,
 }
@@ -48,6 +53,7 @@ pub struct Metrics {
     query_errors: Counter,
     query_seconds: Histogram,
     pool: Family<PoolState, Gauge>,
+    webhook_deliveries: Family<WebhookOutcome, Counter>,
     known_operations: Mutex<HashSet<String>>,
 }
 
@@ -93,8 +99,15 @@ impl Metrics {
             "Database pool connections by state (idle, in use, maximum)",
             pool.clone(),
         );
+        let webhook_deliveries = Family::<WebhookOutcome, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by outcome: succeeded, retried (failed, tried again later) or failed (given up)",
+            webhook_deliveries.clone(),
+        );
         Self {
             registry,
+            webhook_deliveries,
             operations,
             operation_seconds,
             queries,
@@ -126,6 +139,13 @@ impl Metrics {
             self.query_errors.inc();
         }
         self.query_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records the outcome of one webhook delivery attempt.
+    pub fn observe_webhook_delivery(&self, outcome: &'static str) {
+        self.webhook_deliveries
+            .get_or_create(&WebhookOutcome { outcome })
+            .inc();
     }
 
     /// Number of SQL statements executed so far.

@@ -31,3 +31,4 @@ mod s3;
 mod schema_file;
 mod templates;
 mod tenancy;
+mod webhooks;
