@@ -900,3 +900,71 @@ async fn only_recruiting_admins_of_the_company_manage_endpoints() {
     })
     .await;
 }
+
+/// A second `serve` instance on the test's database (and data folder, so
+/// with the same secret key).
+async fn second_instance(app: &TestApp) {
+    let dir = app.data_dir.to_str().unwrap().to_owned();
+    let mut pairs = vec![
+        ("RECRUITMAIL_LISTEN", "127.0.0.1:0".to_owned()),
+        ("RECRUITMAIL_DATA_DIR", dir),
+        ("RECRUITMAIL_DB_MAX_CONNECTIONS", "5".to_owned()),
+        ("RECRUITMAIL_DISPATCHER", "off".to_owned()),
+        ("RECRUITMAIL_WEBHOOKS", "on".to_owned()),
+        ("RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", "on".to_owned()),
+    ];
+    if let Some((url, name)) = app.postgres_database() {
+        let (server, _) = url.rsplit_once('/').unwrap();
+        pairs.push(("DATABASE_URL", format!("{server}/{name}")));
+    }
+    let settings = recruitmail::settings::Settings::load(
+        &recruitmail::settings::Source::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))),
+    )
+    .unwrap();
+    let second = recruitmail::app::Application::build(settings)
+        .await
+        .unwrap();
+    tokio::spawn(second.run_until_stopped());
+}
+
+#[tokio::test]
+async fn two_instances_deliver_each_event_once() {
+    on_each_backend_with(&webhooks_on(), async |app| {
+        second_instance(&app).await;
+        let receiver = Receiver::start().await;
+        let (_, secret_a) =
+            create_endpoint(&app, &receiver.url("/ok"), &["candidate.created"]).await;
+        let (_, secret_b) =
+            create_endpoint(&app, &receiver.url("/other"), &["candidate.created"]).await;
+        let company = company_id(&app, "Acme Recruiting").await;
+        let mut expected = Vec::new();
+        for subject in 0..150 {
+            expected.push(format!(
+                "evt_{}",
+                append_event(&app, company, EventType::CandidateCreated, subject).await
+            ));
+        }
+        for (path, secret) in [("/ok", &secret_a), ("/other", &secret_b)] {
+            receiver.wait_for(path, 150, Duration::from_secs(20)).await;
+            // Late duplicates would come within a poll or two.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            let hits = receiver.hits(path);
+            let mut ids: Vec<String> = hits
+                .iter()
+                .map(|h| h.header("webhook-id").to_owned())
+                .collect();
+            ids.sort();
+            let mut want = expected.clone();
+            want.sort();
+            assert_eq!(ids, want, "{path}: each event once");
+            assert!(hits.iter().all(|h| h.verifies_with(secret)));
+        }
+        // Both instances were running, each beating under its own name.
+        let claimers = entity::instance::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(claimers.len(), 2, "{claimers:?}");
+    })
+    .await;
+}
