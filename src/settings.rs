@@ -513,6 +513,18 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_follow_the_dispatcher_unless_set() {
+        assert!(load(&[]).unwrap().webhooks);
+        assert!(!load(&[("RECRUITMAIL_DISPATCHER", "off")]).unwrap().webhooks);
+        let own = load(&[
+            ("RECRUITMAIL_DISPATCHER", "off"),
+            ("RECRUITMAIL_WEBHOOKS", "on"),
+        ])
+        .unwrap();
+        assert!(own.webhooks && !own.dispatcher);
+    }
+
+    #[test]
     fn embedded_secret_key_is_generated_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_str().unwrap();
@@ -532,6 +544,7 @@ mod tests {
             ("RECRUITMAIL_SMTP_LISTEN", "25"),
             ("RECRUITMAIL_DB_MAX_CONNECTIONS", "0"),
             ("RECRUITMAIL_MAX_PAGE_SIZE", "many"),
+            ("RECRUITMAIL_WEBHOOKS", "yes"),
         ] {
             let err = load(&[(variable, value)]).err().unwrap();
             assert_eq!(err.variable, variable, "{err}");

@@ -16,6 +16,9 @@ use url::{Host, Url};
 
 use crate::network::is_private;
 
+/// How long saving an endpoint waits for its host to resolve.
+const RESOLVE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Longest URL accepted.
 pub const MAX_URL_CHARS: usize = 2048;
 
@@ -57,11 +60,16 @@ pub async fn check_reachable(url: &Url, allow_private: bool) -> Result<(), Strin
         None => {
             let host = url.host_str().unwrap_or_default().to_owned();
             let port = url.port_or_known_default().unwrap_or(443);
-            tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|_| format!("the host `{host}` cannot be resolved"))?
-                .map(|a| a.ip())
-                .collect()
+            let cannot = || format!("the host `{host}` cannot be resolved");
+            tokio::time::timeout(
+                RESOLVE_WITHIN,
+                tokio::net::lookup_host((host.as_str(), port)),
+            )
+            .await
+            .map_err(|_| cannot())?
+            .map_err(|_| cannot())?
+            .map(|a| a.ip())
+            .collect()
         }
     };
     if addresses.is_empty() {

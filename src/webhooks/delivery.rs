@@ -15,7 +15,7 @@ use entity::{webhook_attempt, webhook_delivery, webhook_endpoint};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait as _,
-    QueryFilter as _, Set,
+    QueryFilter as _, QuerySelect as _, Set,
 };
 
 use super::address;
@@ -347,81 +347,131 @@ impl DisableReason {
     }
 }
 
-/// Writes an attempt and its consequences in one transaction: the
+/// An attempt to record.
+pub struct Outcome {
+    pub delivery: webhook_delivery::Model,
+    pub answer: Answer,
+    pub verdict: Verdict,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes attempts and their consequences in one transaction: each
 /// delivery's new state (only while this instance's claim holds it), the
-/// endpoint's failing period, and its disabling with an event. Returns
-/// whether the endpoint was disabled now.
+/// endpoints' failing periods, and their disabling with an event. Attempts
+/// that finished together are written together, so the database takes one
+/// commit for them rather than one each. Returns the endpoints disabled now.
 pub async fn record(
     db: &DatabaseConnection,
     instance_id: &str,
-    delivery: &webhook_delivery::Model,
-    answer: &Answer,
-    verdict: &Verdict,
-    now: DateTime<Utc>,
-) -> Result<Option<DisableReason>, DbErr> {
-    let (status, next) = match verdict {
-        Verdict::Succeeded => (SUCCEEDED, delivery.next_attempt_at),
-        Verdict::Retry(at) => (PENDING, *at),
-        Verdict::Failed | Verdict::Gone => (FAILED, delivery.next_attempt_at),
-    };
-    let took = i32::try_from(answer.took.as_millis()).unwrap_or(i32::MAX);
-    crate::db::write_transaction!(db, |txn| {
-        webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
-            delivery_id: Set(delivery.id),
-            attempted_at: Set(now),
-            status_code: Set(answer.status.map(i32::from)),
-            duration_ms: Set(took),
-            error: Set(answer.error.clone()),
+    outcomes: &[Outcome],
+) -> Result<Vec<(i64, DisableReason)>, DbErr> {
+    if outcomes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let attempts: Vec<webhook_attempt::ActiveModel> = outcomes
+        .iter()
+        .map(|o| webhook_attempt::ActiveModel {
+            delivery_id: Set(o.delivery.id),
+            attempted_at: Set(o.at),
+            status_code: Set(o.answer.status.map(i32::from)),
+            duration_ms: Set(i32::try_from(o.answer.took.as_millis()).unwrap_or(i32::MAX)),
+            error: Set(o.answer.error.clone()),
             ..Default::default()
         })
-        .exec_without_returning(txn)
-        .await?;
-        webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-            .col_expr(
-                webhook_delivery::Column::Attempts,
-                Expr::col(webhook_delivery::Column::Attempts).add(1),
-            )
-            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(webhook_delivery::Column::LastAttemptAt, Expr::value(now))
-            .col_expr(
-                webhook_delivery::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .filter(webhook_delivery::Column::Status.eq(SENDING))
-            .filter(webhook_delivery::Column::ClaimedBy.eq(instance_id))
-            .exec(txn)
+        .collect();
+    let mut endpoint_ids: Vec<i64> = outcomes.iter().map(|o| o.delivery.endpoint_id).collect();
+    endpoint_ids.sort_unstable();
+    endpoint_ids.dedup();
+    crate::db::write_transaction!(db, |txn| {
+        // Deliveries removed with their endpoint meanwhile take no attempt.
+        let present: Vec<i64> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(webhook_delivery::Column::Id.is_in(outcomes.iter().map(|o| o.delivery.id)))
+            .into_tuple()
+            .all(txn)
             .await?;
-        let Some(endpoint) = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id)
-            .one(txn)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let disable = match verdict {
-            Verdict::Succeeded => {
+        let kept: Vec<webhook_attempt::ActiveModel> = attempts
+            .iter()
+            .filter(|a| present.contains(a.delivery_id.as_ref()))
+            .cloned()
+            .collect();
+        if !kept.is_empty() {
+            webhook_attempt::Entity::insert_many(kept)
+                .exec_without_returning(txn)
+                .await?;
+        }
+        for outcome in outcomes {
+            let (status, next) = match outcome.verdict {
+                Verdict::Succeeded => (SUCCEEDED, outcome.delivery.next_attempt_at),
+                Verdict::Retry(at) => (PENDING, at),
+                Verdict::Failed | Verdict::Gone => (FAILED, outcome.delivery.next_attempt_at),
+            };
+            webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+                .col_expr(
+                    webhook_delivery::Column::Attempts,
+                    Expr::col(webhook_delivery::Column::Attempts).add(1),
+                )
+                .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+                .col_expr(
+                    webhook_delivery::Column::LastAttemptAt,
+                    Expr::value(outcome.at),
+                )
+                .col_expr(
+                    webhook_delivery::Column::ClaimedBy,
+                    Expr::value(Option::<String>::None),
+                )
+                .filter(webhook_delivery::Column::Id.eq(outcome.delivery.id))
+                .filter(webhook_delivery::Column::Status.eq(SENDING))
+                .filter(webhook_delivery::Column::ClaimedBy.eq(instance_id))
+                .exec(txn)
+                .await?;
+        }
+        let endpoints = webhook_endpoint::Entity::find()
+            .filter(webhook_endpoint::Column::Id.is_in(endpoint_ids.clone()))
+            .all(txn)
+            .await?;
+        let mut disabled = Vec::new();
+        for endpoint in endpoints {
+            let mine: Vec<&Outcome> = outcomes
+                .iter()
+                .filter(|o| o.delivery.endpoint_id == endpoint.id)
+                .collect();
+            let Some(last) = mine.last() else { continue };
+            let gone = mine.iter().any(|o| o.verdict == Verdict::Gone);
+            let succeeded = mine.iter().any(|o| o.verdict == Verdict::Succeeded);
+            let first_failure = mine
+                .iter()
+                .filter(|o| o.verdict != Verdict::Succeeded)
+                .map(|o| o.at)
+                .min();
+            let reason = if gone {
+                Some(DisableReason::Gone)
+            } else if succeeded {
                 if endpoint.failing_since.is_some() {
                     set_failing_since(txn, endpoint.id, None).await?;
                 }
                 None
-            }
-            Verdict::Gone => Some(DisableReason::Gone),
-            Verdict::Retry(_) | Verdict::Failed => match endpoint.failing_since {
-                Some(since) if now - since >= DISABLE_AFTER => Some(DisableReason::Failing),
-                Some(_) => None,
-                None => {
-                    set_failing_since(txn, endpoint.id, Some(now)).await?;
-                    None
+            } else {
+                match (endpoint.failing_since, first_failure) {
+                    (Some(since), _) if last.at - since >= DISABLE_AFTER => {
+                        Some(DisableReason::Failing)
+                    }
+                    (None, Some(first)) => {
+                        set_failing_since(txn, endpoint.id, Some(first)).await?;
+                        None
+                    }
+                    _ => None,
                 }
-            },
-        };
-        match disable {
-            Some(reason) if disable_endpoint(txn, &endpoint, reason, now).await? => {
-                Ok(Some(reason))
+            };
+            if let Some(reason) = reason
+                && disable_endpoint(txn, &endpoint, reason, last.at).await?
+            {
+                disabled.push((endpoint.id, reason));
             }
-            _ => Ok(None),
         }
+        Ok(disabled)
     })
 }
 

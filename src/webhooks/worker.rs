@@ -12,6 +12,11 @@
 //! ([`crate::instances`]), so an event is delivered twice only when its
 //! instance died while sending it.
 //!
+//! Outcomes go to one recorder, which writes those that finished together
+//! in one transaction: the database takes one commit for a burst of
+//! deliveries instead of one each, and a delivery's slot is free only once
+//! its outcome is written, so a stop loses none.
+//!
 //! Deliveries run side by side, at most [`MAX_IN_FLIGHT`] at once and
 //! [`PER_ENDPOINT`] per endpoint, so a receiver that answers slowly, or
 //! never, holds a few slots for at most [`delivery::TIMEOUT`] and delays no
@@ -23,12 +28,14 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use entity::{event, webhook_delivery, webhook_endpoint};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ConnectionTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _, Statement,
+    ColumnTrait as _, ConnectionTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _,
+    QueryFilter as _, Statement,
 };
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
 
-use super::delivery::{self, Answer, Sender, Verdict};
+use super::delivery::{self, Answer, Outcome, Sender, Verdict};
 use super::{endpoints, fanout, signature};
 use crate::instances::{self, Instance};
 use crate::mail::secrets::Cipher;
@@ -54,12 +61,20 @@ pub struct Worker {
     /// Deliveries in flight per endpoint.
     busy: Mutex<HashMap<i64, usize>>,
     finished: Notify,
+    /// Outcomes go to one recorder, which writes those that finished
+    /// together in one transaction.
+    recorder: mpsc::UnboundedSender<(Outcome, oneshot::Sender<()>)>,
+    outcomes: Mutex<Option<mpsc::UnboundedReceiver<(Outcome, oneshot::Sender<()>)>>>,
 }
+
+/// Most outcomes written in one transaction.
+const RECORD_BATCH: usize = 100;
 
 /// A running worker; [`Running::stop`] ends it.
 pub struct Running {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    recorder: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -67,6 +82,8 @@ impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        // Every delivery was recorded before the loop ended.
+        self.recorder.abort();
     }
 }
 
@@ -78,7 +95,10 @@ impl Worker {
         instance: Instance,
         allow_private: bool,
     ) -> anyhow::Result<Self> {
+        let (recorder, outcomes) = mpsc::unbounded_channel();
         Ok(Self {
+            recorder,
+            outcomes: Mutex::new(Some(outcomes)),
             db,
             cipher,
             metrics,
@@ -93,8 +113,17 @@ impl Worker {
     /// Starts the loop on the runtime.
     pub fn start(self: Arc<Self>) -> Running {
         let (stop, stopped) = watch::channel(false);
+        let outcomes = self.outcomes.lock().ok().and_then(|mut o| o.take());
+        let recorder = match outcomes {
+            Some(outcomes) => tokio::spawn(self.clone().record_loop(outcomes)),
+            None => tokio::spawn(async {}),
+        };
         let task = tokio::spawn(self.run(stopped));
-        Running { stop, task }
+        Running {
+            stop,
+            task,
+            recorder,
+        }
     }
 
     async fn run(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
@@ -139,14 +168,30 @@ impl Worker {
             if room == 0 {
                 continue;
             }
-            for row in self.claim(endpoint_id, room, Utc::now()).await? {
+            let rows = self.claim(endpoint_id, room, Utc::now()).await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let prepared = match self.prepare(endpoint_id, &rows).await {
+                Ok(prepared) => prepared,
+                Err(e) => {
+                    self.release(&rows).await;
+                    return Err(e);
+                }
+            };
+            let Some((endpoint, mut bodies)) = prepared else {
+                continue;
+            };
+            for row in rows {
                 let Ok(slot) = self.slots.clone().acquire_owned().await else {
                     return Ok(());
                 };
                 self.change_in_flight(endpoint_id, true);
                 let worker = self.clone();
+                let endpoint = endpoint.clone();
+                let body = bodies.remove(&row.id);
                 tokio::spawn(async move {
-                    worker.deliver(row).await;
+                    worker.deliver(row, &endpoint, body).await;
                     worker.change_in_flight(endpoint_id, false);
                     drop(slot);
                     worker.finished.notify_one();
@@ -244,76 +289,183 @@ impl Worker {
         Ok(rows)
     }
 
-    /// Sends one claimed delivery and records the outcome.
-    async fn deliver(&self, row: webhook_delivery::Model) {
-        let answer = match self.send(&row).await {
-            Ok(answer) => answer,
-            Err(e) => {
-                tracing::error!(delivery = row.id, error = ?e, "a webhook delivery could not be prepared");
+    /// The endpoint of claimed deliveries and their bodies (an event's
+    /// payload, read once for all of them); `None` when the endpoint is gone.
+    async fn prepare(
+        &self,
+        endpoint_id: i64,
+        rows: &[webhook_delivery::Model],
+    ) -> anyhow::Result<Option<(Arc<webhook_endpoint::Model>, HashMap<i64, String>)>> {
+        let Some(endpoint) = webhook_endpoint::Entity::find_by_id(endpoint_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let event_ids: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.payload.is_none())
+            .filter_map(|r| r.event_id)
+            .collect();
+        let mut payloads: HashMap<i64, String> = HashMap::new();
+        if !event_ids.is_empty() {
+            for event in event::Entity::find()
+                .filter(event::Column::Id.is_in(event_ids))
+                .all(&self.db)
+                .await?
+            {
+                let id = event.id;
+                payloads.insert(id, crate::events::Event::from(event).payload().to_string());
+            }
+        }
+        let bodies = rows
+            .iter()
+            .filter_map(|r| {
+                let body = match (&r.payload, r.event_id) {
+                    (Some(payload), _) => Some(payload.clone()),
+                    (None, Some(event)) => payloads.get(&event).cloned(),
+                    (None, None) => None,
+                };
+                body.map(|b| (r.id, b))
+            })
+            .collect();
+        Ok(Some((Arc::new(endpoint), bodies)))
+    }
+
+    /// Gives claimed deliveries back when they cannot be sent now.
+    async fn release(&self, rows: &[webhook_delivery::Model]) {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let released = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::Status,
+                Expr::value(delivery::PENDING),
+            )
+            .col_expr(
+                webhook_delivery::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(webhook_delivery::Column::Id.is_in(ids))
+            .filter(webhook_delivery::Column::ClaimedBy.eq(self.instance.id.clone()))
+            .exec(&self.db)
+            .await;
+        if let Err(e) = released {
+            tracing::error!(error = %e, "claimed webhook deliveries could not be released");
+        }
+    }
+
+    /// Sends one claimed delivery and waits until its outcome is recorded.
+    async fn deliver(
+        &self,
+        row: webhook_delivery::Model,
+        endpoint: &webhook_endpoint::Model,
+        body: Option<String>,
+    ) {
+        let (answer, verdict) = match body {
+            Some(body) => {
+                let answer = self.send(&row, endpoint, body).await;
+                let verdict = delivery::judge(&answer, row.attempts.saturating_add(1), Utc::now());
+                (answer, verdict)
+            }
+            None => (
                 Answer {
-                    error: Some("the delivery could not be prepared".into()),
+                    error: Some("the event no longer exists".into()),
                     ..Answer::default()
+                },
+                Verdict::Failed,
+            ),
+        };
+        let outcome = Outcome {
+            delivery: row,
+            answer,
+            verdict,
+            at: Utc::now(),
+        };
+        let (done, recorded) = oneshot::channel();
+        if self.recorder.send((outcome, done)).is_ok() {
+            let _ = recorded.await;
+        }
+    }
+
+    /// Writes outcomes as they come, those that came together at once.
+    async fn record_loop(
+        self: Arc<Self>,
+        mut outcomes: mpsc::UnboundedReceiver<(Outcome, oneshot::Sender<()>)>,
+    ) {
+        while let Some(first) = outcomes.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < RECORD_BATCH {
+                match outcomes.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
                 }
             }
-        };
-        let now = Utc::now();
-        let verdict = delivery::judge(&answer, row.attempts.saturating_add(1), now);
-        let recorded =
-            delivery::record(&self.db, &self.instance.id, &row, &answer, &verdict, now).await;
-        let outcome = match verdict {
+            let (outcomes_now, waiting): (Vec<Outcome>, Vec<oneshot::Sender<()>>) =
+                batch.into_iter().unzip();
+            match delivery::record(&self.db, &self.instance.id, &outcomes_now).await {
+                Ok(disabled) => {
+                    for (endpoint, reason) in disabled {
+                        tracing::warn!(endpoint, reason = ?reason, "webhook endpoint disabled");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook outcomes could not be recorded");
+                }
+            }
+            for outcome in &outcomes_now {
+                self.observe(outcome);
+            }
+            for done in waiting {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    /// The metric and the log line of one outcome (never the payload).
+    fn observe(&self, outcome: &Outcome) {
+        let label = match outcome.verdict {
             Verdict::Succeeded => "succeeded",
             Verdict::Retry(_) => "retried",
             Verdict::Failed | Verdict::Gone => "failed",
         };
-        self.metrics.observe_webhook_delivery(outcome);
+        self.metrics.observe_webhook_delivery(label);
+        let row = &outcome.delivery;
         tracing::info!(
             endpoint = row.endpoint_id,
             event = row.event_id,
             delivery = row.id,
             webhook_id = %row.webhook_id,
-            status = answer.status,
-            outcome,
-            took_ms = answer.took.as_millis() as u64,
-            error = answer.error.as_deref(),
+            status = outcome.answer.status,
+            outcome = label,
+            took_ms = outcome.answer.took.as_millis() as u64,
+            error = outcome.answer.error.as_deref(),
             "webhook delivery"
         );
-        match recorded {
-            Ok(Some(reason)) => tracing::warn!(
-                endpoint = row.endpoint_id,
-                reason = ?reason,
-                "webhook endpoint disabled"
-            ),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::error!(delivery = row.id, error = %e, "a webhook outcome could not be recorded")
-            }
-        }
     }
 
-    /// Builds the signed request of a delivery and sends it.
-    async fn send(&self, row: &webhook_delivery::Model) -> anyhow::Result<Answer> {
-        let endpoint = webhook_endpoint::Entity::find_by_id(row.endpoint_id)
-            .one(&self.db)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the endpoint is gone"))?;
-        let body = match (&row.payload, row.event_id) {
-            (Some(payload), _) => payload.clone(),
-            (None, Some(event_id)) => {
-                let event = event::Entity::find_by_id(event_id)
-                    .one(&self.db)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("the event is gone"))?;
-                crate::events::Event::from(event).payload().to_string()
-            }
-            (None, None) => anyhow::bail!("a delivery without event or payload"),
-        };
+    /// Signs a delivery's body and sends it.
+    async fn send(
+        &self,
+        row: &webhook_delivery::Model,
+        endpoint: &webhook_endpoint::Model,
+        body: String,
+    ) -> Answer {
         let now = Utc::now();
-        let keys = endpoints::signing_keys(&self.cipher, &endpoint, now)?;
+        let keys = match endpoints::signing_keys(&self.cipher, endpoint, now) {
+            Ok(keys) => keys,
+            Err(e) => {
+                tracing::error!(endpoint = endpoint.id, error = %e, "a webhook secret cannot be opened");
+                return Answer {
+                    error: Some(
+                        "the signing secret cannot be opened with this server's key".into(),
+                    ),
+                    ..Answer::default()
+                };
+            }
+        };
         let timestamp = now.timestamp();
         let signature = signature::header(&keys, &row.webhook_id, timestamp, &body);
-        Ok(self
-            .sender
+        self.sender
             .post(&endpoint.url, &row.webhook_id, timestamp, &signature, body)
-            .await)
+            .await
     }
 }

@@ -968,3 +968,67 @@ async fn two_instances_deliver_each_event_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_dead_instance_s_claim_is_taken_over_and_a_live_one_s_is_not() {
+    on_each_backend_with(&webhooks_on(), async |app| {
+        let receiver = Receiver::start().await;
+        let (endpoint, secret) =
+            create_endpoint(&app, &receiver.url("/ok"), &["candidate.created"]).await;
+        let id = recruitmail::graphql::ids::decode(
+            &async_graphql::ID(endpoint.clone()),
+            Kind::WebhookEndpoint,
+            "id",
+        )
+        .unwrap();
+        let alive = recruitmail::instances::Instance::new();
+        alive.register(&app.state.db, Utc::now()).await.unwrap();
+        for (claimer, webhook_id) in [("i-gone", "test_dead"), (alive.id.as_str(), "test_alive")] {
+            entity::webhook_delivery::ActiveModel {
+                endpoint_id: Set(id),
+                company_id: Set(company_id(&app, "Acme Recruiting").await),
+                event_id: Set(None),
+                event_type: Set("webhook.test".into()),
+                webhook_id: Set(webhook_id.into()),
+                payload: Set(Some(
+                    r#"{"type":"webhook.test","timestamp":"2026-12-06T00:00:00.000Z","data":{}}"#
+                        .into(),
+                )),
+                status: Set("SENDING".into()),
+                attempts: Set(0),
+                next_attempt_at: Set(Utc::now()),
+                claimed_by: Set(Some(claimer.into())),
+                created_at: Set(Utc::now()),
+                last_attempt_at: Set(None),
+                ..Default::default()
+            }
+            .insert(&app.state.db)
+            .await
+            .unwrap();
+        }
+        let hit = &receiver.wait_for("/ok", 1, Duration::from_secs(5)).await[0];
+        assert_eq!(hit.header("webhook-id"), "test_dead");
+        assert!(hit.verifies_with(&secret));
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert_eq!(
+            receiver.hits("/ok").len(),
+            1,
+            "the live claim is left alone"
+        );
+        let list = deliveries(&app, &endpoint).await;
+        let statuses: Vec<(&str, &str)> = list
+            .iter()
+            .map(|d| {
+                (
+                    d["webhookId"].as_str().unwrap(),
+                    d["status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            vec![("test_dead", "SUCCEEDED"), ("test_alive", "SENDING")]
+        );
+    })
+    .await;
+}
