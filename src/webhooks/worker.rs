@@ -63,9 +63,12 @@ pub struct Worker {
     finished: Notify,
     /// Outcomes go to one recorder, which writes those that finished
     /// together in one transaction.
-    recorder: mpsc::UnboundedSender<(Outcome, oneshot::Sender<()>)>,
-    outcomes: Mutex<Option<mpsc::UnboundedReceiver<(Outcome, oneshot::Sender<()>)>>>,
+    recorder: mpsc::UnboundedSender<ToRecord>,
+    outcomes: Mutex<Option<mpsc::UnboundedReceiver<ToRecord>>>,
 }
+
+/// An outcome, and who waits for it to be written.
+type ToRecord = (Outcome, oneshot::Sender<()>);
 
 /// Most outcomes written in one transaction.
 const RECORD_BATCH: usize = 100;
@@ -387,10 +390,7 @@ impl Worker {
     }
 
     /// Writes outcomes as they come, those that came together at once.
-    async fn record_loop(
-        self: Arc<Self>,
-        mut outcomes: mpsc::UnboundedReceiver<(Outcome, oneshot::Sender<()>)>,
-    ) {
+    async fn record_loop(self: Arc<Self>, mut outcomes: mpsc::UnboundedReceiver<ToRecord>) {
         while let Some(first) = outcomes.recv().await {
             let mut batch = vec![first];
             while batch.len() < RECORD_BATCH {
