@@ -14,8 +14,9 @@
 //!
 //! Outcomes go to one recorder, which writes those that finished together
 //! in one transaction: the database takes one commit for a burst of
-//! deliveries instead of one each, and a delivery's slot is free only once
-//! its outcome is written, so a stop loses none.
+//! deliveries instead of one each. A delivery's slot is free once its
+//! answer is in; its row stays claimed by this instance until the outcome
+//! is written, and a stop waits for the recorder to write them all.
 //!
 //! Deliveries run side by side, at most [`MAX_IN_FLIGHT`] at once and
 //! [`PER_ENDPOINT`] per endpoint, so a receiver that answers slowly, or
@@ -33,7 +34,7 @@ use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _,
     QueryFilter as _, Statement,
 };
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use super::delivery::{self, Answer, Outcome, Sender, Verdict};
 use super::{endpoints, fanout, signature};
@@ -48,7 +49,7 @@ pub const POLL_EVERY: Duration = Duration::from_millis(250);
 pub const MAX_IN_FLIGHT: usize = 64;
 
 /// Deliveries in flight at once to one endpoint.
-pub const PER_ENDPOINT: usize = 8;
+pub const PER_ENDPOINT: usize = 16;
 
 /// The delivery side of webhooks, one per `serve` instance.
 pub struct Worker {
@@ -64,11 +65,15 @@ pub struct Worker {
     /// Outcomes go to one recorder, which writes those that finished
     /// together in one transaction.
     recorder: mpsc::UnboundedSender<ToRecord>,
+    unrecorded: Arc<Semaphore>,
     outcomes: Mutex<Option<mpsc::UnboundedReceiver<ToRecord>>>,
 }
 
-/// An outcome, and who waits for it to be written.
-type ToRecord = (Outcome, oneshot::Sender<()>);
+/// An outcome, holding its place among those not yet written.
+type ToRecord = (Outcome, OwnedSemaphorePermit);
+
+/// Outcomes waiting to be written, at most: beyond, deliveries wait.
+const MAX_UNRECORDED: usize = 10_000;
 
 /// Most outcomes written in one transaction.
 const RECORD_BATCH: usize = 100;
@@ -101,6 +106,7 @@ impl Worker {
         let (recorder, outcomes) = mpsc::unbounded_channel();
         Ok(Self {
             recorder,
+            unrecorded: Arc::new(Semaphore::new(MAX_UNRECORDED)),
             outcomes: Mutex::new(Some(outcomes)),
             db,
             cipher,
@@ -151,9 +157,12 @@ impl Worker {
                 _ = stopped.changed() => break,
             }
         }
-        // Every slot back means every delivery in flight was recorded.
+        // Every slot back means every delivery in flight has its outcome;
+        // every place back, that every outcome was written.
         let all = u32::try_from(MAX_IN_FLIGHT).unwrap_or(u32::MAX);
         let _ = self.slots.acquire_many(all).await;
+        let all = u32::try_from(MAX_UNRECORDED).unwrap_or(u32::MAX);
+        let _ = self.unrecorded.acquire_many(all).await;
     }
 
     /// Fans out new events, then claims and starts what is due.
@@ -356,7 +365,7 @@ impl Worker {
         }
     }
 
-    /// Sends one claimed delivery and waits until its outcome is recorded.
+    /// Sends one claimed delivery and hands its outcome to the recorder.
     async fn deliver(
         &self,
         row: webhook_delivery::Model,
@@ -383,9 +392,10 @@ impl Worker {
             verdict,
             at: Utc::now(),
         };
-        let (done, recorded) = oneshot::channel();
-        if self.recorder.send((outcome, done)).is_ok() {
-            let _ = recorded.await;
+        // The slot is free once the answer is in; writing it is the
+        // recorder's, which a stop waits for.
+        if let Ok(place) = self.unrecorded.clone().acquire_owned().await {
+            let _ = self.recorder.send((outcome, place));
         }
     }
 
@@ -399,7 +409,7 @@ impl Worker {
                     Err(_) => break,
                 }
             }
-            let (outcomes_now, waiting): (Vec<Outcome>, Vec<oneshot::Sender<()>>) =
+            let (outcomes_now, places): (Vec<Outcome>, Vec<OwnedSemaphorePermit>) =
                 batch.into_iter().unzip();
             match delivery::record(&self.db, &self.instance.id, &outcomes_now).await {
                 Ok(disabled) => {
@@ -414,9 +424,7 @@ impl Worker {
             for outcome in &outcomes_now {
                 self.observe(outcome);
             }
-            for done in waiting {
-                let _ = done.send(());
-            }
+            drop(places);
         }
     }
 
