@@ -113,7 +113,8 @@ impl Application {
     }
 
     /// Serves until the process receives Ctrl-C or SIGTERM, delivering the
-    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`, and taking
+    /// outbox every second unless `RECRUITMAIL_DISPATCHER=off`, webhooks
+    /// unless `RECRUITMAIL_WEBHOOKS=off`, and taking
     /// inbound mail over SMTP when `RECRUITMAIL_SMTP_LISTEN` is set.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let scheduler = if self.state.settings.dispatcher {
@@ -121,10 +122,20 @@ impl Application {
         } else {
             None
         };
-        let heartbeat = self
-            .state
-            .settings
-            .dispatcher
+        let webhooks = if self.state.settings.webhooks {
+            let worker = crate::webhooks::Worker::new(
+                self.state.db.clone(),
+                self.state.mail.cipher.clone(),
+                self.state.metrics.clone(),
+                self.state.mail.instance.clone(),
+                self.state.settings.smtp_allow_private_hosts,
+            )?;
+            Some(Arc::new(worker).start())
+        } else {
+            None
+        };
+        let settings = &self.state.settings;
+        let heartbeat = (settings.dispatcher || settings.webhooks)
             .then(|| tokio::spawn(beat(self.state.mail.clone())));
         let smtp = match self.smtp {
             Some(listener) => {
@@ -145,6 +156,10 @@ impl Application {
         let served = self.server.await.context("HTTP server failed");
         if let Some(smtp) = smtp {
             smtp.abort();
+        }
+        if let Some(webhooks) = webhooks {
+            // Deliveries in flight are recorded, not sent again after a restart.
+            webhooks.stop().await;
         }
         if let Some(mut scheduler) = scheduler {
             // Deliveries under way finish and are recorded; what was claimed

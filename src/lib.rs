@@ -46,6 +46,8 @@ pub mod intake;
 pub mod interviews;
 /// Outbound mail: SMTP settings, the outbox and its dispatcher.
 pub mod mail;
+/// Which network addresses are the server's own surroundings.
+pub mod network;
 /// Subsidiaries, recruiting categories and document categories.
 pub mod organisation;
 /// Users, recruiting roles, role assignments and API tokens.
@@ -54,3 +56,5 @@ pub mod people;
 pub mod positions;
 /// The template language: checking, compiling and rendering templates.
 pub mod templates;
+/// Signed webhooks for integrations (Standard Webhooks 1.0).
+pub mod webhooks;

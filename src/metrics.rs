@@ -35,6 +35,11 @@ struct OperationName {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WebhookOutcome {
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolState {
     state: &'static str,
 }
@@ -76,6 +81,7 @@ pub struct Metrics {
     messages: Family<StatusLabel, Gauge>,
     oldest_due: Gauge,
     instances: Gauge,
+    webhook_deliveries: Family<WebhookOutcome, Counter>,
     known_operations: Mutex<HashSet<String>>,
 }
 
@@ -141,8 +147,15 @@ impl Metrics {
             "serve instances whose heartbeat is recent",
             instances.clone(),
         );
+        let webhook_deliveries = Family::<WebhookOutcome, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts by outcome: succeeded, retried (failed, tried again later) or failed (given up)",
+            webhook_deliveries.clone(),
+        );
         Self {
             registry,
+            webhook_deliveries,
             operations,
             operation_seconds,
             queries,
@@ -178,6 +191,13 @@ impl Metrics {
             self.query_errors.inc();
         }
         self.query_seconds.observe(elapsed.as_secs_f64());
+    }
+
+    /// Records the outcome of one webhook delivery attempt.
+    pub fn observe_webhook_delivery(&self, outcome: &'static str) {
+        self.webhook_deliveries
+            .get_or_create(&WebhookOutcome { outcome })
+            .inc();
     }
 
     /// Number of SQL statements executed so far.

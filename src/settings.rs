@@ -60,13 +60,18 @@ pub struct Settings {
     /// `RECRUITMAIL_DISPATCHER`: `on` (default) runs the job that delivers the
     /// outbox every second; `off` for instances that only serve the API.
     pub dispatcher: bool,
+    /// `RECRUITMAIL_WEBHOOKS`: `on` runs the loop that delivers webhooks;
+    /// `off` for instances that only serve the API. Defaults to
+    /// `RECRUITMAIL_DISPATCHER`.
+    pub webhooks: bool,
     /// Where file contents go: `<data dir>/blobs`, or an S3-compatible store
     /// when `RECRUITMAIL_S3_BUCKET` is set.
     pub blob_store: BlobStoreSettings,
     /// `RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS`: `off` (default) refuses
-    /// subsidiaries' SMTP servers on loopback, private or link-local
-    /// addresses, so company admins cannot probe the server's own network;
-    /// `on` where such servers are legitimate. The relay is always allowed.
+    /// subsidiaries' SMTP servers and webhook endpoints on loopback, private
+    /// or link-local addresses, so company admins cannot probe the server's
+    /// own network; `on` where such servers are legitimate. The relay is
+    /// always allowed.
     pub smtp_allow_private_hosts: bool,
 }
 
@@ -133,6 +138,7 @@ impl std::fmt::Debug for Settings {
             .field("form_rate_per_address", &self.form_rate_per_address)
             .field("form_rate_per_key", &self.form_rate_per_key)
             .field("dispatcher", &self.dispatcher)
+            .field("webhooks", &self.webhooks)
             .field("blob_store", &self.blob_store)
             .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
             .finish_non_exhaustive()
@@ -303,6 +309,7 @@ impl Settings {
         let form_rate_per_key = parse_number(source, "RECRUITMAIL_FORM_RATE_PER_KEY", 1, 100_000)?
             .unwrap_or(120) as u32;
         let dispatcher = parse_switch(source, "RECRUITMAIL_DISPATCHER", true)?;
+        let webhooks = parse_switch(source, "RECRUITMAIL_WEBHOOKS", dispatcher)?;
         let smtp_allow_private_hosts =
             parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
         let blob_store = match source.get("RECRUITMAIL_S3_BUCKET") {
@@ -349,6 +356,7 @@ impl Settings {
             form_rate_per_address,
             form_rate_per_key,
             dispatcher,
+            webhooks,
             blob_store,
             smtp_allow_private_hosts,
         })
@@ -505,6 +513,18 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_follow_the_dispatcher_unless_set() {
+        assert!(load(&[]).unwrap().webhooks);
+        assert!(!load(&[("RECRUITMAIL_DISPATCHER", "off")]).unwrap().webhooks);
+        let own = load(&[
+            ("RECRUITMAIL_DISPATCHER", "off"),
+            ("RECRUITMAIL_WEBHOOKS", "on"),
+        ])
+        .unwrap();
+        assert!(own.webhooks && !own.dispatcher);
+    }
+
+    #[test]
     fn embedded_secret_key_is_generated_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().to_str().unwrap();
@@ -524,6 +544,7 @@ mod tests {
             ("RECRUITMAIL_SMTP_LISTEN", "25"),
             ("RECRUITMAIL_DB_MAX_CONNECTIONS", "0"),
             ("RECRUITMAIL_MAX_PAGE_SIZE", "many"),
+            ("RECRUITMAIL_WEBHOOKS", "yes"),
         ] {
             let err = load(&[(variable, value)]).err().unwrap();
             assert_eq!(err.variable, variable, "{err}");

@@ -32,3 +32,6 @@ pub mod role_assignment;
 pub mod role_document_permission;
 pub mod subsidiary;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

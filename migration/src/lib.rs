@@ -14,6 +14,7 @@ mod m20261202_000003_auto_submitted;
 mod m20261206_000001_health_checks;
 mod m20261206_000002_document_sources;
 mod m20261206_000003_event_log;
+mod m20261206_000010_webhooks;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_health_checks::Migration),
             Box::new(m20261206_000002_document_sources::Migration),
             Box::new(m20261206_000003_event_log::Migration),
+            Box::new(m20261206_000010_webhooks::Migration),
         ]
     }
 }

@@ -28,10 +28,12 @@ pub enum Kind {
     Interview,
     Message,
     EmailBatch,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl Kind {
-    const ALL: [Kind; 15] = [
+    const ALL: [Kind; 17] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -47,6 +49,8 @@ impl Kind {
         Kind::Interview,
         Kind::Message,
         Kind::EmailBatch,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -67,6 +71,8 @@ impl Kind {
             Kind::Interview => "Interview",
             Kind::Message => "Message",
             Kind::EmailBatch => "EmailBatch",
+            Kind::WebhookEndpoint => "WebhookEndpoint",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 

@@ -34,3 +34,4 @@ mod s3;
 mod schema_file;
 mod templates;
 mod tenancy;
+mod webhooks;

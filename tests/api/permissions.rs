@@ -702,7 +702,9 @@ impl Scoped {
 
     /// Whether fixture row `name` exists but is hidden from `caller`.
     fn hidden(caller: Limited, name: &str) -> bool {
-        const FROM_BOTH: [&str; 20] = [
+        const FROM_BOTH: [&str; 22] = [
+            "webhook",
+            "other_webhook",
             "p1",
             "c_hidden",
             "app_c3_p1",
@@ -851,6 +853,17 @@ async fn scoped_fixture(app: &TestApp) -> Scoped {
         .to_owned();
 
     let other = app.other_company("Rival").await;
+    let webhook_input =
+        json!({ "i": { "url": "http://127.0.0.1:9/", "eventTypes": ["candidate.created"] } });
+    let webhook_create = "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }";
+    let webhook = id_of(
+        &app.ok(&admin, webhook_create, webhook_input.clone()).await,
+        "/createWebhookEndpoint/endpoint/id",
+    );
+    let other_webhook = id_of(
+        &app.ok(&other, webhook_create, webhook_input).await,
+        "/createWebhookEndpoint/endpoint/id",
+    );
     let (other_subsidiary, other_category, other_position) = structure(app, &other, "rival").await;
     let other_candidate =
         create_candidate(app, &other, "Rival", "Applicant", "rival@example.com").await;
@@ -910,6 +923,8 @@ async fn scoped_fixture(app: &TestApp) -> Scoped {
         ("other_user", other_user),
         ("other_role", other_role),
         ("other_document_category", other_document_category),
+        ("webhook", webhook),
+        ("other_webhook", other_webhook),
         ("start", at(48)),
         ("end", at(49)),
     ]);
@@ -985,10 +1000,49 @@ const EVERY_HIDDEN: &[&str] = &[
     "other_template",
     "other_user",
     "other_role",
+    "other_webhook",
 ];
+
+/// Webhook endpoints: recruiting admins' only, and per company.
+const WEBHOOKS: &[&str] = &["webhook", "other_webhook"];
 
 fn id_cases() -> Vec<IdCase> {
     vec![
+        id_case(
+            "webhookEndpoint",
+            "{ webhookEndpoint(id: \"$ID\") { url } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "webhookDeliveries",
+            "{ webhookDeliveries(endpointId: \"$ID\") { totalCount } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "updateWebhookEndpoint",
+            "mutation { updateWebhookEndpoint(input: { id: \"$ID\", description: \"x\" }) { endpoint { id } } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "deleteWebhookEndpoint",
+            "mutation { deleteWebhookEndpoint(input: { id: \"$ID\" }) { deletedId } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "rotateWebhookSecret",
+            "mutation { rotateWebhookSecret(input: { id: \"$ID\" }) { secret } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "replayWebhookEvents",
+            "mutation { replayWebhookEvents(input: { endpointId: \"$ID\", since: \"$start\" }) { queued } }",
+            WEBHOOKS,
+        ),
+        id_case(
+            "sendTestWebhook",
+            "mutation { sendTestWebhook(input: { endpointId: \"$ID\" }) { delivery { id } } }",
+            WEBHOOKS,
+        ),
         // Queries.
         id_case("node", "{ node(id: \"$ID\") { id } }", EVERY_HIDDEN),
         id_case(

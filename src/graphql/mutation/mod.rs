@@ -10,6 +10,7 @@ mod organisation;
 mod people;
 mod recruiting;
 mod templates;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -26,4 +27,5 @@ pub struct MutationRoot(
     intake::IntakeMutation,
     inbound::InboundMutation,
     documents::DocumentsMutation,
+    webhooks::WebhooksMutation,
 );

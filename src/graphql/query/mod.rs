@@ -8,6 +8,7 @@ mod organisation;
 mod people;
 mod recruiting;
 mod templates;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -23,4 +24,5 @@ pub struct QueryRoot(
     mail::MailQuery,
     interviews::InterviewsQuery,
     documents::DocumentsQuery,
+    webhooks::WebhooksQuery,
 );

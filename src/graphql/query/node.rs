@@ -9,8 +9,10 @@ use crate::graphql::state::db;
 use crate::graphql::types::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
     EmailTemplate, Interview, Message, Node, Position, RecruitingRole, Subsidiary, User,
+    WebhookDelivery, WebhookEndpoint,
 };
 use crate::mail::messages;
+use crate::webhooks::endpoints;
 use crate::{
     applications, candidates, documents, email_templates, interviews, organisation, people,
     positions,
@@ -31,6 +33,7 @@ impl NodeQuery {
             Kind::EmailTemplate => Require::Templates,
             Kind::Message | Kind::EmailBatch => Require::Section(Section::Messages),
             Kind::Interview => Require::Section(Section::Interviews),
+            Kind::WebhookEndpoint | Kind::WebhookDelivery => Require::Admin,
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -83,6 +86,12 @@ impl NodeQuery {
             Kind::EmailBatch => {
                 Node::EmailBatch(EmailBatch::new(messages::find_batch(db, actor, row).await?))
             }
+            Kind::WebhookEndpoint => {
+                Node::WebhookEndpoint(WebhookEndpoint(endpoints::find(db, actor, row).await?))
+            }
+            Kind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery::new(
+                endpoints::find_delivery(db, actor, row).await?,
+            )),
         })
     }
 }

@@ -10,6 +10,7 @@ mod organisation;
 mod people;
 mod recruiting;
 mod templates;
+mod webhooks;
 
 pub use documents::Document;
 pub use enums::*;
@@ -20,6 +21,7 @@ pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
 pub use templates::{EmailPreview, EmailTemplate, PlaceholderInfo};
+pub use webhooks::{WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
 
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;

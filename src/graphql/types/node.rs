@@ -4,7 +4,8 @@ use async_graphql::{ID, Interface};
 
 use super::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, Interview, Message, Position, RecruitingRole, Subsidiary, User,
+    EmailTemplate, Interview, Message, Position, RecruitingRole, Subsidiary, User, WebhookDelivery,
+    WebhookEndpoint,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -26,4 +27,6 @@ pub enum Node {
     Message(Message),
     EmailBatch(EmailBatch),
     Interview(Interview),
+    WebhookEndpoint(WebhookEndpoint),
+    WebhookDelivery(WebhookDelivery),
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Webhook benchmark: events appended to the log at a steady rate, delivered
+# by the release binary to a receiver on a loopback port.
+#
+#   bash bench/webhooks/run.sh
+#
+# Builds the release binary, then runs the load on SQLite and, when
+# BENCH_PG_URL names a PostgreSQL server (e.g.
+# postgres://postgres@127.0.0.1:5432), on PostgreSQL in a database of its own
+# that is dropped afterwards. Prints Markdown on stdout, progress on stderr.
+#
+# Environment (optional): BENCH_RATE (200 events/s), BENCH_SECONDS (60).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+(cd "$ROOT" && cargo build --release -j2 -q)
+backends=(sqlite)
+if [ -n "${BENCH_PG_URL:-}" ]; then
+  backends+=(postgres)
+fi
+for backend in "${backends[@]}"; do
+  python3 "$HERE/bench.py" --bin "$TARGET/release/recruitmail" --backend "$backend" \
+    --rate "${BENCH_RATE:-200}" --seconds "${BENCH_SECONDS:-60}" \
+    --pg-url "${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+done
