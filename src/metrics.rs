@@ -48,6 +48,8 @@ pub struct Metrics {
     query_errors: Counter,
     query_seconds: Histogram,
     pool: Family<PoolState, Gauge>,
+    subscriptions: Gauge,
+    subscription_connections: Gauge,
     known_operations: Mutex<HashSet<String>>,
 }
 
@@ -93,6 +95,18 @@ impl Metrics {
             "Database pool connections by state (idle, in use, maximum)",
             pool.clone(),
         );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "subscriptions_open",
+            "GraphQL subscriptions running on this instance's WebSocket connections",
+            subscriptions.clone(),
+        );
+        let subscription_connections = Gauge::default();
+        registry.register(
+            "subscription_connections_open",
+            "WebSocket connections (graphql-transport-ws) open on this instance",
+            subscription_connections.clone(),
+        );
         Self {
             registry,
             operations,
@@ -101,6 +115,8 @@ impl Metrics {
             query_errors,
             query_seconds,
             pool,
+            subscriptions,
+            subscription_connections,
             known_operations: Mutex::new(HashSet::new()),
         }
     }
@@ -140,6 +156,16 @@ impl Metrics {
                 .get_or_create(&PoolState { state })
                 .set(i64::from(value));
         }
+    }
+
+    /// Counts a subscription started (`1`) or ended (`-1`).
+    pub fn subscriptions_changed(&self, by: i64) {
+        self.subscriptions.inc_by(by);
+    }
+
+    /// Counts a WebSocket connection opened (`1`) or closed (`-1`).
+    pub fn subscription_connections_changed(&self, by: i64) {
+        self.subscription_connections.inc_by(by);
     }
 
     /// The registry in the Prometheus text exposition format.

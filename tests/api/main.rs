@@ -29,5 +29,6 @@ mod outbound;
 mod permissions;
 mod s3;
 mod schema_file;
+mod subscriptions;
 mod templates;
 mod tenancy;

@@ -3,6 +3,7 @@
 
 mod documents;
 mod enums;
+mod events;
 mod interviews;
 mod mail;
 mod node;
@@ -13,6 +14,7 @@ mod templates;
 
 pub use documents::Document;
 pub use enums::*;
+pub use events::Event;
 pub use interviews::{Interview, Invitation};
 pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
 pub use node::Node;
