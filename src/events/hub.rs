@@ -117,7 +117,7 @@ impl Filter {
             && self
                 .types
                 .as_ref()
-                .is_none_or(|types| types.iter().any(|t| *t == event.event_type))
+                .is_none_or(|types| types.contains(&event.event_type))
             && self
                 .subject
                 .is_none_or(|(kind, id)| event.subject == kind && event.subject_id == id)
