@@ -2,19 +2,21 @@
 //! read through the API, with the same sections and position scope as the
 //! subject's own query (`candidate`, `message`, `interview` …).
 //!
-//! A caller who sees every position of the company reads every subject of
-//! the company that the section opens, so their events need no lookup. A
-//! hiring manager's are looked up in one statement per subject type for a
-//! whole batch of events, through the same `visible` selections the queries
-//! use; a subject that no longer exists is then not visible, and
-//! `candidate.deleted` is only told to callers who see every candidate.
+//! The rule is one SQL condition on the `events` table ([`condition`]),
+//! built from the same `visible` selections those queries use, so a subject
+//! that no longer exists is not visible to a hiring manager, and
+//! `candidate.deleted` is only told to callers who see every candidate. A
+//! caller who sees every position of the company reads every subject of the
+//! company that their sections open, so their events need no lookup; a
+//! hiring manager's are checked for a whole batch in one statement.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use entity::{application, candidate, email_batch, interview, message, position};
+use entity::{application, candidate, email_batch, event, interview, message, position};
+use sea_orm::sea_query::{Expr, ExprTrait as _, SelectStatement};
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait, QueryFilter as _, QuerySelect as _, Select,
+    ColumnTrait as _, Condition, ConnectionTrait, EntityTrait, QueryFilter as _, QuerySelect as _,
+    QueryTrait as _, Select,
 };
 
 use super::{Event, EventType};
@@ -24,26 +26,76 @@ use crate::graphql::ids::Kind;
 use crate::mail::messages;
 use crate::{applications, candidates, interviews, positions};
 
-/// What reading a subject of one type takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Needs {
-    /// A section, and the subject within the caller's position scope.
-    Section(Section, Kind),
-    /// Any signed-in user, and the subject within their position scope.
-    Scope(Kind),
-    /// A recruiting admin (webhook endpoints and anything not listed here).
-    Admin,
+/// The subject types whose reading depends on sections and positions, with
+/// what reading them takes. Events about any other subject (webhook
+/// endpoints …) are for recruiting admins only.
+const SUBJECTS: [(Kind, Option<Section>); 6] = [
+    (Kind::Candidate, Some(Section::Candidates)),
+    (Kind::Application, Some(Section::Candidates)),
+    (Kind::Message, Some(Section::Messages)),
+    (Kind::EmailBatch, Some(Section::Messages)),
+    (Kind::Interview, Some(Section::Interviews)),
+    (Kind::Position, None),
+];
+
+/// The events `actor` may see, as a condition on `events`.
+pub fn condition(actor: &Actor) -> Condition {
+    let mut any = Condition::any();
+    for (kind, section) in SUBJECTS {
+        if section.is_some_and(|s| !actor.can(s)) {
+            continue;
+        }
+        let mut this = Condition::all().add(event::Column::SubjectType.eq(kind.name()));
+        if let PositionScope::Assigned(_) = actor.positions {
+            this = this.add(event::Column::SubjectId.in_subquery(visible_ids(actor, kind)));
+            if kind == Kind::Candidate {
+                this = this.add(event::Column::EventType.ne(EventType::CandidateDeleted.name()));
+            }
+        }
+        any = any.add(this);
+    }
+    if actor.is_admin {
+        any = any.add(
+            event::Column::SubjectType.is_not_in(SUBJECTS.iter().map(|(kind, _)| kind.name())),
+        );
+    }
+    Condition::all()
+        .add(event::Column::CompanyId.eq(actor.company_id))
+        // No subject type at all: a condition no row meets.
+        .add(if any.is_empty() {
+            Condition::all().add(Expr::val(1).eq(0))
+        } else {
+            any
+        })
 }
 
-fn needs(subject: &str) -> Needs {
-    match subject {
-        "Candidate" => Needs::Section(Section::Candidates, Kind::Candidate),
-        "Application" => Needs::Section(Section::Candidates, Kind::Application),
-        "Message" => Needs::Section(Section::Messages, Kind::Message),
-        "EmailBatch" => Needs::Section(Section::Messages, Kind::EmailBatch),
-        "Interview" => Needs::Section(Section::Interviews, Kind::Interview),
-        "Position" => Needs::Scope(Kind::Position),
-        _ => Needs::Admin,
+/// The ids of the subjects of `kind` the actor's own query would return.
+fn visible_ids(actor: &Actor, kind: Kind) -> SelectStatement {
+    fn ids<E: EntityTrait>(select: Select<E>, column: E::Column) -> SelectStatement {
+        select.select_only().column(column).into_query()
+    }
+    match kind {
+        Kind::Candidate => ids(candidates::visible(actor), candidate::Column::Id),
+        Kind::Application => ids(applications::visible(actor), application::Column::Id),
+        Kind::Message => ids(messages::visible(actor), message::Column::Id),
+        Kind::EmailBatch => ids(messages::visible_batches(actor), email_batch::Column::Id),
+        Kind::Interview => ids(interviews::visible(actor), interview::Column::Id),
+        _ => ids(positions::visible(actor), position::Column::Id),
+    }
+}
+
+/// Whether an actor who sees every position may see `event`: [`condition`]
+/// without the lookups it does not need.
+fn visible_to_all_positions(actor: &Actor, event: &Event) -> bool {
+    if event.company_id != actor.company_id {
+        return false;
+    }
+    match SUBJECTS
+        .iter()
+        .find(|(kind, _)| kind.name() == event.subject)
+    {
+        Some((_, section)) => section.is_none_or(|s| actor.can(s)),
+        None => actor.is_admin,
     }
 }
 
@@ -53,143 +105,68 @@ pub async fn visible(
     actor: &Actor,
     batch: Vec<Arc<Event>>,
 ) -> ApiResult<Vec<Arc<Event>>> {
-    let mut kept = Vec::with_capacity(batch.len());
-    // Subjects whose visibility depends on rows: looked up together below.
-    let mut lookups: Vec<(Kind, i64)> = Vec::new();
-    for event in batch {
-        if event.company_id != actor.company_id {
-            continue;
-        }
-        let kind = match needs(&event.subject) {
-            Needs::Admin if actor.is_admin => None,
-            Needs::Admin => continue,
-            Needs::Section(section, _) if !actor.can(section) => continue,
-            Needs::Section(_, kind) | Needs::Scope(kind) => Some(kind),
-        };
-        let deleted = EventType::parse(&event.event_type) == Some(EventType::CandidateDeleted);
-        match (&actor.positions, kind) {
-            (PositionScope::All, _) | (_, None) => kept.push((event, None)),
-            // Nobody limited to some positions sees that a candidate, whoever
-            // they applied to, was erased.
-            (PositionScope::Assigned(_), Some(_)) if deleted => {}
-            (PositionScope::Assigned(_), Some(kind)) => {
-                lookups.push((kind, event.subject_id));
-                kept.push((event, Some(kind)));
-            }
-        }
+    if actor.positions == PositionScope::All {
+        return Ok(batch
+            .into_iter()
+            .filter(|event| visible_to_all_positions(actor, event))
+            .collect());
     }
-    if lookups.is_empty() {
-        return Ok(kept.into_iter().map(|(event, _)| event).collect());
-    }
-    let seen = seen_subjects(db, actor, lookups).await?;
-    Ok(kept
-        .into_iter()
-        .filter(|(event, kind)| kind.is_none_or(|kind| seen.contains(&(kind, event.subject_id))))
-        .map(|(event, _)| event)
-        .collect())
-}
-
-/// Which of `subjects` the actor's queries would return: one statement per
-/// subject type.
-async fn seen_subjects(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    mut subjects: Vec<(Kind, i64)>,
-) -> ApiResult<HashSet<(Kind, i64)>> {
-    subjects.sort_unstable_by_key(|(kind, id)| (kind.name(), *id));
-    subjects.dedup();
-    let mut seen = HashSet::new();
-    for kind in [
-        Kind::Candidate,
-        Kind::Application,
-        Kind::Message,
-        Kind::EmailBatch,
-        Kind::Interview,
-        Kind::Position,
-    ] {
-        let ids: Vec<i64> = subjects
-            .iter()
-            .filter(|(k, _)| *k == kind)
-            .map(|(_, id)| *id)
-            .collect();
-        if ids.is_empty() {
-            continue;
-        }
-        let found = match kind {
-            Kind::Candidate => {
-                ids_in(db, candidates::visible(actor), candidate::Column::Id, ids).await?
-            }
-            Kind::Application => {
-                ids_in(
-                    db,
-                    applications::visible(actor),
-                    application::Column::Id,
-                    ids,
-                )
-                .await?
-            }
-            Kind::Message => ids_in(db, messages::visible(actor), message::Column::Id, ids).await?,
-            Kind::EmailBatch => {
-                ids_in(
-                    db,
-                    messages::visible_batches(actor),
-                    email_batch::Column::Id,
-                    ids,
-                )
-                .await?
-            }
-            Kind::Interview => {
-                ids_in(db, interviews::visible(actor), interview::Column::Id, ids).await?
-            }
-            _ => ids_in(db, positions::visible(actor), position::Column::Id, ids).await?,
-        };
-        seen.extend(found.into_iter().map(|id| (kind, id)));
-    }
-    Ok(seen)
-}
-
-/// The ids among `ids` that `select` returns.
-async fn ids_in<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-    column: E::Column,
-    ids: Vec<i64>,
-) -> ApiResult<Vec<i64>> {
-    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<i64> = batch.iter().map(|e| e.id).collect();
     for chunk in ids.chunks(500) {
-        found.extend(
-            select
-                .clone()
+        seen.extend(
+            event::Entity::find()
                 .select_only()
-                .column(column)
-                .filter(column.is_in(chunk.iter().copied()))
+                .column(event::Column::Id)
+                .filter(event::Column::Id.is_in(chunk.iter().copied()))
+                .filter(condition(actor))
                 .into_tuple::<i64>()
                 .all(db)
                 .await?,
         );
     }
-    Ok(found)
+    Ok(batch
+        .into_iter()
+        .filter(|event| seen.contains(&event.id))
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sea_orm::DbBackend;
+
+    fn sql(actor: &Actor) -> String {
+        event::Entity::find()
+            .filter(condition(actor))
+            .build(DbBackend::Postgres)
+            .to_string()
+    }
 
     #[test]
-    fn subjects_need_the_section_of_their_query_and_unknown_ones_an_admin() {
-        assert_eq!(
-            needs("Candidate"),
-            Needs::Section(Section::Candidates, Kind::Candidate)
+    fn a_caller_without_sections_sees_only_positions_and_an_admin_everything_else_too() {
+        let nobody = Actor::from_roles(
+            &entity::user::Model {
+                id: 7,
+                company_id: 3,
+                email: "a@example.com".into(),
+                display_name: "A".into(),
+                signature_html: None,
+                active: true,
+                created_at: chrono::Utc::now(),
+            },
+            &[],
+            &[],
+            vec![4],
         );
-        assert_eq!(
-            needs("Message"),
-            Needs::Section(Section::Messages, Kind::Message)
-        );
-        assert_eq!(
-            needs("Interview"),
-            Needs::Section(Section::Interviews, Kind::Interview)
-        );
-        assert_eq!(needs("WebhookEndpoint"), Needs::Admin);
-        assert_eq!(needs("candidate"), Needs::Admin);
+        let text = sql(&nobody);
+        assert!(text.contains("\"company_id\" = 3"), "{text}");
+        assert!(text.contains("'Position'"), "{text}");
+        assert!(!text.contains("'Candidate'"), "{text}");
+        assert!(!text.contains("NOT IN"), "{text}");
+        // The automatic actor sees every position but holds no section.
+        let automatic = sql(&Actor::automatic(3, 7));
+        assert!(!automatic.contains("'Message'"), "{automatic}");
+        assert!(!automatic.contains("\"subject_id\" IN"), "{automatic}");
     }
 }

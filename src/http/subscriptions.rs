@@ -377,25 +377,35 @@ async fn operate(
     let mut first = true;
     while let Some(response) = responses.next().await {
         let failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
-        let (text, last) = if first && failed {
-            let errors = serde_json::to_value(&response.errors).unwrap_or(Value::Null);
-            (
-                json!({ "id": id, "type": "error", "payload": errors }),
-                true,
-            )
+        // Written straight to text: one serialisation per message, which
+        // matters when a thousand subscribers are told the same thing.
+        let (kind, payload, last) = if first && failed {
+            ("error", serde_json::to_string(&response.errors), true)
         } else {
-            let payload = serde_json::to_value(&response).unwrap_or(Value::Null);
-            (
-                json!({ "id": id, "type": "next", "payload": payload }),
-                false,
-            )
+            ("next", serde_json::to_string(&response), false)
         };
         first = false;
+        let payload = match payload {
+            Ok(payload) => payload,
+            Err(e) => {
+                tracing::error!(error = %e, "a GraphQL response could not be serialised");
+                let error = r#"{"message":"internal error","extensions":{"code":"INTERNAL"}}"#;
+                if last {
+                    format!("[{error}]")
+                } else {
+                    format!(r#"{{"errors":[{error}]}}"#)
+                }
+            }
+        };
+        let text = format!(
+            r#"{{"id":{},"type":"{kind}","payload":{payload}}}"#,
+            Value::String(id.clone())
+        );
         let sent = outbox
             .send(Outgoing {
                 id: id.clone(),
                 run,
-                text: text.to_string(),
+                text,
                 last,
             })
             .await;

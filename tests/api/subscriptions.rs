@@ -382,6 +382,11 @@ async fn each_subscriber_sees_only_what_their_rights_show() {
         let managed = create_position(&app, &admin, &sub, &cat, "Managed", &[&manager]).await;
         let other_admin = app.other_company("Globex").await;
 
+        let hidden = create_candidate(&app, &admin, "Hidden", "One", "hidden@example.com").await;
+        let shown = create_candidate(&app, &admin, "Shown", "One", "shown@example.com").await;
+        let hidden_application = create_application(&app, &admin, &hidden, &open_position).await;
+        let shown_application = create_application(&app, &admin, &shown, &managed).await;
+        // Subscribed once the records exist: only the events below follow.
         let mut admin_ws = Client::signed_in(&app.base, &admin).await;
         let mut manager_ws = Client::signed_in(&app.base, &manager_token).await;
         let mut outsider_ws = Client::signed_in(&app.base, &outsider_token).await;
@@ -391,10 +396,6 @@ async fn each_subscriber_sees_only_what_their_rights_show() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
 
-        let hidden = create_candidate(&app, &admin, "Hidden", "One", "hidden@example.com").await;
-        let shown = create_candidate(&app, &admin, "Shown", "One", "shown@example.com").await;
-        let hidden_application = create_application(&app, &admin, &hidden, &open_position).await;
-        let shown_application = create_application(&app, &admin, &shown, &managed).await;
         // The events, in one transaction: what the manager may see is
         // decided per event, in a batch.
         let (hidden, shown) = (row_id(&hidden), row_id(&shown));
@@ -446,6 +447,40 @@ async fn each_subscriber_sees_only_what_their_rights_show() {
         manager_ws.quiet(Duration::from_millis(700)).await;
         outsider_ws.quiet(Duration::from_millis(100)).await;
         other_ws.quiet(Duration::from_millis(100)).await;
+
+        // The `events` list applies the same rights.
+        let list = |token: String| {
+            let app = &app;
+            async move {
+                let data = app
+                    .ok(
+                        &token,
+                        "{ events(first: 100, types: [\"candidate.updated\", \"candidate.deleted\", \"application.created\"]) { totalCount edges { node { type subjectId } } } }",
+                        json!({}),
+                    )
+                    .await;
+                data["events"]["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| (e["node"]["type"].as_str().unwrap().to_owned(), row_id(e["node"]["subjectId"].as_str().unwrap())))
+                    .filter(|(kind, id)| kind != "application.created" || [hidden_application, shown_application].contains(id))
+                    .collect::<Vec<_>>()
+            }
+        };
+        // (createApplication may log its own application.created too.)
+        let mut admin_listed = list(admin.clone()).await;
+        admin_listed.dedup();
+        assert!(admin_listed.ends_with(&admin_saw), "{admin_listed:?}");
+        let mut manager_listed = list(manager_token.clone()).await;
+        manager_listed.dedup();
+        assert!(manager_listed.ends_with(&manager_saw), "{manager_listed:?}");
+        assert!(!manager_listed.iter().any(|(kind, id)| {
+            (kind.starts_with("candidate.") && *id == hidden)
+                || (kind == "application.created" && *id == hidden_application)
+        }));
+        assert!(list(outsider_token.clone()).await.is_empty());
+        assert!(list(other_admin.clone()).await.is_empty());
     })
     .await;
 }

@@ -1,6 +1,7 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
 mod documents;
+mod events;
 mod interviews;
 mod mail;
 mod node;
@@ -23,4 +24,5 @@ pub struct QueryRoot(
     mail::MailQuery,
     interviews::InterviewsQuery,
     documents::DocumentsQuery,
+    events::EventsQuery,
 );

@@ -132,7 +132,7 @@ fn parts(ctx: &Context<'_>) -> Result<(DatabaseConnection, Arc<Hub>, Arc<Actor>)
 }
 
 /// Checks a `types` filter against the known event types.
-fn checked_types(types: Vec<String>) -> Result<Vec<String>, ApiError> {
+pub(super) fn checked_types(types: Vec<String>) -> Result<Vec<String>, ApiError> {
     if types.len() > MAX_TYPES {
         return Err(ApiError::validation(
             "types",
