@@ -21,7 +21,7 @@ use sea_orm::DatabaseConnection;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
-pub use subscription::SubscriptionRoot;
+pub use subscription::{LiveActor, SubscriptionRoot};
 
 use crate::access::ActorCache;
 use crate::events::hub::Hub;

@@ -26,11 +26,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::access::{Actor, authenticate, still_valid};
 use crate::app::AppState;
-use crate::graphql::errors;
+use crate::graphql::{LiveActor, errors};
 
 /// The WebSocket subprotocol (`Sec-WebSocket-Protocol`).
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -139,8 +139,9 @@ struct Running {
 struct Connection {
     state: web::Data<AppState>,
     session: Session,
-    /// The token and caller once `connection_init` was accepted.
-    signed_in: Option<(String, Arc<Actor>)>,
+    /// The token and caller once `connection_init` was accepted; the caller
+    /// is resolved again at each check, and operations read the latest.
+    signed_in: Option<(String, watch::Sender<Arc<Actor>>)>,
     init_received: bool,
     running: HashMap<String, Running>,
     runs: u64,
@@ -279,25 +280,45 @@ impl Connection {
         let actor = authenticate(&self.state.db, &self.state.actors, &token)
             .await
             .map_err(|_| forbidden())?;
-        self.signed_in = Some((token, actor));
+        self.signed_in = Some((token, watch::Sender::new(actor)));
         self.send(json!({ "type": "connection_ack" })).await
     }
 
-    /// Checks again that the token is good.
+    /// Checks again that the token is good, straight from the database, and
+    /// resolves it again (through the cache of callers) so that a change of
+    /// rights reaches the running operations.
     async fn recheck(&mut self) -> Result<(), CloseReason> {
-        let Some((token, _)) = &self.signed_in else {
+        let Some((token, actor)) = &self.signed_in else {
             return Ok(());
         };
-        match still_valid(&self.state.db, token).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(closing(
+        let refused = || {
+            closing(
                 close::FORBIDDEN,
                 "Forbidden: the token was revoked or has expired",
-            )),
+            )
+        };
+        match still_valid(&self.state.db, token).await {
+            Ok(true) => {}
+            Ok(false) => return Err(refused()),
             // The database is unreachable for a moment: check again later
             // rather than drop every client.
             Err(e) => {
                 tracing::warn!(error = %e, "cannot check a subscription's token");
+                return Ok(());
+            }
+        }
+        match authenticate(&self.state.db, &self.state.actors, token).await {
+            Ok(now) => {
+                actor.send_if_modified(|current| {
+                    let changed = !Arc::ptr_eq(current, &now);
+                    *current = now;
+                    changed
+                });
+                Ok(())
+            }
+            Err(crate::error::ApiError::Unauthenticated) => Err(refused()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot resolve a subscription's token");
                 Ok(())
             }
         }
@@ -312,6 +333,8 @@ impl Connection {
         let Some((_, actor)) = &self.signed_in else {
             return Err(closing(close::UNAUTHORIZED, "Unauthorized"));
         };
+        let live = LiveActor(actor.subscribe());
+        let actor = actor.borrow().clone();
         if self.running.contains_key(&id) {
             return Err(closing(
                 close::SUBSCRIBER_EXISTS,
@@ -329,7 +352,7 @@ impl Connection {
         }
         self.runs += 1;
         let run = self.runs;
-        let request = request.data(actor.clone());
+        let request = request.data(actor).data(live);
         let responses = errors::execute_stream(&self.state.schema, request);
         let outbox = self.outbox.clone();
         let task_id = id.clone();

@@ -119,6 +119,14 @@ impl Client {
             .await;
     }
 
+    /// Subscribes to `events` from now on, and gives the server time to
+    /// start the operation: without `after`, what commits before it starts
+    /// is not part of it.
+    async fn subscribe_live(&mut self, id: &str, variables: Value) {
+        self.subscribe(id, EVENTS, variables).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
     /// The next `next` payload's data of operation `id`.
     async fn next_data(&mut self, id: &str) -> Value {
         match self.receive(Duration::from_secs(10)).await {
@@ -205,7 +213,7 @@ async fn a_subscriber_receives_the_events_committed_after_it_subscribed() {
         let mut client = Client::signed_in(&app.base, &app.admin).await;
         client.subscribe("live", EVENTS, json!({})).await;
         // An operation is counted as soon as it runs.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let metrics = app
             .client
             .get(format!("{}/metrics", app.base))
@@ -261,7 +269,7 @@ async fn a_client_reconnecting_with_its_last_cursor_misses_nothing_and_sees_noth
     on_each_backend(async |app| {
         let company = company_id(&app, &app.admin).await;
         let mut client = Client::signed_in(&app.base, &app.admin).await;
-        client.subscribe("a", EVENTS, json!({})).await;
+        client.subscribe_live("a", json!({})).await;
         let first = new_candidate(&app, &app.admin, company, "first").await;
         let seen = client.next_event("a").await;
         assert_eq!(seen["subjectId"], first.as_str());
@@ -339,7 +347,7 @@ async fn the_types_filter_keeps_only_those_types_and_unknown_types_are_refused()
         client
             .subscribe("bad", EVENTS, json!({ "types": ["message.sent"] }))
             .await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         new_candidate(&app, &app.admin, company, "ignored").await;
         append(
             &app,
@@ -394,7 +402,7 @@ async fn each_subscriber_sees_only_what_their_rights_show() {
         for ws in [&mut admin_ws, &mut manager_ws, &mut outsider_ws, &mut other_ws] {
             ws.subscribe("e", EVENTS, json!({})).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
 
         // The events, in one transaction: what the manager may see is
         // decided per event, in a batch.
@@ -486,6 +494,48 @@ async fn each_subscriber_sees_only_what_their_rights_show() {
 }
 
 #[tokio::test]
+async fn a_change_of_rights_reaches_a_running_subscription() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let company = company_id(&app, &admin).await;
+        let (_, _, position) = structure(&app, &admin, "later").await;
+        let (manager, _, manager_token) = user_with_role(
+            &app,
+            &admin,
+            "Late Manager",
+            json!({ "sections": ["CANDIDATES"], "assignedPositionsOnly": true }),
+        )
+        .await;
+        let candidate = create_candidate(&app, &admin, "Later", "Seen", "later@example.com").await;
+        create_application(&app, &admin, &candidate, &position).await;
+        let candidate = row_id(&candidate);
+        let mut client = Client::signed_in(&app.base, &manager_token).await;
+        client
+            .subscribe("e", EVENTS, json!({ "types": ["candidate.updated"] }))
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let updated =
+            || NewEvent::new(company, EventType::CandidateUpdated, Kind::Candidate, candidate);
+        append(&app, vec![updated()]).await;
+        client.quiet(Duration::from_millis(500)).await;
+        // The manager is given the position: the next check of the
+        // connection (every 5 s) picks the new rights up.
+        app.ok(
+            &admin,
+            "mutation($p: ID!, $m: [ID!]) { updatePosition(input: { id: $p, hiringManagerIds: $m }) { position { id } } }",
+            json!({ "p": position, "m": [manager] }),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        append(&app, vec![updated()]).await;
+        let event = client.next_event("e").await;
+        assert_eq!(event["subjectId"], Kind::Candidate.id(candidate).0.as_str());
+        assert_eq!(event["sequence"], 2);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_socket_without_connection_init_is_closed_with_4408_after_10_seconds() {
     on_each_backend(async |app| {
         let started = Instant::now();
@@ -545,8 +595,7 @@ async fn a_revoked_token_closes_its_subscriptions_within_10_seconds() {
             .clone();
         let token = created["token"].as_str().unwrap().to_owned();
         let mut client = Client::signed_in(&app.base, &token).await;
-        client.subscribe("e", EVENTS, json!({})).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.subscribe_live("e", json!({})).await;
         app.ok(
             &app.admin,
             "mutation($id: ID!) { revokeApiToken(input: { id: $id }) { apiToken { id } } }",
@@ -628,7 +677,7 @@ async fn forged_messages_close_with_the_protocols_codes_and_the_server_keeps_ser
         // After all that, the server serves subscriptions and plain HTTP.
         let company = company_id(&app, &app.admin).await;
         let mut client = Client::signed_in(&app.base, &app.admin).await;
-        client.subscribe("ok", EVENTS, json!({})).await;
+        client.subscribe_live("ok", json!({})).await;
         let candidate = new_candidate(&app, &app.admin, company, "after").await;
         assert_eq!(client.next_event("ok").await["subjectId"], candidate.as_str());
         // A query over the socket gets its one result, then `complete`.
@@ -792,8 +841,7 @@ async fn an_event_committed_on_one_instance_reaches_subscribers_on_another_withi
         let mut on_second = Client::signed_in(&second.base, &app.admin).await;
         on_second.subscribe("e", EVENTS, json!({})).await;
         let mut on_first = Client::signed_in(&app.base, &app.admin).await;
-        on_first.subscribe("e", EVENTS, json!({})).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        on_first.subscribe_live("e", json!({})).await;
         for name in ["x", "y", "z", "w", "v"] {
             let started = Instant::now();
             let candidate = new_candidate(&app, &app.admin, company, name).await;
@@ -843,7 +891,7 @@ async fn the_hub_wakes_on_postgres_notifications() {
             }
         });
         // The replay (nothing yet) is over; the subscription waits for the hub.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let txn = recruitmail::db::begin_write(&app.state.db).await.unwrap();
         recruitmail::events::append(
             &txn,

@@ -23,6 +23,12 @@ use crate::mail::messages;
 /// Most type names one `types` filter takes: each type once, with room.
 const MAX_TYPES: usize = 50;
 
+/// The caller's rights as they are now, for a connection that outlives a
+/// change of them: the WebSocket connection sends each new resolution of
+/// its token, and running `events` subscriptions filter with the latest.
+#[derive(Clone)]
+pub struct LiveActor(pub tokio::sync::watch::Receiver<Arc<Actor>>);
+
 /// Every subscription field of the API.
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -55,7 +61,12 @@ impl SubscriptionRoot {
             subject: None,
         };
         let batches = hub.subscribe(filter, after);
-        Ok(visible_events(db, actor, batches).boxed())
+        let live = ctx.data_opt::<LiveActor>().cloned();
+        let rights = move || match &live {
+            Some(LiveActor(current)) => current.borrow().clone(),
+            None => actor.clone(),
+        };
+        Ok(visible_events(db, rights, batches).boxed())
     }
 
     /// A bulk send's progress: the send as it is now, then again on every
@@ -155,17 +166,18 @@ pub(super) fn checked_types(types: Vec<String>) -> Result<Vec<String>, ApiError>
     Ok(types)
 }
 
-/// The events of `batches` that `actor` may see, one by one. A database
+/// The events of `batches` that the caller, with the rights `rights` gives
+/// at each batch, may see, one by one. A database
 /// error is reported once and ends the subscription.
 fn visible_events(
     db: DatabaseConnection,
-    actor: Arc<Actor>,
+    rights: impl Fn() -> Arc<Actor> + Send + Sync + 'static,
     batches: impl Stream<Item = Result<Vec<Arc<crate::events::Event>>, sea_orm::DbErr>> + Send + 'static,
 ) -> impl Stream<Item = async_graphql::Result<Event>> + Send + 'static {
     batches
         .then(move |batch| {
             let db = db.clone();
-            let actor = actor.clone();
+            let actor = rights();
             async move {
                 match batch {
                     Ok(batch) => rights::visible(&db, &actor, batch).await,
