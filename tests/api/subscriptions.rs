@@ -680,6 +680,11 @@ async fn forged_messages_close_with_the_protocols_codes_and_the_server_keeps_ser
         client.subscribe_live("ok", json!({})).await;
         let candidate = new_candidate(&app, &app.admin, company, "after").await;
         assert_eq!(client.next_event("ok").await["subjectId"], candidate.as_str());
+        // A subscription posted over HTTP is refused, with its code.
+        assert_eq!(
+            app.error_code(Some(&app.admin), EVENTS, json!({})).await,
+            "VALIDATION"
+        );
         // A query over the socket gets its one result, then `complete`.
         client
             .subscribe("q", "{ viewer { isAdmin } }", json!({}))
