@@ -59,6 +59,7 @@ impl Application {
         let settings = Arc::new(settings);
         let actors = Arc::new(ActorCache::default());
         let mail = Arc::new(Mail::new(db.clone(), settings.clone())?);
+        mail.dispatcher.report_to(metrics.clone());
         // Reads the event log for this process's subscriptions.
         let hub = Arc::new(Hub::start(db.clone()));
         let schema = graphql::build(
@@ -129,6 +130,11 @@ impl Application {
         } else {
             None
         };
+        let heartbeat = self
+            .state
+            .settings
+            .dispatcher
+            .then(|| tokio::spawn(beat(self.state.mail.clone())));
         let smtp = match self.smtp {
             Some(listener) => {
                 let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -150,11 +156,41 @@ impl Application {
             smtp.abort();
         }
         if let Some(mut scheduler) = scheduler {
+            // Deliveries under way finish and are recorded; what was claimed
+            // but not started goes back to the queue for the other instances.
+            // Before the scheduler stops: stopping it drops the running tick,
+            // which would cut deliveries off after their final `.`.
+            self.state.mail.dispatcher.stop().await;
             scheduler.shutdown().await.ok();
-            // A claim cut short would send its messages again after the lease.
-            self.state.mail.dispatcher.drain().await;
+        }
+        if let Some(heartbeat) = heartbeat {
+            heartbeat.abort();
+            if let Err(e) = self.state.mail.instance.deregister(&self.state.db).await {
+                tracing::warn!(error = %e, "the instance could not sign off");
+            }
         }
         served
+    }
+}
+
+/// Writes this instance's heartbeat every few seconds, on its own task so
+/// that a long delivery round never makes the instance look dead; the first
+/// beat also clears out instances that have been dead for long.
+async fn beat(mail: Arc<Mail>) {
+    let mut every = tokio::time::interval(crate::instances::BEAT_EVERY);
+    let mut first = true;
+    loop {
+        every.tick().await;
+        let now = chrono::Utc::now();
+        if let Err(e) = mail.dispatcher.beat(now).await {
+            tracing::warn!(error = %e, "the heartbeat could not be written");
+        }
+        if first {
+            first = false;
+            if let Err(e) = crate::instances::forget_dead(mail.dispatcher.database(), now).await {
+                tracing::warn!(error = %e, "dead instances could not be forgotten");
+            }
+        }
     }
 }
 

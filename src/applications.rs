@@ -10,6 +10,8 @@ use sea_orm::{
 
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, EventType, NewEvent};
+use crate::graphql::ids::Kind;
 use crate::{candidates, positions};
 
 /// Filters of the `applications` list.
@@ -62,30 +64,59 @@ pub async fn find(
 /// Creates an application by a recruiter (source MANUAL, which never triggers
 /// an automatic reply). The candidate and position must be visible to the actor.
 pub async fn create_manual(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     candidate_id: i64,
     position_id: i64,
     status: ApplicationStatus,
 ) -> ApiResult<application::Model> {
-    let position = positions::find(db, actor, position_id).await?;
-    // The candidate must be visible too: filing an application must not let a
-    // hiring manager pull an arbitrary candidate into their positions' view.
-    let candidate = candidates::find(db, actor, candidate_id).await?;
-    let now = Utc::now();
-    application::ActiveModel {
-        company_id: Set(actor.company_id),
-        candidate_id: Set(candidate.id),
-        position_id: Set(position.id),
-        source: Set(ApplicationSource::Manual),
-        status: Set(status),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))
+    crate::db::write_transaction!(db, |txn| {
+        let position = positions::find(txn, actor, position_id).await?;
+        // The candidate must be visible too: filing an application must not
+        // let a hiring manager pull an arbitrary candidate into their
+        // positions' view.
+        let candidate = candidates::find(txn, actor, candidate_id).await?;
+        let now = Utc::now();
+        let created = application::ActiveModel {
+            company_id: Set(actor.company_id),
+            candidate_id: Set(candidate.id),
+            position_id: Set(position.id),
+            source: Set(ApplicationSource::Manual),
+            status: Set(status),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| {
+            ApiError::from_write(e, "an application of this candidate to this position")
+        })?;
+        events::append(txn, vec![created_event(&created)], now).await?;
+        Ok(created)
+    })
+}
+
+/// `application.created`, with where the application came from, for an
+/// application written in the caller's transaction.
+pub fn created_event(row: &application::Model) -> NewEvent {
+    NewEvent::new(
+        row.company_id,
+        EventType::ApplicationCreated,
+        Kind::Application,
+        row.id,
+    )
+    .first()
+    .with_id("candidateId", Kind::Candidate, Some(row.candidate_id))
+    .with_id("positionId", Kind::Position, Some(row.position_id))
+    .with(
+        "source",
+        match row.source {
+            ApplicationSource::Manual => "MANUAL",
+            ApplicationSource::OnlineForm => "ONLINE_FORM",
+            ApplicationSource::Email => "EMAIL",
+        },
+    )
 }
 
 pub async fn set_status(

@@ -2,18 +2,19 @@
 
 use chrono::Utc;
 use entity::enums::Gender;
-use entity::{application, candidate, message};
+use entity::{application, candidate};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func, SelectStatement};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Select, Set,
-    TransactionTrait,
 };
 
 use crate::access::{Actor, PositionScope};
 use crate::applications;
 use crate::domain::{EmailAddress, LanguageTag, Name};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, EventType, NewEvent};
+use crate::graphql::ids::Kind;
 
 /// A validated new candidate.
 #[derive(Debug)]
@@ -167,12 +168,12 @@ pub async fn find(
 }
 
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     new: NewCandidate,
 ) -> ApiResult<candidate::Model> {
     let now = Utc::now();
-    candidate::ActiveModel {
+    let row = candidate::ActiveModel {
         company_id: Set(actor.company_id),
         first_name: Set(new.first_name.into_inner()),
         last_name: Set(new.last_name.into_inner()),
@@ -183,41 +184,80 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))
+    };
+    crate::db::write_transaction!(db, |txn| {
+        let created = row
+            .clone()
+            .insert(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+        events::append(txn, vec![created_event(&created)], now).await?;
+        Ok(created)
+    })
+}
+
+/// `candidate.created`, for a candidate written in the caller's transaction.
+pub fn created_event(row: &candidate::Model) -> NewEvent {
+    NewEvent::new(
+        row.company_id,
+        EventType::CandidateCreated,
+        Kind::Candidate,
+        row.id,
+    )
+    .first()
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     change: CandidateChange,
 ) -> ApiResult<candidate::Model> {
-    let mut row = find(db, actor, id).await?.into_active_model();
-    if let Some(v) = change.first_name {
-        row.first_name = Set(v.into_inner());
-    }
-    if let Some(v) = change.last_name {
-        row.last_name = Set(v.into_inner());
-    }
-    if let Some(v) = change.email {
-        row.email = Set(v.normalized());
-    }
-    if let Some(v) = change.gender {
-        row.gender = Set(v);
-    }
-    if let Some(v) = change.preferred_language {
-        row.preferred_language = Set(v.map(|l| l.as_str().to_owned()));
-    }
-    if let Some(v) = change.phone {
-        row.phone = Set(v.map(|p| p.0));
-    }
-    row.updated_at = Set(Utc::now());
-    row.update(db)
-        .await
-        .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))
+    let now = Utc::now();
+    crate::db::write_transaction!(db, |txn| {
+        let mut row = find(txn, actor, id).await?.into_active_model();
+        // The names of the fields given, never their values: the event
+        // tells that something changed; readers fetch what, with their rights.
+        let mut changed = Vec::new();
+        if let Some(v) = change.first_name.clone() {
+            row.first_name = Set(v.into_inner());
+            changed.push("firstName");
+        }
+        if let Some(v) = change.last_name.clone() {
+            row.last_name = Set(v.into_inner());
+            changed.push("lastName");
+        }
+        if let Some(v) = change.email.clone() {
+            row.email = Set(v.normalized());
+            changed.push("email");
+        }
+        if let Some(v) = change.gender {
+            row.gender = Set(v);
+            changed.push("gender");
+        }
+        if let Some(v) = change.preferred_language.clone() {
+            row.preferred_language = Set(v.map(|l| l.as_str().to_owned()));
+            changed.push("preferredLanguage");
+        }
+        if let Some(v) = change.phone.clone() {
+            row.phone = Set(v.map(|p| p.0));
+            changed.push("phone");
+        }
+        row.updated_at = Set(now);
+        let updated = row
+            .update(txn)
+            .await
+            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+        let event = NewEvent::new(
+            updated.company_id,
+            EventType::CandidateUpdated,
+            Kind::Candidate,
+            updated.id,
+        )
+        .with("changed", changed);
+        events::append(txn, vec![event], now).await?;
+        Ok(updated)
+    })
 }
 
 /// Deletes a candidate with everything filed under them (applications,
@@ -225,14 +265,18 @@ pub async fn update(
 ///
 /// Messages go first: a sent attachment keeps its document (`RESTRICT`), and
 /// PostgreSQL may apply the document cascade before the message cascade.
-pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+pub async fn delete(db: &impl crate::db::Writable, actor: &Actor, id: i64) -> ApiResult<()> {
     crate::db::write_transaction!(db, |txn| {
         let row = find(txn, actor, id).await?;
-        message::Entity::delete_many()
-            .filter(message::Column::CandidateId.eq(row.id))
-            .exec(txn)
-            .await?;
+        crate::mail::message_state::delete_of_candidate(txn, row.id).await?;
         candidate::Entity::delete_by_id(row.id).exec(txn).await?;
+        let event = NewEvent::new(
+            row.company_id,
+            EventType::CandidateDeleted,
+            Kind::Candidate,
+            row.id,
+        );
+        events::append(txn, vec![event], Utc::now()).await?;
         Ok(())
     })
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use entity::{company, recruiting_role, role_assignment, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Set, TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, Set,
 };
 
 use crate::access::token;
@@ -27,7 +27,7 @@ pub struct Bootstrapped {
 /// Creates a company, its admin role and first admin user, and an API token for
 /// that user, in one transaction.
 pub async fn bootstrap(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     name: &str,
     admin_email: &str,
 ) -> ApiResult<Bootstrapped> {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait as _};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait, sqlx,
 };
 
@@ -76,6 +76,19 @@ pub fn pool_figures(db: &DatabaseConnection, max: u32) -> (u32, u32, u32) {
         _ => (0, 0),
     };
     (size.saturating_sub(idle), idle, max)
+}
+
+/// What a write transaction begins on: the pool, or a transaction (where
+/// it becomes a savepoint). Its transactions are `DatabaseTransaction`s,
+/// which the functions that append events require.
+pub trait Writable:
+    TransactionTrait<Transaction = sea_orm::DatabaseTransaction> + ConnectionTrait
+{
+}
+
+impl<T: TransactionTrait<Transaction = sea_orm::DatabaseTransaction> + ConnectionTrait> Writable
+    for T
+{
 }
 
 /// How often a write transaction is tried in all when it keeps meeting

@@ -39,6 +39,30 @@ struct PoolState {
     state: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabels {
+    /// `subsidiary_smtp`, `relay_smtp` or `outbox_folder`.
+    transport: &'static str,
+    /// `sent`, `retried` or `failed`.
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: &'static str,
+}
+
+/// What the outbox looks like now, read from the database for `/metrics`.
+#[derive(Clone, Debug, Default)]
+pub struct OutboxFigures {
+    /// Messages by stored status (`QUEUED`, `SENT` …), of every company.
+    pub by_status: Vec<(&'static str, i64)>,
+    /// Seconds since the oldest message that is due became due; 0 when none.
+    pub oldest_due_seconds: i64,
+    /// Instances that beat recently.
+    pub instances_alive: i64,
+}
+
 /// The application's metric families.
 pub struct Metrics {
     registry: Registry,
@@ -48,6 +72,10 @@ pub struct Metrics {
     query_errors: Counter,
     query_seconds: Histogram,
     pool: Family<PoolState, Gauge>,
+    deliveries: Family<DeliveryLabels, Counter>,
+    messages: Family<StatusLabel, Gauge>,
+    oldest_due: Gauge,
+    instances: Gauge,
     subscriptions: Gauge,
     subscription_connections: Gauge,
     known_operations: Mutex<HashSet<String>>,
@@ -95,6 +123,26 @@ impl Metrics {
             "Database pool connections by state (idle, in use, maximum)",
             pool.clone(),
         );
+        let deliveries = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "outbox_deliveries",
+            "Delivery attempts of this instance by transport and outcome (sent, retried, failed)",
+            deliveries.clone(),
+        );
+        let messages = Family::<StatusLabel, Gauge>::default();
+        registry.register("messages", "Messages by status", messages.clone());
+        let oldest_due = Gauge::default();
+        registry.register(
+            "outbox_oldest_due_age_seconds",
+            "How long the oldest message that is due to be sent has waited",
+            oldest_due.clone(),
+        );
+        let instances = Gauge::default();
+        registry.register(
+            "instances_alive",
+            "serve instances whose heartbeat is recent",
+            instances.clone(),
+        );
         let subscriptions = Gauge::default();
         registry.register(
             "subscriptions_open",
@@ -115,6 +163,10 @@ impl Metrics {
             query_errors,
             query_seconds,
             pool,
+            deliveries,
+            messages,
+            oldest_due,
+            instances,
             subscriptions,
             subscription_connections,
             known_operations: Mutex::new(HashSet::new()),
@@ -156,6 +208,24 @@ impl Metrics {
                 .get_or_create(&PoolState { state })
                 .set(i64::from(value));
         }
+    }
+
+    /// Counts one delivery outcome.
+    pub fn observe_delivery(&self, transport: &'static str, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&DeliveryLabels { transport, outcome })
+            .inc();
+    }
+
+    /// Sets the outbox gauges; called just before rendering.
+    pub fn set_outbox(&self, figures: &OutboxFigures) {
+        for (status, count) in &figures.by_status {
+            self.messages
+                .get_or_create(&StatusLabel { status })
+                .set(*count);
+        }
+        self.oldest_due.set(figures.oldest_due_seconds);
+        self.instances.set(figures.instances_alive);
     }
 
     /// Counts a subscription started (`1`) or ended (`-1`).

@@ -5,7 +5,7 @@ use entity::enums::PositionStatus;
 use entity::{position, position_hiring_manager, recruiting_category, subsidiary, user};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Select, Set, TransactionTrait,
+    IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, Select, Set,
 };
 
 use crate::access::Actor;
@@ -69,7 +69,7 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
 }
 
 pub async fn create(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     new: NewPosition,
 ) -> ApiResult<position::Model> {
@@ -92,7 +92,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     change: PositionChange,

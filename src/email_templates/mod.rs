@@ -20,7 +20,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 
 use crate::access::Actor;
@@ -244,7 +244,7 @@ pub async fn complete(
 }
 
 pub async fn create(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     new: NewTemplate,
 ) -> ApiResult<Template> {
@@ -290,7 +290,7 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     change: TemplateChange,
@@ -401,7 +401,7 @@ fn stored_language(tag: &str) -> ApiResult<LanguageTag> {
 
 /// Deletes a template that nothing pending depends on. Sent messages keep
 /// their text; they only lose the link to the template.
-pub async fn delete(db: &impl TransactionTrait, actor: &Actor, id: i64) -> ApiResult<()> {
+pub async fn delete(db: &impl crate::db::Writable, actor: &Actor, id: i64) -> ApiResult<()> {
     crate::db::write_transaction!(db, |txn| {
         let row = find_row(txn, actor, id, true).await?;
         let categories: Vec<String> = recruiting_category::Entity::find()

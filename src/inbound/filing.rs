@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    ApplicationSource, ApplicationStatus, Gender, MessageDirection, MessageStatus, PositionStatus,
-    RecipientKind,
+    ApplicationSource, ApplicationStatus, Gender, MessageDirection, PositionStatus, RecipientKind,
 };
 use entity::{
     application, candidate, company, message, message_attachment, message_content,
@@ -11,7 +10,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, Set, TransactionTrait,
+    QueryOrder as _, Set,
 };
 
 use super::calendar_reply;
@@ -21,6 +20,7 @@ use crate::documents::ReceivedFile;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::intake::FileKind;
+use crate::mail::message_state::{self, Received};
 use crate::settings::Settings;
 
 /// Where a received email was filed.
@@ -46,7 +46,7 @@ struct Thread {
 /// Files the email; `None` when it answers nothing and comes from a mail
 /// system, so there is no one to file it for.
 pub(super) async fn file(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     settings: &Settings,
     company: &company::Model,
     incoming: &Incoming,
@@ -63,27 +63,23 @@ pub(super) async fn file(
                     (thread, true, application)
                 }
             };
-        let message = message::ActiveModel {
-            company_id: Set(company.id),
-            candidate_id: Set(Some(thread.candidate.id)),
-            application_id: Set(thread.application_id),
-            subsidiary_id: Set(thread.subsidiary_id),
-            direction: Set(MessageDirection::Inbound),
-            status: Set(MessageStatus::Received),
-            subject: Set(incoming.subject.clone()),
-            from_address: Set(incoming.from.address.clone()),
-            from_name: Set(incoming.from.name.clone()),
-            message_id_header: Set(incoming.message_id.clone()),
-            in_reply_to: Set(incoming.in_reply_to.clone()),
-            references_header: Set(incoming.references.clone()),
-            received_at: Set(Some(now)),
-            attempts: Set(0),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(|e| ApiError::from_write(e, "a message with this Message-ID"))?;
+        let message = message_state::receive(
+            txn,
+            Received {
+                company_id: company.id,
+                candidate_id: thread.candidate.id,
+                application_id: thread.application_id,
+                subsidiary_id: thread.subsidiary_id,
+                subject: incoming.subject.clone(),
+                from_address: incoming.from.address.clone(),
+                from_name: incoming.from.name.clone(),
+                message_id_header: incoming.message_id.clone(),
+                in_reply_to: incoming.in_reply_to.clone(),
+                references: incoming.references.clone(),
+            },
+            now,
+        )
+        .await?;
         message_content::ActiveModel {
             message_id: Set(message.id),
             text_body: Set(incoming.text_body.clone()),
@@ -270,7 +266,7 @@ const MAX_TOKENS: usize = 20;
 /// A sender the company does not know yet: a new candidate, with an
 /// application by email to the open position the subject names.
 async fn applicant(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company: &company::Model,
     incoming: &Incoming,
     now: DateTime<Utc>,
@@ -301,6 +297,7 @@ async fn applicant(
     .insert(db)
     .await
     .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+    crate::events::append(db, vec![crate::candidates::created_event(&candidate)], now).await?;
     let Some(position) = position_named(db, company, &incoming.subject).await? else {
         let thread = Thread {
             candidate,
@@ -322,6 +319,12 @@ async fn applicant(
     .insert(db)
     .await
     .map_err(|e| ApiError::from_write(e, "an application of this candidate to this position"))?;
+    crate::events::append(
+        db,
+        vec![crate::applications::created_event(&application)],
+        now,
+    )
+    .await?;
     let thread = Thread {
         candidate,
         application_id: Some(application.id),

@@ -27,10 +27,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
 use entity::{company, message, message_recipient};
-use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Set, TransactionTrait,
-};
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use crate::blobs::BlobStore;
 use crate::error::{ApiError, ApiResult};
@@ -104,7 +101,7 @@ pub async fn company_of(
 /// are stored first (content addressed, so a failed attempt leaves nothing
 /// anyone can reach); every row is written in one transaction.
 pub async fn receive(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &impl crate::db::Writable,
     settings: &Settings,
     blobs: &BlobStore,
     company: &company::Model,
@@ -128,7 +125,9 @@ pub async fn receive(
         return Ok(seen(&known));
     }
     if let Some(report) = &incoming.report {
-        return apply_report(db, company, report).await;
+        return crate::db::write_transaction!(db, |txn| {
+            apply_report(txn, company, report, now).await
+        });
     }
     let mut stored = Vec::with_capacity(incoming.attachments.len());
     for attachment in &incoming.attachments {
@@ -183,9 +182,10 @@ async fn earlier(
 
 /// Marks the reported message BOUNCED when a recipient failed for good.
 async fn apply_report(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company: &company::Model,
     report: &delivery_report::DeliveryReport,
+    now: DateTime<Utc>,
 ) -> ApiResult<Outcome> {
     let Some(original) = &report.original_message_id else {
         return Ok(Outcome::UnknownReport);
@@ -222,10 +222,7 @@ async fn apply_report(
         });
     }
     let id = ours.id;
-    let mut row = ours.into_active_model();
-    row.status = Set(MessageStatus::Bounced);
-    row.last_error = Set(Some(report.reason()));
-    row.update(db).await?;
+    crate::mail::message_state::bounce(db, &ours, report.reason(), now).await?;
     Ok(Outcome::Report {
         message_id: id,
         bounced: true,

@@ -12,7 +12,8 @@ use sea_orm::{
 use crate::access::Actor;
 use crate::email_templates::{self, load_context, render_error, sender_signature};
 use crate::error::{ApiError, ApiResult};
-use crate::mail::outbox::{Addressee, NewMessage, enqueue_many};
+use crate::mail::message_state;
+use crate::mail::outbox::{Addressee, NewMessage};
 use crate::mail::send;
 use crate::settings::Settings;
 use crate::{organisation, people};
@@ -133,7 +134,7 @@ fn has_signature(user: &user::Model) -> bool {
     reason = "the rows the calling transaction already holds, passed on instead of read again"
 )]
 pub async fn acknowledge(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     settings: &Settings,
     company: &company::Model,
     position: &position::Model,
@@ -206,7 +207,7 @@ pub async fn acknowledge(
         }
     };
     let documents = template.documents.iter().map(|d| d.id).collect();
-    let message = enqueue_many(
+    let message = message_state::enqueue(
         db,
         vec![NewMessage {
             company_id: company.id,

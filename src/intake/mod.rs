@@ -6,16 +6,11 @@ pub mod file_types;
 pub mod rate_limit;
 
 use chrono::{DateTime, Utc};
-use entity::enums::{
-    ApplicationSource, ApplicationStatus, DocumentSource, Gender, MessageDirection, MessageStatus,
-    PositionStatus,
-};
-use entity::{
-    application, candidate, company, document_category, message, message_content, position,
-};
+use entity::enums::{ApplicationSource, ApplicationStatus, DocumentSource, Gender, PositionStatus};
+use entity::{application, candidate, company, document_category, message_content, position};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::blobs::{BlobStore, StoredBlob};
@@ -23,6 +18,7 @@ use crate::candidates::Phone;
 use crate::documents::ReceivedFile;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::message_state::{self, Received};
 use crate::settings::Settings;
 
 pub use rate_limit::{ClientAddress, FormLimits};
@@ -94,7 +90,7 @@ pub async fn company_of_form(db: &impl ConnectionTrait, key: &str) -> ApiResult<
 /// with the acknowledgement; file contents are stored first (content
 /// addressed, so a failed attempt leaves nothing anyone can reach).
 pub async fn submit(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &impl crate::db::Writable,
     settings: &Settings,
     blobs: &BlobStore,
     company: &company::Model,
@@ -169,7 +165,7 @@ async fn applied(
 }
 
 async fn file(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     settings: &Settings,
     company: &company::Model,
     position: &position::Model,
@@ -188,21 +184,26 @@ async fn file(
             // A known address keeps what the company knows of them: the form
             // cannot be used to change someone's name.
             Some(known) => known,
-            None => candidate::ActiveModel {
-                company_id: Set(company.id),
-                first_name: Set(form.first_name.as_str().to_owned()),
-                last_name: Set(form.last_name.as_str().to_owned()),
-                email: Set(email),
-                gender: Set(form.gender),
-                preferred_language: Set(None),
-                phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
+            None => {
+                let created = candidate::ActiveModel {
+                    company_id: Set(company.id),
+                    first_name: Set(form.first_name.as_str().to_owned()),
+                    last_name: Set(form.last_name.as_str().to_owned()),
+                    email: Set(email),
+                    gender: Set(form.gender),
+                    preferred_language: Set(None),
+                    phone: Set(form.phone.as_ref().map(|p| p.as_str().to_owned())),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await
+                .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+                crate::events::append(txn, vec![crate::candidates::created_event(&created)], now)
+                    .await?;
+                created
             }
-            .insert(txn)
-            .await
-            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?,
         };
         let earlier = application::Entity::find()
             .filter(application::Column::CandidateId.eq(candidate.id))
@@ -228,6 +229,12 @@ async fn file(
         .map_err(|e| {
             ApiError::from_write(e, "an application of this candidate to this position")
         })?;
+        crate::events::append(
+            txn,
+            vec![crate::applications::created_event(&application)],
+            now,
+        )
+        .await?;
         for (file, blob) in form.files.iter().zip(stored) {
             let category_id = category_for(txn, company.id, file.kind, now).await?;
             let received = ReceivedFile {
@@ -260,7 +267,7 @@ async fn file(
 
 /// The candidate's message on the form, filed in their thread as received mail.
 async fn note(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company: &company::Model,
     candidate: &candidate::Model,
     application: &application::Model,
@@ -268,22 +275,22 @@ async fn note(
     text: &str,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let message = message::ActiveModel {
-        company_id: Set(company.id),
-        candidate_id: Set(Some(candidate.id)),
-        application_id: Set(Some(application.id)),
-        subsidiary_id: Set(Some(position.subsidiary_id)),
-        direction: Set(MessageDirection::Inbound),
-        status: Set(MessageStatus::Received),
-        subject: Set(format!("Application: {}", position.name)),
-        from_address: Set(candidate.email.clone()),
-        from_name: Set(Some(crate::candidates::full_name(candidate))),
-        received_at: Set(Some(now)),
-        attempts: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
+    let message = message_state::receive(
+        db,
+        Received {
+            company_id: company.id,
+            candidate_id: candidate.id,
+            application_id: Some(application.id),
+            subsidiary_id: Some(position.subsidiary_id),
+            subject: format!("Application: {}", position.name),
+            from_address: candidate.email.clone(),
+            from_name: Some(crate::candidates::full_name(candidate)),
+            message_id_header: None,
+            in_reply_to: None,
+            references: None,
+        },
+        now,
+    )
     .await?;
     message_content::ActiveModel {
         message_id: Set(message.id),

@@ -9,12 +9,11 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{InterviewStatus, InvitationMethod, InvitationStatus, MessageStatus};
-use entity::{interview, invitation, message, message_content, message_recipient};
+use entity::{interview, invitation, message, message_recipient};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Set,
-    TransactionTrait,
 };
 
 use super::calendar::{self, Method};
@@ -26,9 +25,12 @@ use crate::email_templates::{
     Content, MessageContext, Template, load_context, render_error, sender_signature,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::events::{EventType, NewEvent};
+use crate::graphql::ids::Kind;
 use crate::inbound::CalendarReply;
 use crate::mail::compose::CalendarPart;
-use crate::mail::outbox::{Addressee, NewMessage, enqueue_many};
+use crate::mail::message_state;
+use crate::mail::outbox::{Addressee, NewMessage};
 use crate::mail::send::{self, MAX_COPIES, Sent};
 use crate::settings::Settings;
 use crate::templates::{Compiled, Rendered};
@@ -55,7 +57,7 @@ pub struct InvitationRequest {
 /// Sends (or schedules) the candidate an invitation to the interview. Its
 /// status becomes PENDING when the message has left.
 pub async fn send_invitation(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     request: InvitationRequest,
@@ -146,7 +148,7 @@ pub async fn send_invitation(
 /// Sets the candidate's answer to the invitation they hold, by hand (a reply
 /// read by a recruiter, or given by phone).
 pub async fn record_response(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &impl crate::db::Writable,
     actor: &Actor,
     interview_id: i64,
     status: InvitationStatus,
@@ -189,7 +191,7 @@ pub async fn record_response(
 /// SEQUENCE, RFC 5546 §2.1.5) changes nothing. Returns the interview whose
 /// answer was set.
 pub async fn record_reply(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     company_id: i64,
     candidate: &entity::candidate::Model,
     reply: &CalendarReply,
@@ -225,10 +227,33 @@ pub async fn record_reply(
     if reply.sequence < current.sequence {
         return Ok(None);
     }
+    let message_id = current.message_id;
     let mut row = current.into_active_model();
     row.status = Set(reply.answer);
     row.responded_at = Set(Some(now));
     row.update(db).await?;
+    let answer = match reply.answer {
+        InvitationStatus::Accepted => "ACCEPTED",
+        InvitationStatus::Declined => "DECLINED",
+        InvitationStatus::Tentative => "TENTATIVE",
+        InvitationStatus::Pending => "PENDING",
+        InvitationStatus::NotSent => "NOT_SENT",
+    };
+    let event = NewEvent::new(
+        company_id,
+        EventType::InvitationResponded,
+        Kind::Interview,
+        interview.id,
+    )
+    .with_id("candidateId", Kind::Candidate, Some(candidate.id))
+    .with_id(
+        "applicationId",
+        Kind::Application,
+        Some(interview.application_id),
+    )
+    .with_id("messageId", Kind::Message, message_id)
+    .with("answer", answer);
+    crate::events::append(db, vec![event], now).await?;
     Ok(Some(interview.id))
 }
 
@@ -290,7 +315,7 @@ pub(super) async fn standing(db: &impl ConnectionTrait, interview_id: i64) -> Ap
 /// is: new text, new calendar, the current SEQUENCE; one due after the new
 /// start leaves now. Returns those that left meanwhile.
 pub(super) async fn rewrite_waiting(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     settings: &Settings,
     interview: &interview::Model,
@@ -324,39 +349,19 @@ pub(super) async fn rewrite_waiting(
             participants_of(db, interview).await?,
             now,
         );
-        let late = message
-            .scheduled_at
-            .is_some_and(|at| at >= interview.starts_at);
-        let mut update = message::Entity::update_many()
-            .filter(message::Column::Id.eq(message.id))
-            .filter(message::Column::Status.is_in(WAITING))
-            .col_expr(message::Column::Subject, Expr::value(rendered.subject));
-        if late {
-            update = update
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-                .col_expr(
-                    message::Column::ScheduledAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(message::Column::NextAttemptAt, Expr::value(Some(now)));
-        }
-        if update.exec(db).await?.rows_affected == 0 {
+        let rewrite = message_state::Rewrite {
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            calendar: ics,
+            send_now: message
+                .scheduled_at
+                .is_some_and(|at| at >= interview.starts_at),
+        };
+        if !message_state::rewrite_waiting(db, &message, rewrite, now).await? {
             left.push((invitation, message));
             continue;
         }
-        message_content::Entity::update_many()
-            .filter(message_content::Column::MessageId.eq(message.id))
-            .col_expr(
-                message_content::Column::TextBody,
-                Expr::value(rendered.text),
-            )
-            .col_expr(
-                message_content::Column::HtmlBody,
-                Expr::value(Some(rendered.html)),
-            )
-            .col_expr(message_content::Column::Calendar, Expr::value(Some(ics)))
-            .exec(db)
-            .await?;
         let mut row = invitation.into_active_model();
         row.sequence = Set(interview.sequence);
         row.update(db).await?;
@@ -386,25 +391,11 @@ pub(super) async fn ask_again(
     Ok(())
 }
 
-/// Cancels the interview's messages that have not left yet.
-pub(super) async fn cancel_waiting(db: &impl ConnectionTrait, interview_id: i64) -> ApiResult<()> {
-    message::Entity::update_many()
-        .filter(message::Column::InterviewId.eq(interview_id))
-        .filter(message::Column::Status.is_in(WAITING))
-        .col_expr(
-            message::Column::Status,
-            Expr::value(MessageStatus::Cancelled),
-        )
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Writes to the candidate that the interview moved or was cancelled, with
 /// the calendar update or cancellation. A move is written from the template
 /// of the invitation that reached them when it had one, so it reads like it.
 pub(super) async fn send_notice(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     actor: &Actor,
     settings: &Settings,
     interview: &interview::Model,
@@ -659,7 +650,7 @@ struct Outgoing<'a> {
 /// Queues the email with its calendar, and records the invitation; its
 /// status is NOT_SENT until the dispatcher has delivered it.
 async fn enqueue(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseTransaction,
     settings: &Settings,
     out: Outgoing<'_>,
     now: DateTime<Utc>,
@@ -677,7 +668,7 @@ async fn enqueue(
         participants_of(db, interview).await?,
         now,
     );
-    let row = enqueue_many(
+    let row = message_state::enqueue(
         db,
         vec![NewMessage {
             company_id: interview.company_id,

@@ -16,13 +16,16 @@ use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _,
-    Select, Set, TransactionTrait,
+    Select, Set,
 };
 
 use crate::access::{Actor, PositionScope};
 use crate::applications;
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{self, EventType, NewEvent};
+use crate::graphql::ids::Kind;
+use crate::mail::message_state;
 use crate::mail::outbox::token;
 use crate::settings::Settings;
 
@@ -190,7 +193,7 @@ pub struct NewInterview {
 
 /// Schedules an interview about one of the candidate's applications.
 pub async fn schedule(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     new: NewInterview,
@@ -222,8 +225,34 @@ pub async fn schedule(
         .insert(txn)
         .await?;
         set_participants(txn, row.id, &participants).await?;
+        let event = interview_event(&row, &application, EventType::InterviewScheduled).first();
+        events::append(txn, vec![event], now).await?;
         Ok(row)
     })
+}
+
+/// The event of an interview's change: its ids, times and status.
+fn interview_event(
+    row: &interview::Model,
+    application: &application::Model,
+    event_type: EventType,
+) -> NewEvent {
+    NewEvent::new(row.company_id, event_type, Kind::Interview, row.id)
+        .with_id("applicationId", Kind::Application, Some(application.id))
+        .with_id(
+            "candidateId",
+            Kind::Candidate,
+            Some(application.candidate_id),
+        )
+        .with("startsAt", row.starts_at.to_rfc3339())
+        .with("endsAt", row.ends_at.to_rfc3339())
+        .with(
+            "status",
+            match row.status {
+                InterviewStatus::Scheduled => "SCHEDULED",
+                InterviewStatus::Cancelled => "CANCELLED",
+            },
+        )
 }
 
 /// A change of an interview's time and details; `None` leaves a field.
@@ -255,7 +284,7 @@ pub struct Changed {
 /// in place of the earlier one (RFC 5546 §2.1.5), and their answer is asked
 /// for again.
 pub async fn reschedule(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     id: i64,
@@ -302,6 +331,9 @@ pub async fn reschedule(
         }
         row.updated_at = Set(now);
         let updated = row.update(txn).await?;
+        let application = applications::find(txn, actor, updated.application_id).await?;
+        let event = interview_event(&updated, &application, EventType::InterviewRescheduled);
+        events::append(txn, vec![event], now).await?;
         // Invitations still waiting leave with the new details; those that left
         // meanwhile count as reached.
         let left =
@@ -338,7 +370,7 @@ pub async fn reschedule(
 /// set, they are sent a CANCEL (RFC 5546 §3.2.5) that removes the event from
 /// their calendar.
 pub async fn cancel(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     id: i64,
@@ -350,7 +382,7 @@ pub async fn cancel(
         if found.status == InterviewStatus::Cancelled {
             return Err(ApiError::conflict("the interview is already cancelled"));
         }
-        invitations::cancel_waiting(txn, found.id).await?;
+        message_state::cancel_waiting_of_interview(txn, found.id, now).await?;
         let reached = invitations::standing(txn, found.id).await?.reached;
         let notify = notify_candidate && reached.is_some();
         let mut row = found.clone().into_active_model();
@@ -360,6 +392,9 @@ pub async fn cancel(
         }
         row.updated_at = Set(now);
         let updated = row.update(txn).await?;
+        let application = applications::find(txn, actor, updated.application_id).await?;
+        let event = interview_event(&updated, &application, EventType::InterviewCancelled);
+        events::append(txn, vec![event], now).await?;
         let message = if notify {
             Some(
                 invitations::send_notice(

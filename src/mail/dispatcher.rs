@@ -1,47 +1,47 @@
 //! Delivers the outbox: claims due messages, sends them through the right
 //! transport, and records each outcome.
 //!
-//! A claim is one statement that moves due messages to SENDING with a lease
-//! and counts the attempt. On PostgreSQL it skips rows another instance holds
-//! (`FOR UPDATE SKIP LOCKED`), so several `serve` instances never claim the
-//! same message; on SQLite the statement itself is atomic. A message whose
-//! lease runs out (its instance died mid-send) is claimed again. Outcomes are
-//! written only by the claim that made them (same attempt number, still
-//! SENDING), as they come in, and a claim starts no new delivery once half
-//! its lease has passed: what it did not start goes back to the queue. So a
+//! Every write of a message row goes through `message_state`. A claim is one
+//! statement that moves due messages to SENDING under this instance's name
+//! (`instances`); several `serve` instances never claim the same message,
+//! and when an instance stops beating, whatever its claims held is claimed
+//! again by one that is alive, within seconds. Outcomes are written as they
+//! come in — each write takes every outcome that arrived while the previous
+//! one was being written, so a message is recorded SENT within one database
+//! write of its server's reply — and only while the claim still holds. A
 //! message is sent twice only if its instance dies between the server's 250
-//! reply and the write that follows.
+//! reply and that write, or if a connection fails after the message was
+//! handed over (then whether the server took it is unknown, and it is tried
+//! again after the usual wait with the same Message-ID).
 //!
 //! Claims and records take the caller's clock (`now`, advanced by the time
 //! spent), so tests drive time; the Date header is the machine's time.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{InvitationStatus, MessageStatus, RecipientKind};
+use entity::enums::RecipientKind;
 use entity::{
-    company, document, invitation, message, message_attachment, message_content, message_recipient,
-    subsidiary,
+    company, document, message, message_attachment, message_content, message_recipient, subsidiary,
 };
 use futures_util::StreamExt as _;
 use rand::Rng as _;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _, Statement,
-};
+use sea_orm::{ColumnTrait as _, DatabaseConnection, EntityTrait as _, QueryFilter as _};
 
 use super::compose::{AttachedFile, CalendarPart, Envelope, compose};
 use super::email_settings::smtp_config;
+use super::message_state::{self, Outcome};
 use super::outbox::Addressee;
 use super::secrets::Cipher;
 use super::smtp::{SmtpConfig, describe};
 use super::smtp_pool::SmtpPool;
 use crate::blobs::BlobStore;
-use crate::instances::Instance;
+use crate::instances::{BEAT_EVERY, Instance};
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 /// Most messages one claim takes.
@@ -56,8 +56,10 @@ pub const MAX_ATTEMPTS: i32 = 56;
 /// The first retry waits about this long; each further one twice as long.
 const FIRST_RETRY: Duration = Duration::from_secs(30);
 const LONGEST_RETRY: Duration = Duration::from_secs(3600);
-/// Delivered messages are marked SENT in groups of this many, or sooner.
-const RECORD_EVERY: usize = 50;
+/// Most outcomes one write records.
+const RECORD_AT_MOST: usize = 256;
+/// How often a claim reports the progress of the bulk sends it delivers.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
 /// What one tick did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -94,6 +96,12 @@ pub struct Dispatcher {
     channels: Mutex<HashMap<ChannelKey, Arc<Channel>>>,
     /// Ticks of one instance do not overlap: a slow tick makes the next skip.
     running: tokio::sync::Mutex<()>,
+    /// Set at shutdown: no delivery starts any more.
+    stopping: AtomicBool,
+    /// When this instance last wrote its heartbeat.
+    last_beat: Mutex<Option<Instant>>,
+    /// Where delivery outcomes are counted, once the application says.
+    metrics: OnceLock<Arc<Metrics>>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -102,16 +110,67 @@ impl std::fmt::Debug for Dispatcher {
     }
 }
 
-enum Outcome {
+/// How delivering one message went.
+enum Delivery {
     Sent,
     /// Delivered, but the server refused some copies (CC, BCC).
     SentWithRefusals(String),
     /// A temporary failure: try again later.
     Retry(String),
+    /// Not attempted (its server was found unreachable for another message):
+    /// try again later without counting an attempt.
+    Postpone(String),
     /// A permanent failure: give up now.
     Fail(String),
-    /// Not attempted: the claim ran out of time.
+    /// Not attempted: the claim ran out of time, or the instance is stopping.
     Release,
+}
+
+/// The outcome to record for a delivery of `row`.
+fn settle(row: &message::Model, delivery: Delivery) -> Outcome {
+    let attempt = row.attempts + 1;
+    match delivery {
+        Delivery::Sent => Outcome::Sent(None),
+        Delivery::SentWithRefusals(note) => Outcome::Sent(Some(note)),
+        Delivery::Retry(error) if attempt >= MAX_ATTEMPTS => {
+            Outcome::Fail(format!("{error} (given up after {MAX_ATTEMPTS} attempts)"))
+        }
+        Delivery::Retry(error) => Outcome::Retry {
+            error,
+            retry_after: retry_delay(attempt),
+            attempted: true,
+        },
+        Delivery::Postpone(error) => Outcome::Retry {
+            error,
+            retry_after: retry_delay(row.attempts.max(1)),
+            attempted: false,
+        },
+        Delivery::Fail(error) => Outcome::Fail(error),
+        Delivery::Release => Outcome::Release,
+    }
+}
+
+/// One line per delivery outcome, naming the message by its id and
+/// Message-ID, never by its recipients.
+fn log_outcome(row: &message::Model, outcome: &Outcome) {
+    let message_id = row.message_id_header.as_deref().unwrap_or_default();
+    match outcome {
+        Outcome::Sent(note) => {
+            tracing::info!(
+                message = row.id,
+                message_id,
+                refused = note.is_some(),
+                "message sent"
+            )
+        }
+        Outcome::Retry { error, .. } => {
+            tracing::info!(message = row.id, message_id, error = %error, "message to be retried")
+        }
+        Outcome::Fail(error) => {
+            tracing::warn!(message = row.id, message_id, error = %error, "message failed")
+        }
+        Outcome::Release => {}
+    }
 }
 
 /// Messages claimed together, with what delivering them needs.
@@ -162,18 +221,44 @@ impl Dispatcher {
             instance,
             channels: Mutex::new(HashMap::new()),
             running: tokio::sync::Mutex::new(()),
+            stopping: AtomicBool::new(false),
+            last_beat: Mutex::new(None),
+            metrics: OnceLock::new(),
         }
     }
 
-    /// Sends what is due at `now`. Returns at once if a tick is still running.
+    /// Sends what is due at `now`. Returns at once if a tick is still running
+    /// or the dispatcher is stopping.
     pub async fn tick(&self, now: DateTime<Utc>) -> anyhow::Result<Tick> {
         let Ok(_running) = self.running.try_lock() else {
             return Ok(Tick::default());
         };
+        if self.stopping.load(Ordering::Acquire) {
+            return Ok(Tick::default());
+        }
+        let outcome = self.tick_claims(now).await;
+        if outcome.is_err() {
+            // Claims of a tick that stopped on an error would otherwise wait
+            // for their lease: this instance is alive, so nobody takes them.
+            if let Err(e) = message_state::release_all(&self.db, &self.instance).await {
+                tracing::warn!(error = %e, "claims of a failed delivery round could not be released");
+            }
+        }
+        outcome
+    }
+
+    async fn tick_claims(&self, now: DateTime<Utc>) -> anyhow::Result<Tick> {
+        let beat_due = self
+            .last_beat
+            .lock()
+            .map(|last| last.is_none_or(|at| at.elapsed() >= BEAT_EVERY))
+            .unwrap_or(true);
+        if beat_due {
+            self.beat(now).await?;
+        }
         let started = Instant::now();
         let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        self.promote_scheduled(clock()).await?;
-        self.give_up_abandoned(clock()).await?;
+        message_state::promote_scheduled(&self.db, clock()).await?;
         let mut tick = Tick::default();
         let mut next = Some(self.claim_with_data(clock()).await?);
         for round in 1..=CLAIMS_PER_TICK {
@@ -185,7 +270,7 @@ impl Dispatcher {
             let (_, following) = futures_util::future::try_join(
                 self.deliver_claim(&current, &clock, &mut tick),
                 async {
-                    if round < CLAIMS_PER_TICK {
+                    if round < CLAIMS_PER_TICK && !self.stopping.load(Ordering::Acquire) {
                         self.claim_with_data(clock()).await.map(Some)
                     } else {
                         Ok(None)
@@ -195,10 +280,17 @@ impl Dispatcher {
             .await?;
             next = following;
         }
-        if let Some(unstarted) = next {
+        if let Some(unstarted) = next.filter(|c| !c.rows.is_empty()) {
             // Claimed in the last round, not delivered in this tick.
-            self.release(&unstarted.rows.iter().collect::<Vec<_>>())
-                .await?;
+            let released: Vec<_> = unstarted
+                .rows
+                .iter()
+                .map(|row| (row, Outcome::Release))
+                .collect();
+            tick.released +=
+                message_state::record(&self.db, &self.instance, &released, false, clock())
+                    .await?
+                    .released;
         }
         self.close_idle_connections().await;
         Ok(tick)
@@ -218,80 +310,66 @@ impl Dispatcher {
         }
     }
 
-    /// Waits for a running tick to finish, so a shutdown does not cut a claim
-    /// short between sending and recording.
-    pub async fn drain(&self) {
+    /// Counts delivery outcomes in `metrics` from now on.
+    pub fn report_to(&self, metrics: Arc<Metrics>) {
+        self.metrics.set(metrics).ok();
+    }
+
+    /// The transport a message of this claim leaves by, as metrics name it.
+    fn transport_of(&self, row: &message::Model, data: &ClaimData) -> &'static str {
+        let own = row
+            .subsidiary_id
+            .and_then(|id| data.subsidiaries.get(&id))
+            .is_some_and(|s| s.use_custom_smtp);
+        match (own, &self.settings.smtp_relay) {
+            (true, _) => "subsidiary_smtp",
+            (false, Some(_)) => "relay_smtp",
+            (false, None) => "outbox_folder",
+        }
+    }
+
+    /// The database the dispatcher writes to.
+    pub fn database(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Writes this instance's heartbeat: its claims stay its own while it
+    /// beats. `serve` beats on its own schedule, whatever a delivery round
+    /// is doing; a tick beats too when no beat was written lately (in tests,
+    /// which call ticks directly).
+    pub async fn beat(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+        self.instance.beat(&self.db, now).await?;
+        if let Ok(mut last) = self.last_beat.lock() {
+            *last = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Stops at a clean shutdown: no new delivery starts, the running ones
+    /// finish and are recorded, and every message claimed but not started is
+    /// back in the queue at once, for another instance to send.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        tracing::info!("delivery is stopping");
         let _finished = self.running.lock().await;
+        match message_state::release_all(&self.db, &self.instance).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "claimed messages were put back in the queue"),
+            Err(e) => {
+                tracing::warn!(error = %e, "claimed messages could not be put back in the queue")
+            }
+        }
     }
 
-    /// Scheduled messages whose time has come join the queue.
-    async fn promote_scheduled(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
-        message::Entity::update_many()
-            .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-            .filter(message::Column::Status.eq(MessageStatus::Scheduled))
-            .filter(message::Column::ScheduledAt.lte(now))
-            .exec(&self.db)
-            .await?;
-        Ok(())
-    }
-
-    /// A message whose lease ran out after its last allowed attempt (its
-    /// instance died while sending it, each time) is failed, not claimed again.
-    async fn give_up_abandoned(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
-        message::Entity::update_many()
-            .col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
-            .col_expr(
-                message::Column::LastError,
-                Expr::value(Some(format!(
-                    "given up after {MAX_ATTEMPTS} attempts that never completed"
-                ))),
-            )
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::LeaseUntil.lt(now))
-            .filter(message::Column::Attempts.gte(MAX_ATTEMPTS))
-            .exec(&self.db)
-            .await?;
-        Ok(())
-    }
-
-    /// Moves up to `limit` due messages to SENDING under a lease and returns
-    /// them. Due: QUEUED and past `next_attempt_at`, or SENDING with an expired
-    /// lease.
+    /// Moves up to `limit` due messages to SENDING under this instance's
+    /// claim (see `message_state::claim`).
     pub async fn claim(
         &self,
         now: DateTime<Utc>,
         limit: u64,
     ) -> anyhow::Result<Vec<message::Model>> {
-        let backend = self.db.get_database_backend();
-        let (lock, mark) = match backend {
-            DatabaseBackend::Postgres => ("FOR UPDATE SKIP LOCKED", "$"),
-            // SQLite reads `?N` as the N-th bound value, like PostgreSQL's `$N`.
-            _ => ("", "?"),
-        };
-        let sql = format!(
-            "UPDATE messages SET status = 'SENDING', lease_until = {mark}1, attempts = attempts + 1, \
-             claimed_by = {mark}4 \
-             WHERE id IN (SELECT id FROM messages \
-               WHERE direction = 'OUTBOUND' \
-               AND ((status = 'QUEUED' AND next_attempt_at <= {mark}2) \
-                 OR (status = 'SENDING' AND lease_until < {mark}2)) \
-               ORDER BY next_attempt_at, id LIMIT {mark}3 {lock}) \
-             RETURNING *"
-        );
-        let lease_until = now + chrono::Duration::from_std(LEASE)?;
-        let values: Vec<sea_orm::Value> = vec![
-            lease_until.into(),
-            now.into(),
-            i64::try_from(limit)?.into(),
-            self.instance.id.clone().into(),
-        ];
-        let statement = Statement::from_sql_and_values(backend, sql, values);
-        let mut rows = message::Entity::find()
-            .from_raw_sql(statement)
-            .all(&self.db)
-            .await?;
-        rows.sort_by_key(|r| (r.next_attempt_at, r.id));
-        Ok(rows)
+        let lease = chrono::Duration::from_std(LEASE)?;
+        message_state::claim(&self.db, &self.instance, now, lease, limit).await
     }
 
     /// Claims due messages and reads what delivering them needs.
@@ -331,8 +409,8 @@ impl Dispatcher {
                 let data = &data;
                 let unreachable = &unreachable;
                 async move {
-                    if Instant::now() > deadline {
-                        return (row, Outcome::Release);
+                    if Instant::now() > deadline || self.stopping.load(Ordering::Acquire) {
+                        return (row, Delivery::Release);
                     }
                     let skip = unreachable
                         .lock()
@@ -341,7 +419,7 @@ impl Dispatcher {
                     if skip {
                         return (
                             row,
-                            Outcome::Retry("the mail server was unreachable".into()),
+                            Delivery::Postpone("the mail server was unreachable".into()),
                         );
                     }
                     let (outcome, reachable) = self.deliver(row, data).await;
@@ -352,56 +430,68 @@ impl Dispatcher {
                 }
             })
             .buffer_unordered(in_flight);
-        // Deliveries and the writes recording them run side by side: a
-        // write waits for the database, never holding up the next messages.
-        let (done, mut outcomes_in) = tokio::sync::mpsc::unbounded_channel();
+        // Deliveries and the writes recording them run side by side. The
+        // queue between them is short: when the database is slow, deliveries
+        // wait for it rather than pile up messages that left but are not yet
+        // recorded — each would be sent again after a crash.
+        let (done, mut outcomes_in) =
+            tokio::sync::mpsc::channel(self.settings.smtp_concurrency.max(1));
         let deliveries = async move {
             while let Some(item) = outcomes.next().await {
-                if done.send(item).is_err() {
+                if done.send(item).await.is_err() {
                     break;
                 }
             }
             Ok(())
         };
         let recorder = async {
-            let mut sent = Vec::new();
-            let mut released = Vec::new();
-            let mut last_record = Instant::now();
-            while let Some((row, outcome)) = outcomes_in.recv().await {
-                match outcome {
-                    Outcome::Sent => {
-                        tick.sent += 1;
-                        sent.push(row);
-                    }
-                    Outcome::SentWithRefusals(note) => {
-                        tick.sent += 1;
-                        self.record_sent_with_note(row, note, clock()).await?;
-                    }
-                    Outcome::Release => {
-                        tick.released += 1;
-                        released.push(row);
-                    }
-                    Outcome::Retry(error) => {
-                        tick.retried += 1;
-                        self.record_failure(row, error, false, clock()).await?;
-                    }
-                    Outcome::Fail(error) => {
-                        tick.failed += 1;
-                        self.record_failure(row, error, true, clock()).await?;
+            let mut batches = HashSet::new();
+            let mut last_progress = Instant::now();
+            // Group commit: each write takes what arrived while the previous
+            // one was written, so an outcome waits for at most one write.
+            while let Some(first) = outcomes_in.recv().await {
+                let mut group = vec![first];
+                while group.len() < RECORD_AT_MOST {
+                    match outcomes_in.try_recv() {
+                        Ok(item) => group.push(item),
+                        Err(_) => break,
                     }
                 }
-                if sent.len() >= RECORD_EVERY || last_record.elapsed() > Duration::from_millis(200)
-                {
-                    self.record_sent(&sent, clock()).await?;
-                    sent.clear();
-                    last_record = Instant::now();
+                let settled: Vec<(&message::Model, Outcome)> = group
+                    .into_iter()
+                    .map(|(row, delivery)| (row, settle(row, delivery)))
+                    .collect();
+                batches.extend(settled.iter().filter_map(|(row, _)| row.batch_id));
+                let progress = last_progress.elapsed() >= PROGRESS_EVERY;
+                let recorded =
+                    message_state::record(&self.db, &self.instance, &settled, progress, clock())
+                        .await?;
+                if progress {
+                    last_progress = Instant::now();
                 }
+                for (row, outcome) in &settled {
+                    log_outcome(row, outcome);
+                    let counted = match outcome {
+                        Outcome::Sent(_) => Some("sent"),
+                        Outcome::Retry {
+                            attempted: true, ..
+                        } => Some("retried"),
+                        Outcome::Fail(_) => Some("failed"),
+                        Outcome::Retry { .. } | Outcome::Release => None,
+                    };
+                    if let (Some(outcome), Some(metrics)) = (counted, self.metrics.get()) {
+                        metrics.observe_delivery(self.transport_of(row, data), outcome);
+                    }
+                }
+                tick.sent += recorded.sent;
+                tick.retried += recorded.retried;
+                tick.failed += recorded.failed;
+                tick.released += recorded.released;
             }
-            self.record_sent(&sent, clock()).await?;
-            self.release(&released).await
+            message_state::report_progress(&self.db, batches.into_iter().collect(), clock()).await
         };
-        // A failed write stops the claim: what was not recorded is sent again
-        // when the lease ends, as after a crash.
+        // A failed write stops the claim; the tick then puts back in the
+        // queue what was not recorded, as a crash would.
         futures_util::future::try_join(deliveries, recorder).await?;
         Ok(())
     }
@@ -475,17 +565,17 @@ impl Dispatcher {
     }
 
     /// Sends one message; also says whether its server could be reached.
-    async fn deliver(&self, row: &message::Model, data: &ClaimData) -> (Outcome, bool) {
+    async fn deliver(&self, row: &message::Model, data: &ClaimData) -> (Delivery, bool) {
         let parts = data.parts.get(&row.id);
         let Some(company) = data.companies.get(&row.company_id) else {
-            return (Outcome::Fail("the message's company is gone".into()), true);
+            return (Delivery::Fail("the message's company is gone".into()), true);
         };
         let Some(content) = parts.and_then(|p| p.content.as_ref()) else {
-            return (Outcome::Fail("the message has no content".into()), true);
+            return (Delivery::Fail("the message has no content".into()), true);
         };
         if parts.is_some_and(|p| p.missing_attachment) {
             return (
-                Outcome::Fail("an attached document was deleted".into()),
+                Delivery::Fail("an attached document was deleted".into()),
                 true,
             );
         }
@@ -494,7 +584,7 @@ impl Dispatcher {
         // key, an unreadable CA) may be corrected: retry rather than fail.
         let channel = match self.channel(subsidiary) {
             Ok(channel) => channel,
-            Err(e) => return (Outcome::Retry(e), true),
+            Err(e) => return (Delivery::Retry(e), true),
         };
         let mut attachments = Vec::new();
         for a in parts.map(|p| p.attachments.as_slice()).unwrap_or_default() {
@@ -507,7 +597,7 @@ impl Dispatcher {
                 // The store may be back later.
                 Err(e) => {
                     return (
-                        Outcome::Retry(format!("attachment {}: {e}", a.file_name)),
+                        Delivery::Retry(format!("attachment {}: {e}", a.file_name)),
                         true,
                     );
                 }
@@ -572,7 +662,7 @@ impl Dispatcher {
             Ok(email) => email,
             Err(e) => {
                 return (
-                    Outcome::Fail(format!("the message cannot be built: {e}")),
+                    Delivery::Fail(format!("the message cannot be built: {e}")),
                     true,
                 );
             }
@@ -582,18 +672,18 @@ impl Dispatcher {
                 .send(email.envelope(), primary, &email.formatted())
                 .await
             {
-                Ok(refused) if refused.is_empty() => (Outcome::Sent, true),
-                Ok(refused) => (Outcome::SentWithRefusals(refusals(&refused)), true),
-                Err(e) if e.is_permanent() => (Outcome::Fail(describe(&e)), true),
+                Ok(refused) if refused.is_empty() => (Delivery::Sent, true),
+                Ok(refused) => (Delivery::SentWithRefusals(refusals(&refused)), true),
+                Err(e) if e.is_permanent() => (Delivery::Fail(describe(&e)), true),
                 Err(e) => {
                     let reachable = !e.is_unreachable();
-                    (Outcome::Retry(describe(&e)), reachable)
+                    (Delivery::Retry(describe(&e)), reachable)
                 }
             },
             Channel::Files(dir) => match write_eml(dir, row, &email.formatted()).await {
-                Ok(()) => (Outcome::Sent, true),
+                Ok(()) => (Delivery::Sent, true),
                 Err(e) => (
-                    Outcome::Retry(format!("cannot write to the outbox folder: {e}")),
+                    Delivery::Retry(format!("cannot write to the outbox folder: {e}")),
                     true,
                 ),
             },
@@ -644,149 +734,6 @@ impl Dispatcher {
         channels.insert(key, channel.clone());
         Ok(channel)
     }
-
-    /// Marks delivered messages SENT, one statement per attempt number (the
-    /// claim's check, as in [`Self::record_failure`]), with their interview
-    /// invitations in the same transaction. Like every outcome, it is written
-    /// in a write transaction that waits for, and is tried again after, an
-    /// API request writing at the same time: an outcome that failed to be
-    /// written would have the message sent again once its lease ran out.
-    async fn record_sent(
-        &self,
-        rows: &[&message::Model],
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let invited = invitations(rows);
-        crate::db::write_transaction!(&self.db, |txn| {
-            mark_sent(txn, rows, None, now).await?;
-            invitations_sent(txn, invited.clone()).await?;
-            Ok(())
-        })
-    }
-
-    /// Marks one message SENT with a note on the copies the server refused.
-    async fn record_sent_with_note(
-        &self,
-        row: &message::Model,
-        note: String,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        crate::db::write_transaction!(&self.db, |txn| {
-            mark_sent(txn, &[row], Some(note.clone()), now).await?;
-            invitations_sent(txn, invitations(&[row])).await?;
-            Ok(())
-        })
-    }
-
-    /// Puts messages this claim did not attempt back in the queue, as if
-    /// never claimed.
-    async fn release(&self, rows: &[&message::Model]) -> anyhow::Result<()> {
-        crate::db::write_transaction!(&self.db, |txn| {
-            for row in rows {
-                message::Entity::update_many()
-                    .filter(message::Column::Id.eq(row.id))
-                    .filter(message::Column::Status.eq(MessageStatus::Sending))
-                    .filter(message::Column::Attempts.eq(row.attempts))
-                    .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-                    .col_expr(message::Column::Attempts, Expr::value(row.attempts - 1))
-                    .col_expr(
-                        message::Column::LeaseUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
-                    .exec(txn)
-                    .await?;
-            }
-            Ok(())
-        })
-    }
-
-    /// Writes a failed attempt, unless the message has since been claimed
-    /// again: queued for a retry, or FAILED when `permanent` or out of attempts.
-    async fn record_failure(
-        &self,
-        row: &message::Model,
-        error: String,
-        permanent: bool,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let update = message::Entity::update_many()
-            .filter(message::Column::Id.eq(row.id))
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::Attempts.eq(row.attempts))
-            .col_expr(
-                message::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(message::Column::LastError, Expr::value(Some(error)));
-        let update = if permanent || row.attempts >= MAX_ATTEMPTS {
-            update.col_expr(message::Column::Status, Expr::value(MessageStatus::Failed))
-        } else {
-            update
-                .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-                .col_expr(
-                    message::Column::NextAttemptAt,
-                    Expr::value(Some(now + retry_delay(row.attempts))),
-                )
-        };
-        crate::db::write_transaction!(&self.db, |txn| {
-            update.clone().exec(txn).await?;
-            Ok(())
-        })
-    }
-}
-
-/// Marks messages SENT unless they have since been claimed again.
-async fn mark_sent(
-    db: &impl ConnectionTrait,
-    rows: &[&message::Model],
-    note: Option<String>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let mut by_attempt: HashMap<i32, Vec<i64>> = HashMap::new();
-    for row in rows {
-        by_attempt.entry(row.attempts).or_default().push(row.id);
-    }
-    for (attempts, ids) in by_attempt {
-        message::Entity::update_many()
-            .filter(message::Column::Id.is_in(ids))
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::Attempts.eq(attempts))
-            .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
-            .col_expr(message::Column::SentAt, Expr::value(Some(now)))
-            .col_expr(
-                message::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(message::Column::LastError, Expr::value(note.clone()))
-            .exec(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// The messages among `rows` that carry an interview invitation or update.
-fn invitations(rows: &[&message::Model]) -> Vec<i64> {
-    rows.iter()
-        .filter(|r| r.calendar_method.as_deref() == Some("REQUEST"))
-        .map(|r| r.id)
-        .collect()
-}
-
-/// An interview invitation awaits the candidate's answer once it has left.
-async fn invitations_sent(db: &impl ConnectionTrait, messages: Vec<i64>) -> anyhow::Result<()> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    invitation::Entity::update_many()
-        .filter(invitation::Column::MessageId.is_in(messages))
-        .filter(invitation::Column::Status.eq(InvitationStatus::NotSent))
-        .col_expr(
-            invitation::Column::Status,
-            Expr::value(InvitationStatus::Pending),
-        )
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// The note on a message some of whose copies were refused.

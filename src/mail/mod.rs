@@ -5,6 +5,7 @@ pub mod compose;
 pub mod dispatcher;
 pub mod email_settings;
 pub mod implicit_tls;
+pub mod message_state;
 pub mod messages;
 pub mod outbox;
 pub mod secrets;

@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use entity::{company, document, email_batch, message, subsidiary};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QuerySelect as _, Set, TransactionTrait,
+    QuerySelect as _, Set,
 };
 
-use super::outbox::{Addressee, NewMessage, Threading, enqueue_many};
+use super::message_state;
+use super::outbox::{Addressee, NewMessage, Threading};
 use crate::access::{Actor, Section};
 use crate::domain::EmailAddress;
 pub use crate::email_templates::Content;
@@ -68,7 +69,7 @@ pub enum Sent {
 
 /// Renders and enqueues one message per target.
 pub async fn send(
-    db: &(impl TransactionTrait + ConnectionTrait),
+    db: &impl crate::db::Writable,
     actor: &Actor,
     settings: &Settings,
     request: SendRequest,
@@ -192,14 +193,14 @@ pub async fn send(
                 threading: threading.clone(),
             });
             if pending.len() == RENDER_CHUNK {
-                last = enqueue_many(txn, std::mem::take(&mut pending), domain, now)
+                last = message_state::enqueue(txn, std::mem::take(&mut pending), domain, now)
                     .await?
                     .pop()
                     .or(last);
             }
         }
         if !pending.is_empty() {
-            last = enqueue_many(txn, pending, domain, now)
+            last = message_state::enqueue(txn, pending, domain, now)
                 .await?
                 .pop()
                 .or(last);

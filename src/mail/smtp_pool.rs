@@ -20,7 +20,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
 use super::implicit_tls::ImplicitTls;
-use super::smtp::SmtpConfig;
+use super::smtp::{SmtpConfig, describe};
 use entity::enums::SmtpSecurity;
 
 /// Longest a whole connect (with TLS and AUTH) or a whole send may take.
@@ -52,6 +52,16 @@ pub enum SendError {
     /// The server lacks an extension the message needs.
     #[error("{0}")]
     Unsupported(String),
+    /// The connection failed once the message was being handed over (during
+    /// DATA, before the server's reply to the final `.`): the server may or
+    /// may not have taken it. Sending it again at once, on a fresh
+    /// connection, is how a message arrives twice without any crash.
+    #[error(
+        "the connection to {0} failed while the message was handed over ({1}); \
+         whether the server accepted it is unknown, so it is sent again after \
+         the usual wait, with the same Message-ID"
+    )]
+    UnknownOutcome(String, String),
 }
 
 impl SendError {
@@ -245,12 +255,31 @@ impl SmtpPool {
         primary: usize,
         email: &[u8],
     ) -> Result<Refused, SendError> {
-        tokio::time::timeout(
+        let mut handing_over = false;
+        let outcome = tokio::time::timeout(
             STEP_TIMEOUT,
-            transaction(connection, envelope, primary, email),
+            transaction(connection, envelope, primary, email, &mut handing_over),
         )
-        .await
-        .map_err(|_| SendError::Timeout(self.target(), STEP_TIMEOUT))?
+        .await;
+        match outcome {
+            Ok(Err(SendError::Smtp(e))) if handing_over && !is_reply(&e) => {
+                tokio::time::timeout(QUIT_TIMEOUT, connection.abort())
+                    .await
+                    .ok();
+                Err(SendError::UnknownOutcome(self.target(), describe(&e)))
+            }
+            Ok(done) => done,
+            Err(_) if handing_over => {
+                tokio::time::timeout(QUIT_TIMEOUT, connection.abort())
+                    .await
+                    .ok();
+                Err(SendError::UnknownOutcome(
+                    self.target(),
+                    format!("no reply within {STEP_TIMEOUT:?}"),
+                ))
+            }
+            Err(_) => Err(SendError::Timeout(self.target(), STEP_TIMEOUT)),
+        }
     }
 
     fn checkout(&self) -> Option<AsyncSmtpConnection> {
@@ -322,11 +351,15 @@ pub type Refused = Vec<(String, String)>;
 
 /// One mail transaction (RFC 5321 §3.3): MAIL, RCPT per recipient, DATA.
 /// Unlike lettre's `send`, a refused copy does not end the transaction.
+///
+/// `handing_over` is set once DATA was accepted: from then on, a broken
+/// connection leaves the outcome unknown.
 async fn transaction(
     connection: &mut AsyncSmtpConnection,
     envelope: &Envelope,
     primary: usize,
     email: &[u8],
+    handing_over: &mut bool,
 ) -> Result<Refused, SendError> {
     let mut options = Vec::new();
     let non_ascii_address = envelope
@@ -366,12 +399,19 @@ async fn transaction(
                 connection.command(Rset).await.ok();
                 return Err(e.into());
             }
-            refused.push((address.to_string(), super::smtp::describe(&e)));
+            refused.push((address.to_string(), describe(&e)));
         }
     }
     connection.command(Data).await?;
+    *handing_over = true;
     connection.message(email).await?;
     Ok(refused)
+}
+
+/// The server answered (4xx, 5xx): the outcome is known, unlike a broken
+/// connection or an unreadable reply.
+fn is_reply(error: &lettre::transport::smtp::Error) -> bool {
+    error.is_permanent() || error.is_transient()
 }
 
 /// Loopback, private (RFC 1918, RFC 4193), shared (RFC 6598), link-local and

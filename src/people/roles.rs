@@ -7,7 +7,6 @@ use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
-    TransactionTrait,
 };
 
 use super::find_user;
@@ -69,7 +68,7 @@ pub async fn find_role(
 }
 
 pub async fn create_role(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     spec: RoleSpec,
 ) -> ApiResult<RoleWithDocuments> {
@@ -89,7 +88,7 @@ pub async fn create_role(
 }
 
 pub async fn update_role(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     spec: RoleSpec,
@@ -180,7 +179,7 @@ pub async fn assign_role(
 
 /// Takes a role away, refusing to leave the company without an admin.
 pub async fn unassign_role(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     user_id: i64,
     role_id: i64,

@@ -4,7 +4,7 @@ use chrono::Utc;
 use entity::user;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set, TransactionTrait,
+    IntoActiveModel as _, QueryFilter as _, QueryOrder as _, Set,
 };
 
 use super::assign_role;
@@ -50,7 +50,7 @@ pub async fn find_user(
 
 /// Creates a user holding `role_ids`.
 pub async fn create_user(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     email: EmailAddress,
     display_name: Name,
@@ -77,7 +77,7 @@ pub async fn create_user(
 
 /// Renames, deactivates or reactivates a user; the company keeps an active admin.
 pub async fn update_user(
-    db: &impl TransactionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     display_name: Option<Name>,

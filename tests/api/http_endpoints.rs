@@ -55,6 +55,54 @@ async fn metrics_count_operations_statements_and_pool() {
 }
 
 #[tokio::test]
+async fn metrics_show_the_outbox_by_status_transport_and_instance() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let (_, candidate, _) = crate::outbound::applicant(&app, "Metric", "metric@example.com").await;
+    crate::outbound::send_plain(&app, &candidate).await;
+    crate::outbound::send_plain(&app, &candidate).await;
+    let metrics = || async {
+        app.client
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    // Two messages due for a while, nothing delivered yet.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let waiting = metrics().await;
+    for expected in [
+        r#"recruitmail_messages{status="QUEUED"} 2"#,
+        "recruitmail_instances_alive 0",
+    ] {
+        assert!(
+            waiting.contains(expected),
+            "missing {expected:?} in\n{waiting}"
+        );
+    }
+    let age = waiting
+        .lines()
+        .find_map(|l| l.strip_prefix("recruitmail_outbox_oldest_due_age_seconds "))
+        .unwrap();
+    assert!(age.parse::<i64>().unwrap() >= 1, "{age}");
+    let sent = crate::outbound::tick(&app, later).await;
+    assert_eq!(sent.sent, 2);
+    let after = metrics().await;
+    for expected in [
+        r#"recruitmail_messages{status="SENT"} 2"#,
+        r#"recruitmail_messages{status="QUEUED"} 0"#,
+        r#"recruitmail_outbox_deliveries_total{transport="outbox_folder",outcome="sent"} 2"#,
+        "recruitmail_outbox_oldest_due_age_seconds 0",
+        "recruitmail_instances_alive 1",
+    ] {
+        assert!(after.contains(expected), "missing {expected:?} in\n{after}");
+    }
+}
+
+#[tokio::test]
 async fn the_playground_is_served_from_the_binary() {
     let app = TestApp::spawn(&Backend::Sqlite).await;
     let page = app

@@ -105,6 +105,10 @@ async fn replies_find_their_thread_by_token_by_references_and_by_sender() {
         assert_eq!(by_token["outcome"], "FILED", "{by_token:#}");
         assert_eq!(by_token["candidateId"], candidate.as_str());
         assert_eq!(by_token["applicationId"], Value::Null);
+        assert_eq!(
+            crate::event_log::history(&app, &by_token["messageId"]).await,
+            crate::event_log::numbered(&[("message.received", "RECEIVED")])
+        );
 
         // 2. Forwarded by the company's mailbox without the token, but
         //    answering our Message-ID.
@@ -362,6 +366,14 @@ async fn a_delivery_report_marks_our_message_bounced() {
             .unwrap()
             .unwrap();
         assert_eq!(stored.status, MessageStatus::Bounced);
+        assert_eq!(
+            crate::event_log::history(&app, &sent["id"]).await,
+            crate::event_log::numbered(&[
+                ("message.queued", "QUEUED"),
+                ("message.sent", "SENT"),
+                ("message.bounced", "BOUNCED"),
+            ])
+        );
     })
     .await;
 }

@@ -316,8 +316,9 @@ async fn each_source_is_acknowledged_only_when_its_category_says_so() {
             .await
             .unwrap()
             .unwrap();
+            let txn = recruitmail::db::begin_write(db).await.unwrap();
             let sent = recruitmail::intake::auto_reply::acknowledge(
-                db,
+                &txn,
                 &app.state.settings,
                 &company,
                 &position,
@@ -328,6 +329,7 @@ async fn each_source_is_acknowledged_only_when_its_category_says_so() {
             )
             .await
             .unwrap();
+            sea_orm::TransactionSession::commit(txn).await.unwrap();
             assert_eq!(usize::from(sent.is_some()), expected, "{}", position.name);
         }
     })

@@ -8,14 +8,17 @@
 )]
 
 mod helpers;
+mod loopback_smtp;
 mod smtp_server;
 
 mod bad_input;
 mod cli;
 mod contention;
+mod crash_recovery;
 mod crud;
 mod database_unavailable;
 mod documents;
+mod event_log;
 mod graphql_over_http;
 mod http_endpoints;
 mod inbound;

@@ -8,7 +8,6 @@ use chrono::Utc;
 use entity::enums::MessageStatus;
 use mail_parser::{MessageParser, MimeHeaders as _};
 use recruitmail::graphql::ids::{Kind, decode};
-use recruitmail::mail::dispatcher::LEASE;
 use sea_orm::{ActiveModelTrait as _, ColumnTrait as _, EntityTrait as _, QueryFilter as _, Set};
 use serde_json::{Value, json};
 
@@ -343,7 +342,11 @@ async fn a_server_on_implicit_tls_is_verified_and_gets_the_mail() {
 
 /// Inserts `count` candidates, each with an application to one position, in
 /// one statement per table; returns the application IDs.
-async fn many_applicants(app: &TestApp, count: usize, reject: bool) -> (String, Vec<String>) {
+pub(crate) async fn many_applicants(
+    app: &TestApp,
+    count: usize,
+    reject: bool,
+) -> (String, Vec<String>) {
     let (sub, _, position) = structure(app, &app.admin, "bulk").await;
     let company = entity::company::Entity::find()
         .one(&app.state.db)
@@ -470,6 +473,13 @@ async fn scheduled_messages_wait_for_their_time_and_can_be_cancelled_until_then(
         assert_eq!(sent["message"]["status"], "SENT");
         let gone = app.ok(&app.admin, MESSAGE, json!({ "id": dropped["id"] })).await;
         assert_eq!(gone["message"]["status"], "CANCELLED");
+        assert_eq!(
+            crate::event_log::history(&app, &dropped["id"]).await,
+            crate::event_log::numbered(&[
+                ("message.queued", "SCHEDULED"),
+                ("message.cancelled", "CANCELLED"),
+            ])
+        );
         // Once sent, a message cannot be cancelled.
         let code = app.error_code(Some(&app.admin), cancel, json!({ "id": kept["id"] })).await;
         assert_eq!(code, "CONFLICT");
@@ -632,33 +642,64 @@ async fn a_permanent_refusal_fails_the_message_with_the_servers_reply() {
 }
 
 #[tokio::test]
-async fn a_claim_left_by_a_crashed_dispatcher_is_taken_over_when_its_lease_ends() {
+async fn a_claim_left_by_a_dead_instance_is_taken_over_once_it_stops_beating() {
     on_each_backend(async |app| {
         let (_, candidate, _) = applicant(&app, "Crash", "crash@example.com").await;
         let sent = send_plain(&app, &candidate).await;
         let now = Utc::now();
-        // A dispatcher claims the message and dies before sending it.
-        let claimed = app.state.mail.dispatcher.claim(now, 10).await.unwrap();
+        // Another instance beats, claims the message and dies before sending it.
+        let settings = app.state.settings.clone();
+        let other_db = recruitmail::db::connect(&settings, app.state.metrics.clone())
+            .await
+            .unwrap();
+        let other = recruitmail::mail::Mail::new(other_db, settings).unwrap();
+        other.dispatcher.beat(now).await.unwrap();
+        let claimed = other.dispatcher.claim(now, 10).await.unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!(
             tick(&app, now + chrono::Duration::seconds(5)).await.sent,
             0,
-            "still leased"
+            "its instance beat 5 s ago: still its claim"
         );
-        let lease = chrono::Duration::from_std(LEASE).unwrap();
-        let taken_over = tick(&app, now + lease + chrono::Duration::seconds(1)).await;
-        assert_eq!(taken_over.sent, 1);
+        let stale = chrono::Duration::from_std(recruitmail::instances::STALE_AFTER).unwrap();
+        let taken_over = tick(&app, now + stale + chrono::Duration::seconds(1)).await;
+        assert_eq!(
+            taken_over.sent, 1,
+            "taken over once its instance stopped beating"
+        );
         let status = app
             .ok(&app.admin, MESSAGE, json!({ "id": sent["id"] }))
             .await;
         assert_eq!(status["message"]["status"], "SENT");
-        assert_eq!(status["message"]["attempts"], 2);
+        assert_eq!(
+            status["message"]["attempts"], 1,
+            "the dead claim never reached a server: only the delivery counts"
+        );
         assert_eq!(
             std::fs::read_dir(app.data_dir.join("outbox"))
                 .unwrap()
                 .count(),
             1
         );
+        // The dead instance comes back and reports an outcome for its old
+        // claim: the claim is no longer its own, so nothing changes.
+        let recorded = recruitmail::mail::message_state::record(
+            other.dispatcher.database(),
+            &other.instance,
+            &[(
+                &claimed[0],
+                recruitmail::mail::message_state::Outcome::Fail("late".into()),
+            )],
+            true,
+            now + stale * 2,
+        )
+        .await
+        .unwrap();
+        assert_eq!(recorded, Default::default());
+        let status = app
+            .ok(&app.admin, MESSAGE, json!({ "id": sent["id"] }))
+            .await;
+        assert_eq!(status["message"]["status"], "SENT");
     })
     .await;
 }

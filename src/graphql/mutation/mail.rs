@@ -12,7 +12,7 @@ use crate::graphql::types::{
     Document, EmailBatch, Message, SmtpConnectionTest, SmtpSecurity, Subsidiary,
 };
 use crate::mail::email_settings::{self, EmailSettingsChange};
-use crate::mail::outbox;
+use crate::mail::message_state;
 use crate::mail::send::{self, MAX_ATTACHMENTS, MAX_RECIPIENTS, SendRequest, Sent, Targets};
 use crate::organisation;
 
@@ -257,7 +257,8 @@ impl MailMutation {
         input: CancelScheduledMessageInput,
     ) -> Result<CancelScheduledMessagePayload, ApiError> {
         let id = decode(&input.id, Kind::Message, "id")?;
-        let row = outbox::cancel_scheduled(db(ctx)?, ctx.actor()?, id).await?;
+        let row =
+            message_state::cancel_scheduled_message(db(ctx)?, ctx.actor()?, id, Utc::now()).await?;
         Ok(CancelScheduledMessagePayload {
             message: Message::new(row),
         })

@@ -199,7 +199,8 @@ impl Message {
     async fn received_at(&self) -> Option<DateTime<Utc>> {
         self.row().received_at
     }
-    /// Delivery attempts made so far.
+    /// Delivery attempts made so far: those that reached the mail server or
+    /// failed to connect to it.
     async fn attempts(&self) -> i32 {
         self.row().attempts
     }
