@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::access::ActorCache;
+use crate::events::hub::Hub;
 use crate::graphql::{self, AppSchema};
 use crate::mail::Mail;
 use crate::metrics::Metrics;
@@ -59,7 +60,15 @@ impl Application {
         let actors = Arc::new(ActorCache::default());
         let mail = Arc::new(Mail::new(db.clone(), settings.clone())?);
         mail.dispatcher.report_to(metrics.clone());
-        let schema = graphql::build(db.clone(), settings.clone(), actors.clone(), mail.clone());
+        // Reads the event log for this process's subscriptions.
+        let hub = Arc::new(Hub::start(db.clone()));
+        let schema = graphql::build(
+            db.clone(),
+            settings.clone(),
+            actors.clone(),
+            mail.clone(),
+            hub,
+        );
         let state = web::Data::new(AppState {
             db,
             schema,

@@ -82,6 +82,8 @@ pub struct Metrics {
     oldest_due: Gauge,
     instances: Gauge,
     webhook_deliveries: Family<WebhookOutcome, Counter>,
+    subscriptions: Gauge,
+    subscription_connections: Gauge,
     known_operations: Mutex<HashSet<String>>,
 }
 
@@ -153,6 +155,18 @@ impl Metrics {
             "Webhook delivery attempts by outcome: succeeded, retried (failed, tried again later) or failed (given up)",
             webhook_deliveries.clone(),
         );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "subscriptions_open",
+            "GraphQL subscriptions running on this instance's WebSocket connections",
+            subscriptions.clone(),
+        );
+        let subscription_connections = Gauge::default();
+        registry.register(
+            "subscription_connections_open",
+            "WebSocket connections (graphql-transport-ws) open on this instance",
+            subscription_connections.clone(),
+        );
         Self {
             registry,
             webhook_deliveries,
@@ -166,6 +180,8 @@ impl Metrics {
             messages,
             oldest_due,
             instances,
+            subscriptions,
+            subscription_connections,
             known_operations: Mutex::new(HashSet::new()),
         }
     }
@@ -230,6 +246,16 @@ impl Metrics {
         }
         self.oldest_due.set(figures.oldest_due_seconds);
         self.instances.set(figures.instances_alive);
+    }
+
+    /// Counts a subscription started (`1`) or ended (`-1`).
+    pub fn subscriptions_changed(&self, by: i64) {
+        self.subscriptions.inc_by(by);
+    }
+
+    /// Counts a WebSocket connection opened (`1`) or closed (`-1`).
+    pub fn subscription_connections_changed(&self, by: i64) {
+        self.subscription_connections.inc_by(by);
     }
 
     /// The registry in the Prometheus text exposition format.

@@ -292,6 +292,34 @@ pub async fn authenticate(
     Ok(actor)
 }
 
+/// Whether a token accepted earlier is still good: not revoked, not expired,
+/// its user still active. Read from the database, never from the cache, so
+/// that a long-lived connection (a subscription) learns of a revocation made
+/// through any instance at its next check.
+pub async fn still_valid(db: &impl ConnectionTrait, presented: &str) -> ApiResult<bool> {
+    let now = Utc::now();
+    let active_users = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::Active.eq(true))
+        .to_owned();
+    let found = api_token::Entity::find()
+        .select_only()
+        .column(api_token::Column::Id)
+        .filter(api_token::Column::TokenHash.eq(token::digest(presented)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(api_token::Column::ExpiresAt.is_null())
+                .add(api_token::Column::ExpiresAt.gt(now)),
+        )
+        .filter(api_token::Column::UserId.in_subquery(active_users))
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Loads the roles of `user` and builds its actor.
 pub async fn load_actor(db: &impl ConnectionTrait, user: user::Model) -> ApiResult<Actor> {
     let role_ids = Query::select()

@@ -12,6 +12,8 @@ mod cache;
 mod guard;
 pub mod token;
 
-pub use actor::{Actor, PositionScope, Section, TemplateScope, authenticate, load_actor};
+pub use actor::{
+    Actor, PositionScope, Section, TemplateScope, authenticate, load_actor, still_valid,
+};
 pub use cache::ActorCache;
 pub use guard::{ContextExt, Require};

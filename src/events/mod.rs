@@ -25,6 +25,8 @@ use tokio::sync::watch;
 
 use crate::graphql::ids::Kind;
 
+pub mod hub;
+pub mod rights;
 mod types;
 
 pub use types::EventType;

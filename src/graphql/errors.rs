@@ -31,6 +31,33 @@ pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
     response
 }
 
+/// Runs `request` as a stream — a subscription's events, or the one result of
+/// a query or mutation sent over a WebSocket — under the same limits as
+/// [`execute`], giving each error of each response its code.
+pub fn execute_stream(
+    schema: &AppSchema,
+    mut request: Request,
+) -> futures_util::stream::BoxStream<'static, Response> {
+    use futures_util::StreamExt as _;
+    super::introspection::accept_old_names(&mut request);
+    if let Err(refused) = super::limits::check(&mut request) {
+        let mut error = ServerError::new(refused.to_string(), None);
+        error.source = Some(std::sync::Arc::new(refused));
+        classify(&mut error);
+        return futures_util::stream::once(async move { Response::from_errors(vec![error]) })
+            .boxed();
+    }
+    schema
+        .execute_stream(request)
+        .map(|mut response| {
+            for error in &mut response.errors {
+                classify(error);
+            }
+            response
+        })
+        .boxed()
+}
+
 /// The name of the operation a request runs, for metrics: the request's
 /// `operationName`, or else the name of a document's leading operation.
 pub fn operation_name(request: &Request) -> Option<&str> {

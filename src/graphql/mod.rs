@@ -11,22 +11,25 @@ mod mutation;
 pub mod pagination;
 mod query;
 pub mod state;
+mod subscription;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use subscription::{LiveActor, SubscriptionRoot};
 
 use crate::access::ActorCache;
+use crate::events::hub::Hub;
 use crate::mail::Mail;
 use crate::settings::Settings;
 
 /// The application's schema type.
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Largest complexity accepted: lists count as `first` × their selection, so a
 /// full page of candidates with applications, positions and categories fits,
@@ -44,17 +47,19 @@ pub fn build(
     settings: Arc<Settings>,
     actors: Arc<ActorCache>,
     mail: Arc<Mail>,
+    hub: Arc<Hub>,
 ) -> AppSchema {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .data(db)
     .data(Arc::new(crate::intake::FormLimits::new(&settings)))
     .data(settings)
     .data(actors)
     .data(mail)
+    .data(hub)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)
     .limit_directives(20)
@@ -66,7 +71,7 @@ pub fn sdl() -> String {
     Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot,
     )
     .finish()
     .sdl()

@@ -44,11 +44,11 @@ impl Page {
     }
 }
 
-fn encode_cursor(id: i64) -> String {
+pub(crate) fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{id}"))
 }
 
-fn decode_cursor(cursor: &str) -> ApiResult<i64> {
+pub(crate) fn decode_cursor(cursor: &str) -> ApiResult<i64> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()

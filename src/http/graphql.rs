@@ -138,13 +138,22 @@ pub async fn execute(
     typed(status, &response, kind)
 }
 
-/// `GET /graphql`: the playground for a browser. A GET that carries a
+/// `GET /graphql`: a WebSocket for subscriptions when the GET asks to be
+/// upgraded (see [`super::subscriptions`]), else the playground for a
+/// browser. A GET that carries a
 /// `query` parameter from anything but a browser page load is a GraphQL
 /// request over GET, which this server does not execute (the GraphQL over
 /// HTTP specification makes GET optional, and a GET must never run a
 /// mutation): it gets 405 with `Allow: POST` (RFC 9110 §15.5.6) rather than
 /// a page of HTML it cannot read.
-pub async fn get(req: HttpRequest) -> HttpResponse {
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    if super::subscriptions::is_upgrade(&req) {
+        return super::subscriptions::serve(state, req, payload).await;
+    }
     let wants_page = req
         .headers()
         .get_all(header::ACCEPT)
@@ -166,7 +175,7 @@ pub async fn get(req: HttpRequest) -> HttpResponse {
         response
             .headers_mut()
             .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
-        return response;
+        return Ok(response);
     }
-    super::graphiql::page().await
+    Ok(super::graphiql::page().await)
 }

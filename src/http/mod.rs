@@ -10,6 +10,7 @@ mod metrics;
 mod negotiate;
 mod request;
 mod response;
+pub mod subscriptions;
 
 use actix_web::web;
 

@@ -414,4 +414,3 @@ async fn transaction(
 fn is_reply(error: &lettre::transport::smtp::Error) -> bool {
     error.is_permanent() || error.is_transient()
 }
-

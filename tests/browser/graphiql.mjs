@@ -3,9 +3,11 @@
 // own introspection query is answered without errors), the Docs explorer
 // lists the root fields of Query, typing in the editor offers a field to
 // complete, a query runs and shows its result, and the browser never talks to
-// a non-loopback host.
+// a non-loopback host. With RECRUITMAIL_TOKEN, a subscription runs too: the
+// page opens a WebSocket on /graphql (graphql-transport-ws), signs in with
+// the token of its Authorization header, and shows the server's answer.
 //
-// Usage: RECRUITMAIL_URL=http://127.0.0.1:PORT [SCREENSHOT=out.png]
+// Usage: RECRUITMAIL_URL=http://127.0.0.1:PORT [RECRUITMAIL_TOKEN=rm_…] [SCREENSHOT=out.png]
 //        [INTROSPECTION_OUT=file.graphql] node graphiql.mjs
 // INTROSPECTION_OUT saves the exact introspection query GraphiQL sent (how
 // tests/api/fixtures/introspection/graphiql-*.graphql was made).
@@ -25,6 +27,11 @@ const COMPLETED = 'candidates';
 /** Run after completion: needs no token, and its answer proves the round trip. */
 const QUERY = '{ __type(name: "Candidate") { name kind } }';
 const EXPECTED = '"name": "Candidate"';
+
+/** A subscription the server refuses with a VALIDATION error naming the type. */
+const SUBSCRIPTION = 'subscription { events(types: ["candidate.teleported"]) { type } }';
+const SUBSCRIPTION_EXPECTED = 'is not an event type';
+const token = process.env.RECRUITMAIL_TOKEN;
 
 const baseUrl = (process.env.RECRUITMAIL_URL ?? '').replace(/\/+$/, '');
 const screenshot = process.env.SCREENSHOT;
@@ -99,6 +106,8 @@ async function run() {
 
   const requests = [];
   const violations = [];
+  /** The subscription's WebSocket frames, for the log. */
+  const frames = [];
   /** GraphiQL's introspection request and the answer it got. */
   let introspection = null;
   page.on('request', (req) => {
@@ -204,13 +213,47 @@ async function run() {
       ['.result-window', EXPECTED],
       { timeout: TIMEOUT_MS / 3 },
     );
-    console.error(`result pane: ${JSON.stringify(await editorText(page, '.result-window'))}`);
+    // 5. A subscription runs over a WebSocket with the token of the headers.
+    if (token) {
+      page.on('websocket', (ws) => {
+        frames.push(`open ${ws.url()}`);
+        ws.on('framesent', (f) =>
+          frames.push(`sent ${String(f.payload).replace(token, 'rm_…').slice(0, 120)}`),
+        );
+        ws.on('framereceived', (f) => frames.push(`received ${String(f.payload).slice(0, 160)}`));
+        ws.on('close', () => frames.push('closed'));
+      });
+      await page.evaluate((value) => {
+        const visible = document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror');
+        visible.CodeMirror.setValue(value);
+      }, JSON.stringify({ Authorization: `Bearer ${token}` }));
+      await editor.click();
+      await page.keyboard.press('ControlOrMeta+A');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(SUBSCRIPTION);
+      await page.getByRole('button', { name: /execute query/i }).click();
+      await page.waitForFunction(
+        ([sel, expected]) => {
+          const root = document.querySelector(sel);
+          const cm = root && root.querySelector('.CodeMirror');
+          const text = cm && cm.CodeMirror ? cm.CodeMirror.getValue() : root ? root.innerText : '';
+          return text.includes(expected);
+        },
+        ['.result-window', SUBSCRIPTION_EXPECTED],
+        { timeout: TIMEOUT_MS / 3 },
+      );
+      if (!frames.some((f) => f.startsWith('received') && f.includes('connection_ack'))) {
+        throw new Error(`the socket was not acknowledged: ${JSON.stringify(frames)}`);
+      }
+    }
   } finally {
     if (screenshot) {
       await page.screenshot({ path: screenshot }).catch((err) => {
         console.error(`screenshot failed: ${err.message}`);
       });
     }
+    if (frames.length > 0) console.error(`subscription frames: ${JSON.stringify(frames)}`);
+    console.error(`result pane: ${JSON.stringify(await editorText(page, '.result-window'))}`);
     console.error(`requests made by the page (${requests.length}):`);
     for (const r of requests) console.error(`  ${r}`);
   }

@@ -34,6 +34,9 @@ trap cleanup EXIT
 port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
 url="http://127.0.0.1:$port"
 
+# A company and its admin's token, for the subscription the page runs.
+token="$(RECRUITMAIL_DATA_DIR="$data_dir" "$bin" bootstrap --company "Browser Test" --admin admin@browser.example 2>>"$log")"
+
 RECRUITMAIL_DATA_DIR="$data_dir" RECRUITMAIL_LISTEN="127.0.0.1:$port" "$bin" >"$log" 2>&1 &
 server_pid=$!
 
@@ -65,7 +68,7 @@ if [[ ! -d node_modules ]]; then
 fi
 
 status=0
-RECRUITMAIL_URL="$url" node graphiql.mjs || status=$?
+RECRUITMAIL_URL="$url" RECRUITMAIL_TOKEN="$token" node graphiql.mjs || status=$?
 if [[ $status -ne 0 ]]; then
   echo "recruitmail log:" >&2
   cat "$log" >&2

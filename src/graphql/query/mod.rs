@@ -1,6 +1,7 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
 mod documents;
+mod events;
 mod interviews;
 mod mail;
 mod node;
@@ -25,4 +26,5 @@ pub struct QueryRoot(
     interviews::InterviewsQuery,
     documents::DocumentsQuery,
     webhooks::WebhooksQuery,
+    events::EventsQuery,
 );

@@ -444,6 +444,36 @@ impl EmailBatch {
         }
     }
 
+    /// A bulk send with its counts as an event reported them (the `sent`,
+    /// `failed`, `cancelled` and `pending` of `email_batch.progressed`), so
+    /// that every subscriber is told the numbers of that moment without
+    /// counting the messages again. Without them, the counts are read.
+    pub fn reported(row: email_batch::Model, data: &serde_json::Value) -> Self {
+        let count = |field: &str| data.get(field).and_then(serde_json::Value::as_i64);
+        let id = row.id;
+        let counts = match (
+            count("sent"),
+            count("failed"),
+            count("cancelled"),
+            count("pending"),
+        ) {
+            (Some(sent), Some(failed), Some(cancelled), Some(pending)) => Some(HashMap::from([
+                ((id, Stored::Sent), sent),
+                ((id, Stored::Failed), failed),
+                ((id, Stored::Cancelled), cancelled),
+                ((id, Stored::Queued), pending),
+            ])),
+            _ => None,
+        };
+        Self {
+            set: Arc::new(BatchSet {
+                rows: vec![row],
+                counts: OnceCell::new_with(counts),
+            }),
+            at: 0,
+        }
+    }
+
     /// Bulk sends listed together, such as a page of `emailBatches`.
     pub fn all(rows: Vec<email_batch::Model>) -> Vec<Self> {
         let len = rows.len();

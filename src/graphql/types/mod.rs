@@ -3,6 +3,7 @@
 
 mod documents;
 mod enums;
+mod events;
 mod interviews;
 mod mail;
 mod node;
@@ -14,6 +15,7 @@ mod webhooks;
 
 pub use documents::Document;
 pub use enums::*;
+pub use events::Event;
 pub use interviews::{Interview, Invitation};
 pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
 pub use node::Node;
