@@ -175,12 +175,52 @@ pub async fn record_response(
         let current = current(&held).cloned().ok_or_else(|| {
             ApiError::conflict("no invitation to this interview has reached the candidate yet")
         })?;
+        let message_id = current.message_id;
         let mut row = current.into_active_model();
         row.status = Set(status);
         row.responded_at = Set(Some(now));
         row.update(txn).await?;
+        let candidate_id = entity::application::Entity::find_by_id(interview.application_id)
+            .one(txn)
+            .await?
+            .map(|a| a.candidate_id);
+        let event = responded(&interview, candidate_id, message_id, status);
+        crate::events::append(txn, vec![event], now).await?;
         Ok(interview)
     })
+}
+
+/// `invitation.responded`, with the answer: from the candidate's calendar or
+/// recorded by hand.
+fn responded(
+    interview: &interview::Model,
+    candidate_id: Option<i64>,
+    message_id: Option<i64>,
+    answer: InvitationStatus,
+) -> NewEvent {
+    NewEvent::new(
+        interview.company_id,
+        EventType::InvitationResponded,
+        Kind::Interview,
+        interview.id,
+    )
+    .with_id("candidateId", Kind::Candidate, candidate_id)
+    .with_id(
+        "applicationId",
+        Kind::Application,
+        Some(interview.application_id),
+    )
+    .with_id("messageId", Kind::Message, message_id)
+    .with(
+        "answer",
+        match answer {
+            InvitationStatus::Accepted => "ACCEPTED",
+            InvitationStatus::Declined => "DECLINED",
+            InvitationStatus::Tentative => "TENTATIVE",
+            InvitationStatus::Pending => "PENDING",
+            InvitationStatus::NotSent => "NOT_SENT",
+        },
+    )
 }
 
 /// Sets the answer the candidate's calendar sent back by email (an iTIP
@@ -232,27 +272,7 @@ pub async fn record_reply(
     row.status = Set(reply.answer);
     row.responded_at = Set(Some(now));
     row.update(db).await?;
-    let answer = match reply.answer {
-        InvitationStatus::Accepted => "ACCEPTED",
-        InvitationStatus::Declined => "DECLINED",
-        InvitationStatus::Tentative => "TENTATIVE",
-        InvitationStatus::Pending => "PENDING",
-        InvitationStatus::NotSent => "NOT_SENT",
-    };
-    let event = NewEvent::new(
-        company_id,
-        EventType::InvitationResponded,
-        Kind::Interview,
-        interview.id,
-    )
-    .with_id("candidateId", Kind::Candidate, Some(candidate.id))
-    .with_id(
-        "applicationId",
-        Kind::Application,
-        Some(interview.application_id),
-    )
-    .with_id("messageId", Kind::Message, message_id)
-    .with("answer", answer);
+    let event = responded(&interview, Some(candidate.id), message_id, reply.answer);
     crate::events::append(db, vec![event], now).await?;
     Ok(Some(interview.id))
 }

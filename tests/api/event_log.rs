@@ -33,6 +33,15 @@ pub(crate) async fn history(app: &TestApp, id: &Value) -> Vec<(String, i64, Valu
         .collect()
 }
 
+/// Every event about the object with global id `id`, in order.
+pub(crate) async fn events_of(app: &TestApp, id: &Value) -> Vec<Event> {
+    log(app)
+        .await
+        .into_iter()
+        .filter(|e| e.data["id"] == *id)
+        .collect()
+}
+
 /// `history` as `(type, status)` pairs, numbered from 1 in order.
 pub(crate) fn numbered(list: &[(&str, &str)]) -> Vec<(String, i64, Value)> {
     list.iter()

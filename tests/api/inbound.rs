@@ -449,6 +449,20 @@ async fn a_calendar_answer_sets_the_invitation_status() {
         let tentative = calendar_answer(zoe, "zoe@example.com", &uid, "TENTATIVE", 4);
         assert_eq!(deliver(&app, &tentative).await["interviewId"], interview);
         assert_eq!(status().await, "TENTATIVE");
+        // Each answer that counted was told once, in order; the others not.
+        let answers: Vec<(String, Value)> = crate::event_log::events_of(&app, &interview)
+            .await
+            .into_iter()
+            .filter(|e| e.event_type == "invitation.responded")
+            .map(|e| (e.event_type, e.data["answer"].clone()))
+            .collect();
+        assert_eq!(
+            answers,
+            vec![
+                ("invitation.responded".to_owned(), json!("ACCEPTED")),
+                ("invitation.responded".to_owned(), json!("TENTATIVE")),
+            ]
+        );
         // Each answer is in her thread, with its calendar part kept.
         let received = thread(&app, &candidate).await;
         assert_eq!(

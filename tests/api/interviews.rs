@@ -450,6 +450,12 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
             .ok(&app.admin, RESPOND, json!({ "i": { "interviewId": id, "status": "ACCEPTED" } }))
             .await;
         assert_eq!(answered["recordInvitationResponse"]["interview"]["invitationStatus"], "ACCEPTED");
+        let told = crate::event_log::events_of(&app, &json!(id)).await;
+        let last = told.last().unwrap();
+        assert_eq!(
+            (last.event_type.as_str(), &last.data["answer"]),
+            ("invitation.responded", &json!("ACCEPTED"))
+        );
 
         // Moved across the change to summer time: same local hour, an hour
         // earlier in UTC; same UID, SEQUENCE 1, and the answer is asked again.

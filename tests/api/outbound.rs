@@ -633,6 +633,13 @@ async fn a_permanent_refusal_fails_the_message_with_the_servers_reply() {
             .unwrap();
         let error = failed.last_error.unwrap();
         assert!(error.contains("550") && error.contains("User unknown"), "{error}");
+        assert_eq!(
+            crate::event_log::history(&app, &json!(Kind::Message.id(failed.id).0)).await,
+            crate::event_log::numbered(&[
+                ("message.queued", "QUEUED"),
+                ("message.failed", "FAILED"),
+            ])
+        );
         let progress = app
             .ok(&app.admin, "query($id: ID!) { emailBatch(id: $id) { sent failed } }", json!({ "id": batch["id"] }))
             .await;
