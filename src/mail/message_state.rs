@@ -489,24 +489,30 @@ pub async fn claim(
     Ok(rows)
 }
 
+/// An update of the messages `instance`'s claims still hold (SENDING, named
+/// by it), which ends the claim: every outcome is written through it, so a
+/// claim taken over after its instance was declared dead changes nothing.
+fn ending_claim(instance: &Instance) -> sea_orm::UpdateMany<message::Entity> {
+    message::Entity::update_many()
+        .filter(message::Column::Status.eq(MessageStatus::Sending))
+        .filter(message::Column::ClaimedBy.eq(instance.id.clone()))
+        .col_expr(
+            message::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            message::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+}
+
 /// Puts back in the queue, as if never claimed, every message `instance`
 /// holds: those a claim did not start, at a clean shutdown, or those left
 /// by a tick that stopped on an error.
 pub async fn release_all(db: &DatabaseConnection, instance: &Instance) -> anyhow::Result<u64> {
-    let id = instance.id.clone();
     crate::db::write_transaction!(db, |txn| {
-        let released = message::Entity::update_many()
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::ClaimedBy.eq(id.clone()))
+        let released = ending_claim(instance)
             .col_expr(message::Column::Status, Expr::value(MessageStatus::Queued))
-            .col_expr(
-                message::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                message::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
             .exec(txn)
             .await?;
         Ok(released.rows_affected)
@@ -571,17 +577,7 @@ async fn record_in(
     let mut changed = Vec::new();
     let mut sent_plain = Vec::new();
     for (row, outcome) in outcomes {
-        let held = message::Entity::update_many()
-            .filter(message::Column::Status.eq(MessageStatus::Sending))
-            .filter(message::Column::ClaimedBy.eq(instance.id.clone()))
-            .col_expr(
-                message::Column::LeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                message::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            );
+        let held = ending_claim(instance);
         let attempted = held
             .clone()
             .col_expr(message::Column::Attempts, Expr::value(row.attempts + 1));
@@ -694,23 +690,13 @@ async fn mark_sent(
     let mut held = Vec::new();
     for (attempts, ids) in by_attempts {
         held.extend(
-            message::Entity::update_many()
+            ending_claim(instance)
                 .filter(message::Column::Id.is_in(ids))
-                .filter(message::Column::Status.eq(MessageStatus::Sending))
-                .filter(message::Column::ClaimedBy.eq(instance.id.clone()))
                 .col_expr(message::Column::Status, Expr::value(MessageStatus::Sent))
                 .col_expr(message::Column::SentAt, Expr::value(Some(now)))
                 .col_expr(message::Column::Attempts, Expr::value(attempts + 1))
                 .col_expr(
                     message::Column::LastError,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(
-                    message::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-                .col_expr(
-                    message::Column::ClaimedBy,
                     Expr::value(Option::<String>::None),
                 )
                 .exec_with_returning(txn)
