@@ -109,14 +109,7 @@ pub fn created_event(row: &application::Model) -> NewEvent {
     .first()
     .with_id("candidateId", Kind::Candidate, Some(row.candidate_id))
     .with_id("positionId", Kind::Position, Some(row.position_id))
-    .with(
-        "source",
-        match row.source {
-            ApplicationSource::Manual => "MANUAL",
-            ApplicationSource::OnlineForm => "ONLINE_FORM",
-            ApplicationSource::Email => "EMAIL",
-        },
-    )
+    .with("source", sea_orm::ActiveEnum::to_value(&row.source))
 }
 
 pub async fn set_status(

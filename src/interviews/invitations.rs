@@ -211,16 +211,7 @@ fn responded(
         Some(interview.application_id),
     )
     .with_id("messageId", Kind::Message, message_id)
-    .with(
-        "answer",
-        match answer {
-            InvitationStatus::Accepted => "ACCEPTED",
-            InvitationStatus::Declined => "DECLINED",
-            InvitationStatus::Tentative => "TENTATIVE",
-            InvitationStatus::Pending => "PENDING",
-            InvitationStatus::NotSent => "NOT_SENT",
-        },
-    )
+    .with("answer", sea_orm::ActiveEnum::to_value(&answer))
 }
 
 /// Sets the answer the candidate's calendar sent back by email (an iTIP

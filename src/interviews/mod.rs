@@ -246,13 +246,7 @@ fn interview_event(
         )
         .with("startsAt", row.starts_at.to_rfc3339())
         .with("endsAt", row.ends_at.to_rfc3339())
-        .with(
-            "status",
-            match row.status {
-                InterviewStatus::Scheduled => "SCHEDULED",
-                InterviewStatus::Cancelled => "CANCELLED",
-            },
-        )
+        .with("status", sea_orm::ActiveEnum::to_value(&row.status))
 }
 
 /// A change of an interview's time and details; `None` leaves a field.

@@ -45,13 +45,7 @@ fn status_name(status: MessageStatus) -> &'static str {
 fn event_of(row: &message::Model, event_type: EventType, status: MessageStatus) -> NewEvent {
     NewEvent::new(row.company_id, event_type, Kind::Message, row.id)
         .with("status", status_name(status))
-        .with(
-            "direction",
-            match row.direction {
-                MessageDirection::Outbound => "OUTBOUND",
-                MessageDirection::Inbound => "INBOUND",
-            },
-        )
+        .with("direction", sea_orm::ActiveEnum::to_value(&row.direction))
         .with_id("candidateId", Kind::Candidate, row.candidate_id)
         .with_id("applicationId", Kind::Application, row.application_id)
         .with_id("interviewId", Kind::Interview, row.interview_id)
