@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, on_each_backend};
 use crate::loopback_smtp::{Behaviour, LoopbackSmtp};
-use crate::outbound::{SETTINGS, applicant, many_applicants, send_plain, tick};
+use crate::outbound::{applicant, many_applicants, send_plain, tick, use_plain_port};
 
 const SEND: &str = "mutation($i: SendEmailInput!) { sendEmail(input: $i) { batch { id total } } }";
 
@@ -202,14 +202,7 @@ async fn a_connection_lost_after_the_final_dot_is_retried_after_the_usual_wait()
         })
         .await;
         let (sub, candidate, _) = applicant(&app, "Vanish", "vanish@example.com").await;
-        app.ok(
-            &app.admin,
-            SETTINGS,
-            json!({ "i": { "subsidiaryId": sub, "emailAddress": "jobs@acme.example",
-                "useCustomSmtp": true, "smtpHost": "127.0.0.1", "smtpPort": server.port,
-                "smtpSecurity": "NONE" } }),
-        )
-        .await;
+        use_plain_port(&app, &sub, server.port).await;
         let sent = send_plain(&app, &candidate).await;
         let now = Utc::now();
         let first = tick(&app, now).await;

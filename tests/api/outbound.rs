@@ -168,11 +168,16 @@ pub(crate) fn trusting(server: &SmtpServer) -> Vec<(&'static str, String)> {
 
 /// A subsidiary sending through `server` without TLS or AUTH.
 pub(crate) async fn use_plain_server(app: &TestApp, subsidiary: &str, server: &SmtpServer) {
+    use_plain_port(app, subsidiary, server.port).await;
+}
+
+/// Points a subsidiary at an SMTP server without TLS on loopback `port`.
+pub(crate) async fn use_plain_port(app: &TestApp, subsidiary: &str, port: u16) {
     app.ok(
         &app.admin,
         SETTINGS,
         json!({ "i": { "subsidiaryId": subsidiary, "emailAddress": "jobs@acme.example",
-            "useCustomSmtp": true, "smtpHost": "127.0.0.1", "smtpPort": server.port,
+            "useCustomSmtp": true, "smtpHost": "127.0.0.1", "smtpPort": port,
             "smtpSecurity": "NONE" } }),
     )
     .await;
