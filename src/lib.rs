@@ -54,6 +54,8 @@ pub mod organisation;
 pub mod people;
 /// Positions and their hiring managers.
 pub mod positions;
+/// Working hours, busy times and free interview slots.
+pub mod scheduling;
 /// The template language: checking, compiling and rendering templates.
 pub mod templates;
 /// Signed webhooks for integrations (Standard Webhooks 1.0).

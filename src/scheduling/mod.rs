@@ -1,0 +1,7 @@
+//! Scheduling against everyone's availability: working hours, busy times from
+//! recruitmail's own interviews and from users' calendars, and the slots when
+//! a whole panel is free.
+
+pub mod week;
+
+pub use week::{Busy, BusySource, LocalSpan, WorkingTime};
