@@ -8,6 +8,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod slots;
 mod templates;
 mod webhooks;
 
@@ -24,6 +25,7 @@ pub struct QueryRoot(
     templates::TemplatesQuery,
     mail::MailQuery,
     interviews::InterviewsQuery,
+    slots::SlotsQuery,
     documents::DocumentsQuery,
     webhooks::WebhooksQuery,
     events::EventsQuery,

@@ -10,6 +10,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod slots;
 mod templates;
 mod webhooks;
 
@@ -22,6 +23,9 @@ pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
+pub use slots::{
+    InterviewSlot, InterviewSlotSuggestions, SlotConstraint, SlotObstacle, SlotShortfall,
+};
 pub use templates::{EmailPreview, EmailTemplate, PlaceholderInfo};
 pub use webhooks::{WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint};
 

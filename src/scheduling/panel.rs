@@ -1,0 +1,289 @@
+//! The people of an interview as the slot search sees them: who they are,
+//! when they work, when they are busy, and whether their calendars are
+//! current. Loading a panel costs the same few statements however many
+//! people and busy intervals it has.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use entity::enums::InterviewStatus;
+use entity::{interview, interview_participant, user};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QuerySelect as _,
+};
+use std::collections::{HashMap, HashSet};
+
+use super::slots::{self, Obstacle, Participant, SlotQuery, Suggestion};
+use super::{Busy, BusySource, LocalSpan, WorkingTime};
+use crate::access::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::interviews::MAX_PARTICIPANTS;
+
+/// Longest window one search looks through.
+pub const MAX_WINDOW_DAYS: i64 = 62;
+/// Most starts one search returns.
+pub const MAX_SLOTS: usize = 100;
+/// Longest interview a slot is searched for.
+pub const MAX_DURATION_MINUTES: u16 = 12 * 60;
+/// Widest buffer around existing interviews.
+pub const MAX_BUFFER_MINUTES: u16 = 4 * 60;
+/// Longest minimum notice.
+pub const MAX_NOTICE_MINUTES: u32 = 90 * 24 * 60;
+
+/// A slot search as asked, before its participants are loaded.
+#[derive(Clone, Debug)]
+pub struct SlotRequest {
+    pub participant_ids: Vec<i64>,
+    pub duration_minutes: u16,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub time_zone: Tz,
+    pub buffer_minutes: u16,
+    pub minimum_notice_minutes: u32,
+    pub step_minutes: u16,
+    pub max: usize,
+}
+
+impl SlotRequest {
+    /// Checks the bounds that keep a search's work small; the error names
+    /// the field.
+    pub fn check(&self) -> ApiResult<()> {
+        let field = |name: &str, message: String| Err(ApiError::validation(name, message));
+        if self.participant_ids.is_empty() || self.participant_ids.len() > MAX_PARTICIPANTS {
+            return field(
+                "participantIds",
+                format!("between 1 and {MAX_PARTICIPANTS} participants"),
+            );
+        }
+        if !(5..=MAX_DURATION_MINUTES).contains(&self.duration_minutes) {
+            return field(
+                "durationMinutes",
+                format!("between 5 and {MAX_DURATION_MINUTES} minutes"),
+            );
+        }
+        if self.to <= self.from {
+            return field("to", "must be after `from`".into());
+        }
+        if self.to - self.from > Duration::days(MAX_WINDOW_DAYS) {
+            return field("to", format!("at most {MAX_WINDOW_DAYS} days after `from`"));
+        }
+        if self.buffer_minutes > MAX_BUFFER_MINUTES {
+            return field(
+                "bufferMinutes",
+                format!("at most {MAX_BUFFER_MINUTES} minutes"),
+            );
+        }
+        if self.minimum_notice_minutes > MAX_NOTICE_MINUTES {
+            return field(
+                "minimumNoticeMinutes",
+                format!("at most {MAX_NOTICE_MINUTES} minutes (90 days)"),
+            );
+        }
+        if !(5..=24 * 60).contains(&self.step_minutes) {
+            return field("stepMinutes", "between 5 and 1440 minutes".into());
+        }
+        if !(1..=MAX_SLOTS).contains(&self.max) {
+            return field("max", format!("between 1 and {MAX_SLOTS}"));
+        }
+        Ok(())
+    }
+}
+
+/// A search's answer with the participants it names.
+#[derive(Debug)]
+pub struct Suggested {
+    pub suggestion: Suggestion,
+    pub users: Vec<user::Model>,
+}
+
+/// The starts when every participant is free, or why there are none.
+pub async fn suggest(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    request: &SlotRequest,
+    now: DateTime<Utc>,
+) -> ApiResult<Suggested> {
+    request.check()?;
+    let buffer = Duration::minutes(i64::from(request.buffer_minutes));
+    // Busy times just outside the window still block through the buffer.
+    let (from, to) = (request.from - buffer, request.to + buffer);
+    let (users, participants) = load(db, actor, &request.participant_ids, from, to, now).await?;
+    let query = SlotQuery {
+        duration: Duration::minutes(i64::from(request.duration_minutes)),
+        from: request.from,
+        to: request.to,
+        buffer,
+        earliest: now + Duration::minutes(i64::from(request.minimum_notice_minutes)),
+        step_minutes: request.step_minutes,
+        time_zone: request.time_zone,
+        max: request.max,
+    };
+    Ok(Suggested {
+        suggestion: slots::suggest(&query, &participants),
+        users,
+    })
+}
+
+/// What stands in the way of `[starts_at, ends_at)` for these participants;
+/// `moving` is the interview being moved, whose own time does not count.
+pub async fn warnings(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    participant_ids: &[i64],
+    (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
+    moving: Option<i64>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<(user::Model, slots::Constraint)>> {
+    if participant_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (users, participants) = load(db, actor, participant_ids, starts_at, ends_at, now).await?;
+    let found = slots::warnings(starts_at, ends_at, &participants, moving);
+    Ok(named(found, &users))
+}
+
+/// Obstacles with their users, in the order found.
+pub fn named(
+    obstacles: Vec<Obstacle>,
+    users: &[user::Model],
+) -> Vec<(user::Model, slots::Constraint)> {
+    obstacles
+        .into_iter()
+        .filter_map(|obstacle| {
+            let user = users.iter().find(|user| user.id == obstacle.user_id)?;
+            Some((user.clone(), obstacle.constraint))
+        })
+        .collect()
+}
+
+/// The participants' users and what the search needs of them, over
+/// `[from, to)`. Every ID must be an active user of the caller's company.
+async fn load(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ApiResult<(Vec<user::Model>, Vec<Participant>)> {
+    let users = user::Entity::find()
+        .filter(user::Column::CompanyId.eq(actor.company_id))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    if let Some(i) = ids
+        .iter()
+        .position(|id| !users.iter().any(|user| user.id == *id))
+    {
+        return Err(ApiError::validation(
+            format!("participantIds.{i}"),
+            "no active user of this company has this ID",
+        ));
+    }
+    let user_ids: Vec<i64> = users.iter().map(|user| user.id).collect();
+    let mut working = working_times(db, actor.company_id, &user_ids).await?;
+    let mut busy = busy_times(db, actor.company_id, &user_ids, from, to).await?;
+    let stale = calendar_health(db, actor.company_id, &user_ids, now).await?;
+    let mut participants = Vec::with_capacity(users.len());
+    for user in &users {
+        let Some(working) = working.remove(&user.id) else {
+            continue;
+        };
+        participants.push(Participant {
+            user_id: user.id,
+            working,
+            busy: busy.remove(&user.id).unwrap_or_default(),
+            calendar_stale: stale.contains(&user.id),
+        });
+    }
+    Ok((users, participants))
+}
+
+/// Monday to Friday, 09:00 to 17:00 UTC, for everyone.
+async fn working_times(
+    _db: &impl ConnectionTrait,
+    _company_id: i64,
+    user_ids: &[i64],
+) -> ApiResult<HashMap<i64, WorkingTime>> {
+    let day = LocalSpan::new(9 * 60, 17 * 60)
+        .into_iter()
+        .collect::<Vec<_>>();
+    let week = WorkingTime {
+        time_zone: Tz::UTC,
+        weekly: [
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day.clone(),
+            day,
+            Vec::new(),
+            Vec::new(),
+        ],
+        overrides: Default::default(),
+    };
+    Ok(user_ids.iter().map(|id| (*id, week.clone())).collect())
+}
+
+/// The interviews each user takes part in that overlap `[from, to)`.
+async fn busy_times(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    user_ids: &[i64],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> ApiResult<HashMap<i64, Vec<Busy>>> {
+    let taking_part = Query::select()
+        .column(interview_participant::Column::InterviewId)
+        .from(interview_participant::Entity)
+        .and_where(interview_participant::Column::UserId.is_in(user_ids.iter().copied()))
+        .to_owned();
+    let interviews: Vec<(i64, DateTime<Utc>, DateTime<Utc>)> = interview::Entity::find()
+        .select_only()
+        .column(interview::Column::Id)
+        .column(interview::Column::StartsAt)
+        .column(interview::Column::EndsAt)
+        .filter(interview::Column::CompanyId.eq(company_id))
+        .filter(interview::Column::Status.ne(InterviewStatus::Cancelled))
+        .filter(interview::Column::StartsAt.lt(to))
+        .filter(interview::Column::EndsAt.gt(from))
+        .filter(interview::Column::Id.in_subquery(taking_part))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if interviews.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let links = interview_participant::Entity::find()
+        .filter(interview_participant::Column::InterviewId.is_in(interviews.iter().map(|i| i.0)))
+        .filter(interview_participant::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let times: HashMap<i64, (DateTime<Utc>, DateTime<Utc>)> = interviews
+        .into_iter()
+        .map(|(id, starts, ends)| (id, (starts, ends)))
+        .collect();
+    let rows = links.into_iter().filter_map(|link| {
+        let (starts_at, ends_at) = times.get(&link.interview_id)?;
+        Some((link.user_id, link.interview_id, *starts_at, *ends_at))
+    });
+    let mut busy: HashMap<i64, Vec<Busy>> = HashMap::new();
+    for (user_id, interview_id, starts_at, ends_at) in rows {
+        busy.entry(user_id).or_default().push(Busy {
+            starts_at,
+            ends_at,
+            source: BusySource::Interview(interview_id),
+        });
+    }
+    Ok(busy)
+}
+
+/// No external calendars are read yet, so none is stale.
+async fn calendar_health(
+    _db: &impl ConnectionTrait,
+    _company_id: i64,
+    _user_ids: &[i64],
+    _now: DateTime<Utc>,
+) -> ApiResult<HashSet<i64>> {
+    Ok(HashSet::new())
+}
