@@ -32,6 +32,7 @@ mod outbound;
 mod permissions;
 mod s3;
 mod schema_file;
+mod slots;
 mod subscriptions;
 mod templates;
 mod tenancy;

@@ -1347,6 +1347,11 @@ fn id_cases() -> Vec<IdCase> {
             &["other_user"],
         ),
         id_case(
+            "suggestInterviewSlots",
+            "{ suggestInterviewSlots(input: { participantIds: [\"$ID\"], durationMinutes: 30, from: \"$start\", to: \"$end\", timeZone: \"UTC\" }) { slots { startsAt } } }",
+            &["other_user"],
+        ),
+        id_case(
             "rescheduleInterview",
             "mutation { rescheduleInterview(input: { interviewId: \"$ID\", startsAt: \"$start\", endsAt: \"$end\" }) { interview { id } } }",
             &["iv_c3_p1", "iv_hidden"],

@@ -1,0 +1,306 @@
+//! `suggestInterviewSlots` through GraphQL: free times of a whole panel
+//! around the interviews they already have, the reasons when there are none,
+//! and the bounds that keep one search cheap.
+
+use chrono::{Datelike as _, Duration, NaiveDate, Utc, Weekday};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, on_each_backend, user_with_role};
+use crate::outbound::applicant;
+
+const SUGGEST: &str = "query($i: SuggestInterviewSlotsInput!) { suggestInterviewSlots(input: $i) {
+    slots { startsAt endsAt localStart } obstacles { participant { id } constraint } shortfall } }";
+
+const SCHEDULE: &str = "mutation($i: ScheduleInterviewInput!) {
+    scheduleInterview(input: $i) { interview { id } } }";
+
+/// A Monday more than a week ahead, so the tests' times stay in the future.
+fn monday() -> NaiveDate {
+    let mut day = Utc::now().date_naive() + Duration::days(8);
+    while day.weekday() != Weekday::Mon {
+        day += Duration::days(1);
+    }
+    day
+}
+
+fn at(day: NaiveDate, hour: u32, minute: u32) -> String {
+    format!("{day}T{hour:02}:{minute:02}:00Z")
+}
+
+/// A user who may schedule interviews; returns their ID and token.
+async fn interviewer(app: &TestApp, name: &str) -> (String, String) {
+    let (id, _, token) =
+        user_with_role(app, &app.admin, name, json!({ "sections": ["INTERVIEWS"] })).await;
+    (id, token)
+}
+
+/// Schedules an interview with these participants; returns its ID.
+async fn interview(
+    app: &TestApp,
+    application: &str,
+    people: &[&str],
+    from: String,
+    to: String,
+) -> Value {
+    app.ok(
+        &app.admin,
+        SCHEDULE,
+        json!({ "i": { "applicationId": application, "title": "Interview", "startsAt": from,
+            "endsAt": to, "timeZone": "UTC", "location": "Room 1", "participantIds": people } }),
+    )
+    .await["scheduleInterview"]["interview"]["id"]
+        .clone()
+}
+
+/// A day's search for a 45-minute slot on the half hour in UTC.
+fn day_search(people: &[&str], day: NaiveDate) -> Value {
+    json!({ "participantIds": people, "durationMinutes": 45, "from": at(day, 0, 0),
+        "to": at(day + Duration::days(1), 0, 0), "timeZone": "UTC", "stepMinutes": 30, "max": 100 })
+}
+
+async fn suggest(app: &TestApp, token: &str, input: Value) -> Value {
+    app.ok(token, SUGGEST, json!({ "i": input })).await["suggestInterviewSlots"].clone()
+}
+
+fn starts(found: &Value) -> Vec<String> {
+    found["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|slot| slot["startsAt"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// `hour:minute` UTC on `day` as the API prints a time.
+fn printed(day: NaiveDate, hour: u32, minute: u32) -> String {
+    format!("{day}T{hour:02}:{minute:02}:00+00:00")
+}
+
+#[tokio::test]
+async fn slots_avoid_the_panels_interviews_and_their_buffers() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Ana", "ana@example.com").await;
+        let (lead, lead_token) = interviewer(&app, "Lia Lead").await;
+        let (peer, _) = interviewer(&app, "Pit Peer").await;
+        let day = monday();
+        let booked = interview(&app, &application, &[&lead], at(day, 10, 0), at(day, 11, 0)).await;
+
+        let mut search = day_search(&[&lead, &peer], day);
+        search["bufferMinutes"] = json!(15);
+        let found = suggest(&app, &lead_token, search.clone()).await;
+        // 09:00–17:00; the interview with its buffer takes 09:45–11:15.
+        let mut expected = vec![printed(day, 9, 0)];
+        for half_hours in 23..=32 {
+            expected.push(printed(day, half_hours / 2, (half_hours % 2) * 30));
+        }
+        assert_eq!(starts(&found), expected, "{found}");
+        assert_eq!(found["slots"][0]["endsAt"], printed(day, 9, 45));
+        assert_eq!(found["obstacles"], json!([]));
+        assert_eq!(found["shortfall"], Value::Null);
+
+        // In a zone half an hour off UTC, hourly starts fall on UTC's half hours.
+        let mut kolkata = search.clone();
+        kolkata["timeZone"] = json!("Asia/Kolkata");
+        kolkata["stepMinutes"] = json!(60);
+        let found = suggest(&app, &lead_token, kolkata).await;
+        assert_eq!(found["slots"][0]["startsAt"], printed(day, 11, 30));
+        assert_eq!(found["slots"][0]["localStart"], format!("{day}T17:00:00+05:30"));
+
+        // A cancelled interview frees its time.
+        app.ok(
+            &app.admin,
+            "mutation($i: ID!) { cancelInterview(input: { interviewId: $i, notifyCandidate: false }) { interview { status } } }",
+            json!({ "i": booked }),
+        )
+        .await;
+        let found = suggest(&app, &lead_token, search).await;
+        assert_eq!(starts(&found).len(), 15, "{found}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_empty_answer_names_the_participant_and_the_reason() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Bea", "bea@example.com").await;
+        let (lead, lead_token) = interviewer(&app, "Lea Lead").await;
+        let (peer, _) = interviewer(&app, "Pia Peer").await;
+        let day = monday() + Duration::days(1);
+        for hour in [8, 10, 12, 14, 16] {
+            interview(
+                &app,
+                &application,
+                &[&peer],
+                at(day, hour, 0),
+                at(day, hour + 2, 0),
+            )
+            .await;
+        }
+        let found = suggest(&app, &lead_token, day_search(&[&lead, &peer], day)).await;
+        assert_eq!(found["slots"], json!([]));
+        assert_eq!(
+            found["obstacles"],
+            json!([{ "participant": { "id": peer }, "constraint": "BUSY" }])
+        );
+        assert_eq!(found["shortfall"], Value::Null);
+
+        // On a Saturday nobody works.
+        let saturday = monday() + Duration::days(5);
+        let found = suggest(&app, &lead_token, day_search(&[&lead], saturday)).await;
+        assert_eq!(
+            found["obstacles"],
+            json!([{ "participant": { "id": lead }, "constraint": "OUTSIDE_HOURS" }])
+        );
+
+        // A window that is over leaves no time after the notice.
+        let past = Utc::now().date_naive() - Duration::days(3);
+        let found = suggest(&app, &lead_token, day_search(&[&lead], past)).await;
+        assert_eq!(found["shortfall"], "NOTICE");
+        assert_eq!(found["slots"], json!([]));
+
+        // The minimum notice moves the first start.
+        let mut noticed = day_search(&[&lead], monday());
+        let until_monday = monday().and_hms_opt(12, 0, 0).unwrap().and_utc() - Utc::now();
+        noticed["minimumNoticeMinutes"] = json!(until_monday.num_minutes() + 1);
+        let found = suggest(&app, &lead_token, noticed).await;
+        assert_eq!(
+            found["slots"][0]["startsAt"],
+            printed(monday(), 12, 30),
+            "{found}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_searches_are_refused_with_the_field_named() {
+    on_each_backend(async |app| {
+        let (lead, lead_token) = interviewer(&app, "Lou Lead").await;
+        let (_, _, application) = applicant(&app, "Cem", "cem@example.com").await;
+        let rival = app.other_company("Rival").await;
+        let stranger = app
+            .ok(&rival, "{ viewer { user { id } } }", json!({}))
+            .await["viewer"]["user"]["id"]
+            .clone();
+        let day = monday();
+        let good = day_search(&[&lead], day);
+        let with = |field: &str, value: Value| {
+            let mut input = good.clone();
+            input[field] = value;
+            input
+        };
+        let crowd: Vec<String> = (0..200).map(|_| lead.clone()).collect();
+        for (input, field) in [
+            (
+                with("to", json!(at(day + Duration::days(5 * 365), 0, 0))),
+                "to",
+            ),
+            (with("to", json!(at(day, 0, 0))), "to"),
+            (with("participantIds", json!(crowd)), "participantIds"),
+            (with("participantIds", json!([])), "participantIds"),
+            (
+                with("participantIds", json!([stranger])),
+                "participantIds.0",
+            ),
+            (
+                with("participantIds", json!([application])),
+                "participantIds.0",
+            ),
+            (with("timeZone", json!("Europe/Atlantis")), "timeZone"),
+            (with("durationMinutes", json!(2)), "durationMinutes"),
+            (with("durationMinutes", json!(24 * 60)), "durationMinutes"),
+            (with("stepMinutes", json!(0)), "stepMinutes"),
+            (with("bufferMinutes", json!(10_000)), "bufferMinutes"),
+            (with("max", json!(0)), "max"),
+            (with("max", json!(1000)), "max"),
+        ] {
+            let response = app
+                .gql(Some(&lead_token), SUGGEST, json!({ "i": input }))
+                .await;
+            let error = &response["errors"][0];
+            assert_eq!(
+                error["extensions"]["code"], "VALIDATION",
+                "{input}: {response}"
+            );
+            assert_eq!(error["extensions"]["field"], field, "{input}: {response}");
+        }
+
+        // Only people who may schedule interviews may look for slots.
+        let (_, _, clerk) = user_with_role(
+            &app,
+            &app.admin,
+            "Cy Clerk",
+            json!({ "sections": ["CANDIDATES"] }),
+        )
+        .await;
+        assert_eq!(
+            app.error_code(Some(&clerk), SUGGEST, json!({ "i": good }))
+                .await,
+            "FORBIDDEN"
+        );
+        assert_eq!(
+            app.error_code(None, SUGGEST, json!({ "i": good })).await,
+            "UNAUTHENTICATED"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_search_costs_the_same_statements_however_busy_the_panel_is() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Dan", "dan@example.com").await;
+        let day = monday();
+        let mut panel = Vec::new();
+        for i in 0..10 {
+            panel.push(interviewer(&app, &format!("Pan {i}")).await.0);
+        }
+        let people: Vec<&str> = panel.iter().map(String::as_str).collect();
+        interview(
+            &app,
+            &application,
+            &people[..1],
+            at(day, 9, 0),
+            at(day, 9, 30),
+        )
+        .await;
+        for (i, person) in people.iter().enumerate() {
+            for slot in 0..5 {
+                let start = day + Duration::days(slot);
+                let minute = (i as u32 % 4) * 15;
+                interview(
+                    &app,
+                    &application,
+                    &[person],
+                    at(start, 13, minute),
+                    at(start, 14, minute),
+                )
+                .await;
+            }
+        }
+        let cost = |input: Value| {
+            let app = &app;
+            async move {
+                let before = app.queries();
+                let found = suggest(app, &app.admin, input).await;
+                (app.queries() - before, found)
+            }
+        };
+        let (alone, _) = cost(day_search(&people[..1], day)).await;
+        let mut week = day_search(&people, day);
+        week["to"] = json!(at(day + Duration::days(7), 0, 0));
+        let (everyone, found) = cost(week).await;
+        assert_eq!(alone, everyone, "statements for 1 and for 10 participants");
+        // Each day, 13:00–14:45 is taken by someone.
+        let taken = starts(&found)
+            .iter()
+            .filter(|start| {
+                ["T12:30", "T13:00", "T13:30", "T14:00", "T14:30"]
+                    .iter()
+                    .any(|t| start.contains(t))
+            })
+            .count();
+        assert_eq!(taken, 0, "{found}");
+    })
+    .await;
+}
