@@ -124,22 +124,23 @@ pub async fn suggest(
     })
 }
 
-/// What stands in the way of `[starts_at, ends_at)` for these participants;
-/// `moving` is the interview being moved, whose own time does not count.
+/// What stands in the way of `[starts_at, ends_at)` for these people;
+/// `moving` is the interview being scheduled or moved, whose own time does
+/// not count.
 pub async fn warnings(
     db: &impl ConnectionTrait,
-    actor: &Actor,
-    participant_ids: &[i64],
+    company_id: i64,
+    people: Vec<user::Model>,
     (starts_at, ends_at): (DateTime<Utc>, DateTime<Utc>),
     moving: Option<i64>,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<(user::Model, slots::Constraint)>> {
-    if participant_ids.is_empty() {
+    if people.is_empty() {
         return Ok(Vec::new());
     }
-    let (users, participants) = load(db, actor, participant_ids, starts_at, ends_at, now).await?;
+    let participants = describe(db, company_id, &people, (starts_at, ends_at), now).await?;
     let found = slots::warnings(starts_at, ends_at, &participants, moving);
-    Ok(named(found, &users))
+    Ok(named(found, &people))
 }
 
 /// Obstacles with their users, in the order found.
@@ -181,12 +182,24 @@ async fn load(
             "no active user of this company has this ID",
         ));
     }
+    let participants = describe(db, actor.company_id, &users, (from, to), now).await?;
+    Ok((users, participants))
+}
+
+/// When each of `users` works and is busy over `[from, to)`.
+async fn describe(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    users: &[user::Model],
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<Participant>> {
     let user_ids: Vec<i64> = users.iter().map(|user| user.id).collect();
-    let mut working = working_times(db, actor.company_id, &user_ids).await?;
-    let mut busy = busy_times(db, actor.company_id, &user_ids, from, to).await?;
-    let stale = calendar_health(db, actor.company_id, &user_ids, now).await?;
+    let mut working = working_times(db, company_id, &user_ids).await?;
+    let mut busy = busy_times(db, company_id, &user_ids, from, to).await?;
+    let stale = calendar_health(db, company_id, &user_ids, now).await?;
     let mut participants = Vec::with_capacity(users.len());
-    for user in &users {
+    for user in users {
         let Some(working) = working.remove(&user.id) else {
             continue;
         };
@@ -197,7 +210,7 @@ async fn load(
             calendar_stale: stale.contains(&user.id),
         });
     }
-    Ok((users, participants))
+    Ok(participants)
 }
 
 /// Monday to Friday, 09:00 to 17:00 UTC, for everyone.

@@ -304,3 +304,78 @@ async fn a_search_costs_the_same_statements_however_busy_the_panel_is() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn scheduling_at_a_busy_time_warns_and_still_schedules() {
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Eda", "eda@example.com").await;
+        let (lead, _) = interviewer(&app, "Ken Lead").await;
+        let (peer, _) = interviewer(&app, "Ida Peer").await;
+        let day = monday() + Duration::days(2);
+        interview(&app, &application, &[&peer], at(day, 10, 0), at(day, 11, 0)).await;
+        let schedule = |from: String, to: String| {
+            let (app, application, lead, peer) = (&app, &application, &lead, &peer);
+            async move {
+                app.ok(
+                    &app.admin,
+                    "mutation($i: ScheduleInterviewInput!) { scheduleInterview(input: $i) {
+                        interview { id status } warnings { participant { id } constraint } } }",
+                    json!({ "i": { "applicationId": application, "title": "Panel", "startsAt": from,
+                        "endsAt": to, "timeZone": "UTC", "location": "Room 2", "participantIds": [lead, peer] } }),
+                )
+                .await["scheduleInterview"]
+                    .clone()
+            }
+        };
+        let clash = schedule(at(day, 10, 30), at(day, 11, 30)).await;
+        assert_eq!(clash["interview"]["status"], "SCHEDULED");
+        assert_eq!(clash["warnings"], json!([{ "participant": { "id": peer }, "constraint": "BUSY" }]));
+
+        let evening = schedule(at(day, 18, 0), at(day, 19, 0)).await;
+        let mut outside: Vec<Value> = evening["warnings"].as_array().unwrap().clone();
+        outside.sort_by_key(|w| w["participant"]["id"].as_str().unwrap().to_owned());
+        let mut expected = vec![
+            json!({ "participant": { "id": lead }, "constraint": "OUTSIDE_HOURS" }),
+            json!({ "participant": { "id": peer }, "constraint": "OUTSIDE_HOURS" }),
+        ];
+        expected.sort_by_key(|w| w["participant"]["id"].as_str().unwrap().to_owned());
+        assert_eq!(outside, expected);
+
+        // Moving the evening interview into free time clears the warnings;
+        // the interview does not clash with its own old time.
+        let moved = app
+            .ok(
+                &app.admin,
+                "mutation($i: RescheduleInterviewInput!) { rescheduleInterview(input: $i) {
+                    warnings { participant { id } constraint } } }",
+                json!({ "i": { "interviewId": evening["interview"]["id"], "startsAt": at(day, 14, 0),
+                    "endsAt": at(day, 15, 0) } }),
+            )
+            .await;
+        assert_eq!(moved["rescheduleInterview"]["warnings"], json!([]));
+        let nudged = app
+            .ok(
+                &app.admin,
+                "mutation($i: RescheduleInterviewInput!) { rescheduleInterview(input: $i) {
+                    warnings { participant { id } constraint } } }",
+                json!({ "i": { "interviewId": evening["interview"]["id"], "startsAt": at(day, 14, 30),
+                    "endsAt": at(day, 15, 30) } }),
+            )
+            .await;
+        assert_eq!(nudged["rescheduleInterview"]["warnings"], json!([]));
+        let back = app
+            .ok(
+                &app.admin,
+                "mutation($i: RescheduleInterviewInput!) { rescheduleInterview(input: $i) {
+                    warnings { participant { id } constraint } } }",
+                json!({ "i": { "interviewId": clash["interview"]["id"], "startsAt": at(day, 10, 30),
+                    "endsAt": at(day, 11, 0) } }),
+            )
+            .await;
+        assert_eq!(
+            back["rescheduleInterview"]["warnings"],
+            json!([{ "participant": { "id": peer }, "constraint": "BUSY" }])
+        );
+    })
+    .await;
+}

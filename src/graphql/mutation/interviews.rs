@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
+use entity::interview;
 
 use crate::access::{ContextExt as _, Require, Section};
 use crate::domain::Name;
@@ -7,12 +8,13 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_up_to};
 use crate::graphql::input::{addresses, change, content, optional, parse};
 use crate::graphql::state::{db, mail, settings};
-use crate::graphql::types::{Interview, InvitationStatus, Message};
+use crate::graphql::types::{Interview, InvitationStatus, Message, SlotObstacle};
 use crate::interviews::{
     self, Changed, InvitationRequest, MAX_PARTICIPANTS, NewInterview, Reschedule, parse_location,
     parse_time_zone, parse_video_link,
 };
 use crate::mail::send::MAX_ATTACHMENTS;
+use crate::scheduling::panel;
 
 #[derive(Default)]
 pub struct InterviewsMutation;
@@ -36,6 +38,9 @@ struct ScheduleInterviewInput {
 #[derive(SimpleObject)]
 struct ScheduleInterviewPayload {
     interview: Interview,
+    /// Participants who are busy or outside their working hours then; the
+    /// interview is scheduled all the same.
+    warnings: Vec<SlotObstacle>,
 }
 
 #[derive(InputObject)]
@@ -59,6 +64,9 @@ struct RescheduleInterviewInput {
 #[derive(SimpleObject)]
 struct RescheduleInterviewPayload {
     interview: Interview,
+    /// Participants who are busy or outside their working hours at the new
+    /// time; the interview is moved all the same.
+    warnings: Vec<SlotObstacle>,
     /// The update sent to the candidate, if one was; its content needs the
     /// MESSAGES section.
     #[graphql(guard = "Require::Section(Section::Messages)")]
@@ -146,6 +154,7 @@ impl InterviewsMutation {
         let (db, actor) = (db(ctx)?, ctx.actor()?);
         let row = interviews::schedule(db, actor, settings(ctx)?, new, Utc::now()).await?;
         Ok(ScheduleInterviewPayload {
+            warnings: warnings(ctx, &row).await?,
             interview: Interview::one(db, actor, row).await?,
         })
     }
@@ -176,8 +185,13 @@ impl InterviewsMutation {
         let (db, actor) = (db(ctx)?, ctx.actor()?);
         let changed =
             interviews::reschedule(db, actor, settings(ctx)?, id, change, Utc::now()).await?;
+        let warnings = warnings(ctx, &changed.interview).await?;
         let (interview, message) = payload(ctx, changed).await?;
-        Ok(RescheduleInterviewPayload { interview, message })
+        Ok(RescheduleInterviewPayload {
+            interview,
+            message,
+            warnings,
+        })
     }
 
     /// Cancels an interview and any invitation still waiting to leave; with
@@ -247,6 +261,24 @@ impl InterviewsMutation {
             interview: Interview::one(db, actor, row).await?,
         })
     }
+}
+
+/// The interview's participants who are busy or outside their hours at its
+/// time, not counting the interview itself.
+async fn warnings(
+    ctx: &Context<'_>,
+    row: &interview::Model,
+) -> Result<Vec<SlotObstacle>, ApiError> {
+    let db = db(ctx)?;
+    let people = interviews::participants(db, &[row.id])
+        .await?
+        .into_iter()
+        .map(|(_, user)| user)
+        .filter(|user| user.active)
+        .collect();
+    let span = (row.starts_at, row.ends_at);
+    let found = panel::warnings(db, row.company_id, people, span, Some(row.id), Utc::now()).await?;
+    Ok(SlotObstacle::list(found))
 }
 
 /// The changed interview, and its email once the dispatcher is told about it.
