@@ -86,7 +86,7 @@ pub fn read_busy(text: &str, zone: Tz, window: Window) -> Result<BusyRead, Strin
         collect(component, &mut found, 0);
     }
     if !found.any_calendar_content && !is_calendar_root(&unfolded) {
-        return Err("the file holds no VEVENT or VFREEBUSY".into());
+        return Err("not an iCalendar file: it holds no VCALENDAR, VEVENT or VFREEBUSY".into());
     }
     let zones = ZoneNames::new(&found.timezones, zone);
     let mut reader = Reader {
