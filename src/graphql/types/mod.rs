@@ -1,6 +1,7 @@
 //! GraphQL object types, each converted from a storage model so that columns
 //! are exposed one by one, on purpose.
 
+mod availability;
 mod documents;
 mod enums;
 mod events;
@@ -13,6 +14,10 @@ mod recruiting;
 mod templates;
 mod webhooks;
 
+pub use availability::{
+    AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
+    TimeSpan, Weekday, WorkingHours, WorkingSpan,
+};
 pub use documents::Document;
 pub use enums::*;
 pub use events::Event;
