@@ -143,6 +143,18 @@ impl Application {
         } else {
             None
         };
+        let calendar_feeds = if self.state.settings.calendar_feeds {
+            Some(
+                start_calendar_feeds(
+                    self.state.db.clone(),
+                    self.state.mail.clone(),
+                    &self.state.settings,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
         let settings = &self.state.settings;
         let heartbeat = (settings.dispatcher || settings.webhooks)
             .then(|| tokio::spawn(beat(self.state.mail.clone())));
@@ -165,6 +177,9 @@ impl Application {
         let served = self.server.await.context("HTTP server failed");
         if let Some(smtp) = smtp {
             smtp.abort();
+        }
+        if let Some(mut calendar_feeds) = calendar_feeds {
+            calendar_feeds.shutdown().await.ok();
         }
         if let Some(webhooks) = webhooks {
             // Deliveries in flight are recorded, not sent again after a restart.
@@ -217,6 +232,34 @@ async fn start_dispatching(mail: Arc<Mail>) -> anyhow::Result<JobScheduler> {
         Box::pin(async move {
             if let Err(e) = mail.dispatcher.tick(chrono::Utc::now()).await {
                 tracing::error!(error = ?e, "the outbox could not be delivered");
+            }
+        })
+    })?;
+    scheduler.add(job).await?;
+    scheduler.start().await?;
+    Ok(scheduler)
+}
+
+/// Fetches the calendar feeds that are due, every minute: each feed is
+/// fetched every 15 minutes, by whichever instance claims it first.
+async fn start_calendar_feeds(
+    db: DatabaseConnection,
+    mail: Arc<Mail>,
+    settings: &Settings,
+) -> anyhow::Result<JobScheduler> {
+    let fetcher = Arc::new(crate::scheduling::feed_fetch::Fetcher::new(
+        settings.smtp_allow_private_hosts,
+    )?);
+    let scheduler = JobScheduler::new().await?;
+    let job = Job::new_async("0 * * * * *", move |_, _| {
+        let (db, mail, fetcher) = (db.clone(), mail.clone(), fetcher.clone());
+        Box::pin(async move {
+            let now = chrono::Utc::now();
+            if let Err(e) =
+                crate::scheduling::calendars::refresh_due_feeds(&db, &mail.cipher, &fetcher, now)
+                    .await
+            {
+                tracing::error!(error = ?e, "calendar feeds could not be refreshed");
             }
         })
     })?;

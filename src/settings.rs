@@ -64,6 +64,10 @@ pub struct Settings {
     /// `off` for instances that only serve the API. Defaults to
     /// `RECRUITMAIL_DISPATCHER`.
     pub webhooks: bool,
+    /// `RECRUITMAIL_CALENDAR_FEEDS`: `on` runs the job that fetches users'
+    /// calendar feeds every 15 minutes; `off` for instances that only serve
+    /// the API. Defaults to `RECRUITMAIL_DISPATCHER`.
+    pub calendar_feeds: bool,
     /// Where file contents go: `<data dir>/blobs`, or an S3-compatible store
     /// when `RECRUITMAIL_S3_BUCKET` is set.
     pub blob_store: BlobStoreSettings,
@@ -139,6 +143,7 @@ impl std::fmt::Debug for Settings {
             .field("form_rate_per_key", &self.form_rate_per_key)
             .field("dispatcher", &self.dispatcher)
             .field("webhooks", &self.webhooks)
+            .field("calendar_feeds", &self.calendar_feeds)
             .field("blob_store", &self.blob_store)
             .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
             .finish_non_exhaustive()
@@ -310,6 +315,7 @@ impl Settings {
             .unwrap_or(120) as u32;
         let dispatcher = parse_switch(source, "RECRUITMAIL_DISPATCHER", true)?;
         let webhooks = parse_switch(source, "RECRUITMAIL_WEBHOOKS", dispatcher)?;
+        let calendar_feeds = parse_switch(source, "RECRUITMAIL_CALENDAR_FEEDS", dispatcher)?;
         let smtp_allow_private_hosts =
             parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
         let blob_store = match source.get("RECRUITMAIL_S3_BUCKET") {
@@ -357,6 +363,7 @@ impl Settings {
             form_rate_per_key,
             dispatcher,
             webhooks,
+            calendar_feeds,
             blob_store,
             smtp_allow_private_hosts,
         })

@@ -30,10 +30,11 @@ pub enum Kind {
     EmailBatch,
     WebhookEndpoint,
     WebhookDelivery,
+    ExternalCalendar,
 }
 
 impl Kind {
-    const ALL: [Kind; 17] = [
+    const ALL: [Kind; 18] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -51,6 +52,7 @@ impl Kind {
         Kind::EmailBatch,
         Kind::WebhookEndpoint,
         Kind::WebhookDelivery,
+        Kind::ExternalCalendar,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -73,6 +75,7 @@ impl Kind {
             Kind::EmailBatch => "EmailBatch",
             Kind::WebhookEndpoint => "WebhookEndpoint",
             Kind::WebhookDelivery => "WebhookDelivery",
+            Kind::ExternalCalendar => "ExternalCalendar",
         }
     }
 

@@ -5,16 +5,11 @@
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use entity::enums::InterviewStatus;
-use entity::{interview, interview_participant, user};
-use sea_orm::sea_query::Query;
-use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QuerySelect as _,
-};
-use std::collections::{HashMap, HashSet};
+use entity::user;
+use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use super::slots::{self, Obstacle, Participant, SlotQuery, Suggestion};
-use super::{Busy, BusySource, LocalSpan, WorkingTime};
+use super::{busy_times, calendar_health, working_times};
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::interviews::MAX_PARTICIPANTS;
@@ -197,7 +192,7 @@ async fn describe(
     let user_ids: Vec<i64> = users.iter().map(|user| user.id).collect();
     let mut working = working_times(db, company_id, &user_ids).await?;
     let mut busy = busy_times(db, company_id, &user_ids, from, to).await?;
-    let stale = calendar_health(db, company_id, &user_ids, now).await?;
+    let health = calendar_health(db, company_id, &user_ids, now).await?;
     let mut participants = Vec::with_capacity(users.len());
     for user in users {
         let Some(working) = working.remove(&user.id) else {
@@ -207,96 +202,10 @@ async fn describe(
             user_id: user.id,
             working,
             busy: busy.remove(&user.id).unwrap_or_default(),
-            calendar_stale: stale.contains(&user.id),
+            calendar_stale: health
+                .get(&user.id)
+                .is_some_and(|calendars| calendars.iter().any(|calendar| calendar.stale)),
         });
     }
     Ok(participants)
-}
-
-/// Monday to Friday, 09:00 to 17:00 UTC, for everyone.
-async fn working_times(
-    _db: &impl ConnectionTrait,
-    _company_id: i64,
-    user_ids: &[i64],
-) -> ApiResult<HashMap<i64, WorkingTime>> {
-    let day = LocalSpan::new(9 * 60, 17 * 60)
-        .into_iter()
-        .collect::<Vec<_>>();
-    let week = WorkingTime {
-        time_zone: Tz::UTC,
-        weekly: [
-            day.clone(),
-            day.clone(),
-            day.clone(),
-            day.clone(),
-            day,
-            Vec::new(),
-            Vec::new(),
-        ],
-        overrides: Default::default(),
-    };
-    Ok(user_ids.iter().map(|id| (*id, week.clone())).collect())
-}
-
-/// The interviews each user takes part in that overlap `[from, to)`.
-async fn busy_times(
-    db: &impl ConnectionTrait,
-    company_id: i64,
-    user_ids: &[i64],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> ApiResult<HashMap<i64, Vec<Busy>>> {
-    let taking_part = Query::select()
-        .column(interview_participant::Column::InterviewId)
-        .from(interview_participant::Entity)
-        .and_where(interview_participant::Column::UserId.is_in(user_ids.iter().copied()))
-        .to_owned();
-    let interviews: Vec<(i64, DateTime<Utc>, DateTime<Utc>)> = interview::Entity::find()
-        .select_only()
-        .column(interview::Column::Id)
-        .column(interview::Column::StartsAt)
-        .column(interview::Column::EndsAt)
-        .filter(interview::Column::CompanyId.eq(company_id))
-        .filter(interview::Column::Status.ne(InterviewStatus::Cancelled))
-        .filter(interview::Column::StartsAt.lt(to))
-        .filter(interview::Column::EndsAt.gt(from))
-        .filter(interview::Column::Id.in_subquery(taking_part))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if interviews.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let links = interview_participant::Entity::find()
-        .filter(interview_participant::Column::InterviewId.is_in(interviews.iter().map(|i| i.0)))
-        .filter(interview_participant::Column::UserId.is_in(user_ids.iter().copied()))
-        .all(db)
-        .await?;
-    let times: HashMap<i64, (DateTime<Utc>, DateTime<Utc>)> = interviews
-        .into_iter()
-        .map(|(id, starts, ends)| (id, (starts, ends)))
-        .collect();
-    let rows = links.into_iter().filter_map(|link| {
-        let (starts_at, ends_at) = times.get(&link.interview_id)?;
-        Some((link.user_id, link.interview_id, *starts_at, *ends_at))
-    });
-    let mut busy: HashMap<i64, Vec<Busy>> = HashMap::new();
-    for (user_id, interview_id, starts_at, ends_at) in rows {
-        busy.entry(user_id).or_default().push(Busy {
-            starts_at,
-            ends_at,
-            source: BusySource::Interview(interview_id),
-        });
-    }
-    Ok(busy)
-}
-
-/// No external calendars are read yet, so none is stale.
-async fn calendar_health(
-    _db: &impl ConnectionTrait,
-    _company_id: i64,
-    _user_ids: &[i64],
-    _now: DateTime<Utc>,
-) -> ApiResult<HashSet<i64>> {
-    Ok(HashSet::new())
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod loopback_smtp;
 mod smtp_server;
 
+mod availability;
 mod bad_input;
 mod cli;
 mod contention;

@@ -1,6 +1,7 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
 //! takes one `input` object and returns a payload object (SPEC §3).
 
+mod availability;
 mod documents;
 mod inbound;
 mod intake;
@@ -28,4 +29,5 @@ pub struct MutationRoot(
     inbound::InboundMutation,
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
+    availability::AvailabilityMutation,
 );

@@ -8,8 +8,8 @@ use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, Interview, Message, Node, Position, RecruitingRole, Subsidiary, User,
-    WebhookDelivery, WebhookEndpoint,
+    EmailTemplate, ExternalCalendar, Interview, Message, Node, Position, RecruitingRole,
+    Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 use crate::mail::messages;
 use crate::webhooks::endpoints;
@@ -91,6 +91,9 @@ impl NodeQuery {
             }
             Kind::WebhookDelivery => Node::WebhookDelivery(WebhookDelivery::new(
                 endpoints::find_delivery(db, actor, row).await?,
+            )),
+            Kind::ExternalCalendar => Node::ExternalCalendar(ExternalCalendar(
+                crate::scheduling::calendars::find_editable(db, actor, row).await?,
             )),
         })
     }

@@ -1,6 +1,7 @@
 //! GraphQL object types, each converted from a storage model so that columns
 //! are exposed one by one, on purpose.
 
+mod availability;
 mod documents;
 mod enums;
 mod events;
@@ -14,6 +15,10 @@ mod slots;
 mod templates;
 mod webhooks;
 
+pub use availability::{
+    AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
+    TimeSpan, Weekday, WorkingHours, WorkingSpan,
+};
 pub use documents::Document;
 pub use enums::*;
 pub use events::Event;

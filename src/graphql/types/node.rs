@@ -4,8 +4,8 @@ use async_graphql::{ID, Interface};
 
 use super::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, Interview, Message, Position, RecruitingRole, Subsidiary, User, WebhookDelivery,
-    WebhookEndpoint,
+    EmailTemplate, ExternalCalendar, Interview, Message, Position, RecruitingRole, Subsidiary,
+    User, WebhookDelivery, WebhookEndpoint,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -29,4 +29,5 @@ pub enum Node {
     Interview(Interview),
     WebhookEndpoint(WebhookEndpoint),
     WebhookDelivery(WebhookDelivery),
+    ExternalCalendar(ExternalCalendar),
 }

@@ -8,7 +8,7 @@ use entity::{company, document_category, position, recruiting_category, subsidia
 
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
-use super::{EmailTemplate, PositionStatus, RecruitingEmailSettings, User, loading};
+use super::{EmailTemplate, PositionStatus, RecruitingEmailSettings, User, WorkingHours, loading};
 use crate::access::{Require, Section};
 use crate::error::ApiError;
 use crate::graphql::batch::{PositionSet, dangling};
@@ -52,6 +52,19 @@ impl Company {
             .one(crate::graphql::state::db(ctx)?)
             .await?
             .map(DocumentCategory))
+    }
+    /// The working hours of users who set none of their own; Monday to
+    /// Friday, 09:00–17:00 UTC until an admin sets them.
+    async fn default_working_hours(&self, ctx: &Context<'_>) -> Result<WorkingHours, ApiError> {
+        let db = crate::graphql::state::db(ctx)?;
+        let (working_time, _) =
+            crate::scheduling::working_hours::company_working_time(db, self.0.id).await?;
+        Ok(WorkingHours(
+            crate::scheduling::working_hours::Availability {
+                working_time,
+                company_default: true,
+            },
+        ))
     }
     /// Public key a career page sends with `submitApplication`. Recruiting admins only.
     #[graphql(guard = "Require::Admin")]

@@ -1,12 +1,14 @@
 //! Users, their roles and their API tokens.
 
-use async_graphql::{ID, Object, SimpleObject};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{api_token, company, recruiting_role, role_document_permission, user};
 
-use super::{Company, DocumentAccess};
+use super::{BusyTime, Company, DocumentAccess, ExternalCalendar, WorkingHours, loading};
 use crate::access::{Actor, Section};
+use crate::error::ApiError;
 use crate::graphql::ids::Kind;
+use crate::scheduling::{calendars, working_hours};
 
 /// The caller: who they are, their company and what they may do.
 pub struct Viewer {
@@ -72,6 +74,60 @@ impl User {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// When the user works: their own weekly hours, else the company's
+    /// defaults, and their dated overrides. Everyone at the company sees
+    /// them, as whoever schedules an interview needs them.
+    async fn working_hours(&self, ctx: &Context<'_>) -> Result<WorkingHours, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        working_hours::availability(db, actor.company_id, &[self.0.id])
+            .await?
+            .remove(&self.0.id)
+            .map(WorkingHours)
+            .ok_or(ApiError::NotFound("user"))
+    }
+    /// The user's calendars outside recruitmail. The user and recruiting
+    /// admins only: a feed's URL is the user's secret.
+    async fn external_calendars(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<ExternalCalendar>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        own_or_admin(actor, self.0.id)?;
+        Ok(calendars::calendars_of(db, actor.company_id, &[self.0.id])
+            .await?
+            .into_iter()
+            .map(ExternalCalendar)
+            .collect())
+    }
+    /// When the user is busy between `from` and `to` (at most 191 days):
+    /// their interviews and their calendars, earliest first, saying only
+    /// where each interval comes from. The user and recruiting admins only.
+    async fn busy_times(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<BusyTime>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        own_or_admin(actor, self.0.id)?;
+        let busy =
+            crate::scheduling::busy_times(db, actor.company_id, &[self.0.id], from, to).await?;
+        Ok(busy
+            .get(&self.0.id)
+            .map(|intervals| intervals.iter().map(BusyTime::from).collect())
+            .unwrap_or_default())
+    }
+}
+
+/// Refuses a caller who is neither the user `user_id` nor a recruiting admin.
+fn own_or_admin(actor: &Actor, user_id: i64) -> Result<(), ApiError> {
+    if actor.user_id == user_id || actor.is_admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "only the user themselves or a recruiting admin may see this",
+        ))
     }
 }
 
