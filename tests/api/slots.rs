@@ -379,3 +379,93 @@ async fn scheduling_at_a_busy_time_warns_and_still_schedules() {
     })
     .await;
 }
+
+/// The last Sunday of `month` in `year`.
+fn last_sunday(year: i32, month: u32) -> NaiveDate {
+    let mut day = NaiveDate::from_ymd_opt(year, month + 1, 1).unwrap() - Duration::days(1);
+    while day.weekday() != Weekday::Sun {
+        day -= Duration::days(1);
+    }
+    day
+}
+
+/// The next year whose European changes of clock (last Sundays of March and
+/// October) are both more than a week away.
+fn change_year() -> i32 {
+    let soon = Utc::now().date_naive() + Duration::days(7);
+    let year = soon.year();
+    if last_sunday(year, 3) > soon {
+        year
+    } else {
+        year + 1
+    }
+}
+
+/// Works Monday to Friday, 09:00 to 17:00, in `zone`.
+async fn office_hours(app: &TestApp, user: &str, zone: &str) {
+    let weekly: Vec<Value> = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]
+        .iter()
+        .map(|day| json!({ "weekday": day, "start": "09:00", "end": "17:00" }))
+        .collect();
+    app.ok(
+        &app.admin,
+        "mutation($i: SetWorkingHoursInput!) { setWorkingHours(input: $i) { user { id } } }",
+        json!({ "i": { "userId": user, "timeZone": zone, "weekly": weekly } }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_panel_across_zones_keeps_its_local_hours_through_both_clock_changes() {
+    on_each_backend(async |app| {
+        let (paris, _) = interviewer(&app, "Pau Paris").await;
+        let (berlin, _) = interviewer(&app, "Ben Berlin").await;
+        let (new_york, _) = interviewer(&app, "Nia York").await;
+        office_hours(&app, &paris, "Europe/Paris").await;
+        office_hours(&app, &berlin, "Europe/Berlin").await;
+        office_hours(&app, &new_york, "America/New_York").await;
+        let year = change_year();
+        let spring = last_sunday(year, 3);
+        let autumn = last_sunday(year, 10);
+        let search = |day: NaiveDate| {
+            let mut input = day_search(&[&paris, &new_york], day);
+            input["timeZone"] = json!("Europe/Paris");
+            input
+        };
+        let cases = [
+            // Friday before the European spring change: Paris on CET
+            // (08:00–16:00 UTC), New York already on EDT (13:00–21:00 UTC).
+            (spring - Duration::days(2), (13, 0), (15, 0), "T14:00:00+01:00"),
+            // Monday after: Paris on CEST (07:00–15:00 UTC).
+            (spring + Duration::days(1), (13, 0), (14, 0), "T15:00:00+02:00"),
+            // Monday after the European autumn change, New York still on EDT.
+            (autumn + Duration::days(1), (13, 0), (15, 0), "T14:00:00+01:00"),
+            // A week later New York is on EST too (14:00–22:00 UTC).
+            (autumn + Duration::days(8), (14, 0), (15, 0), "T15:00:00+01:00"),
+        ];
+        for (day, first, last, local) in cases {
+            let found = suggest(&app, &app.admin, search(day)).await;
+            let starts = starts(&found);
+            assert_eq!(starts.first(), Some(&printed(day, first.0, first.1)), "{day}: {found}");
+            assert_eq!(starts.last(), Some(&printed(day, last.0, last.1)), "{day}: {found}");
+            assert_eq!(found["slots"][0]["localStart"], format!("{day}{local}"), "{day}");
+        }
+
+        // Berlin's uploaded calendar is busy 13:00–14:00 UTC on the Monday
+        // after the spring change: the three of them meet only at 14:00.
+        let monday = spring + Duration::days(1);
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:b1\r\n\
+             DTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/Berlin:{d}T150000\r\n\
+             DTEND;TZID=Europe/Berlin:{d}T160000\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            d = monday.format("%Y%m%d")
+        );
+        let uploaded = crate::availability::post_calendar(&app, &app.admin, &berlin, ics.into_bytes()).await;
+        assert_eq!(uploaded["data"]["uploadCalendarFile"]["calendar"]["intervalCount"], 1, "{uploaded}");
+        let mut everyone = search(monday);
+        everyone["participantIds"] = json!([paris, berlin, new_york]);
+        let found = suggest(&app, &app.admin, everyone).await;
+        assert_eq!(starts(&found), vec![printed(monday, 14, 0)], "{found}");
+    })
+    .await;
+}
