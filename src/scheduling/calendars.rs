@@ -402,7 +402,7 @@ pub enum Refreshed {
     Busy,
 }
 
-/// Fetches one feed and stores what it says, if no other fetch holds it.
+/// Fetches one feed now and stores what it says, if no other fetch holds it.
 pub async fn refresh_feed(
     db: &impl crate::db::Writable,
     cipher: &Cipher,
@@ -410,7 +410,26 @@ pub async fn refresh_feed(
     id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<Refreshed> {
+    refresh_if(db, cipher, fetcher, id, now, false).await
+}
+
+/// Fetches one feed if no other fetch holds it and, with `only_if_due`, if
+/// it is still due: another instance may have fetched it since it was
+/// listed as due.
+async fn refresh_if(
+    db: &impl crate::db::Writable,
+    cipher: &Cipher,
+    fetcher: &Fetcher,
+    id: i64,
+    now: DateTime<Utc>,
+    only_if_due: bool,
+) -> ApiResult<Refreshed> {
     let claim = crate::mail::outbox::token();
+    let due = if only_if_due {
+        Condition::all().add(external_calendar::Column::NextFetchAt.lte(now))
+    } else {
+        Condition::all()
+    };
     let claimed = external_calendar::Entity::update_many()
         .col_expr(
             external_calendar::Column::ClaimedUntil,
@@ -420,6 +439,7 @@ pub async fn refresh_feed(
         .col_expr(external_calendar::Column::LastAttemptAt, Expr::value(now))
         .filter(external_calendar::Column::Id.eq(id))
         .filter(external_calendar::Column::Kind.eq(FEED))
+        .filter(due)
         .filter(
             Condition::any()
                 .add(external_calendar::Column::ClaimedUntil.is_null())
@@ -603,7 +623,7 @@ pub async fn refresh_due_feeds(
         .all(db)
         .await?;
     let outcomes: Vec<ApiResult<Refreshed>> = futures_util::stream::iter(due)
-        .map(|id| refresh_feed(db, cipher, fetcher, id, now))
+        .map(|id| refresh_if(db, cipher, fetcher, id, now, true))
         .buffer_unordered(FETCHES_AT_ONCE)
         .collect()
         .await;

@@ -11,8 +11,11 @@
 //! so a weekly 10:00 meeting in Europe/Paris stays at 10:00 local time on both
 //! sides of a daylight-saving change (§3.3.10). RDATE and EXDATE join the
 //! rule (§3.8.5.1, §3.8.5.2); an instance with a RECURRENCE-ID replaces the
-//! occurrence it names (§3.8.4.4). A calendar is untrusted input, so the work
-//! is bounded: only the [`Window`] is kept, each event yields at most
+//! occurrence it names (§3.8.4.4; one with `RANGE=THISANDFUTURE` replaces
+//! only that occurrence, not the later ones).
+//!
+//! A calendar is untrusted input, so the work is bounded: only the
+//! [`Window`] is kept, each event yields at most
 //! [`MAX_OCCURRENCES_PER_EVENT`] intervals, the occurrences examined across a
 //! calendar are capped by [`MAX_EXAMINED`], and a calendar keeps at most
 //! [`MAX_INTERVALS`] intervals.

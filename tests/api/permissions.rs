@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::availability::post_calendar;
 use crate::helpers::{
     TestApp, create_application, create_candidate, create_position, create_template,
     fields_taking_ids, first_code, on_each_backend, post_upload_as, structure, upload_document,
@@ -218,6 +219,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("message_seen", message_seen),
         ("batch", batch),
         ("later_start", soon(24)),
+        (
+            "override_date",
+            (chrono::Utc::now() + chrono::Duration::days(20))
+                .date_naive()
+                .to_string(),
+        ),
         ("later_end", soon(25)),
         ("moved_start", soon(48)),
         ("moved_end", soon(49)),
@@ -428,6 +435,35 @@ fn cases() -> Vec<Case> {
         case(
             "mutation { createApiToken(input: { name: \"theirs\", userId: \"$hm_user\" }) { token } }",
             [Allowed, FORBIDDEN, Allowed, NOT_FOUND],
+        ),
+        // Availability: users change their own, admins anyone's in their company.
+        case(
+            "mutation { setWorkingHours(input: { userId: \"$recruiter_user\", timeZone: \"Europe/Paris\", weekly: [{ weekday: MONDAY, start: \"09:00\", end: \"17:00\" }] }) { user { id } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { setAvailabilityOverride(input: { userId: \"$recruiter_user\", date: \"$override_date\", spans: [] }) { user { id } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { clearWorkingHours(input: { userId: \"$hm_user\" }) { user { id } } }",
+            [Allowed, FORBIDDEN, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { setCompanyWorkingHours(input: { timeZone: \"UTC\", weekly: [] }) { company { id } } }",
+            ADMINS,
+        ),
+        case(
+            "{ node(id: \"$recruiter_user\") { ... on User { workingHours { timeZone } } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$recruiter_user\") { ... on User { externalCalendars { id } } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "{ node(id: \"$recruiter_user\") { ... on User { busyTimes(from: \"$later_start\", to: \"$later_end\") { startsAt } } } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
         case(
             "mutation { revokeApiToken(input: { id: \"$token_$caller\" }) { apiToken { id } } }",
@@ -702,7 +738,9 @@ impl Scoped {
 
     /// Whether fixture row `name` exists but is hidden from `caller`.
     fn hidden(caller: Limited, name: &str) -> bool {
-        const FROM_BOTH: [&str; 22] = [
+        const FROM_BOTH: [&str; 24] = [
+            "admin_calendar",
+            "other_calendar",
             "webhook",
             "other_webhook",
             "p1",
@@ -890,6 +928,20 @@ async fn scoped_fixture(app: &TestApp) -> Scoped {
         "/recruitingRoles/0/id",
     );
 
+    let admin_user = id_of(
+        &app.ok(&admin, "{ viewer { user { id } } }", json!({}))
+            .await,
+        "/viewer/user/id",
+    );
+    let calendar_file = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n";
+    let admin_calendar = id_of(
+        &post_calendar(app, &admin, &admin_user, calendar_file.to_vec()).await,
+        "/data/uploadCalendarFile/calendar/id",
+    );
+    let other_calendar = id_of(
+        &post_calendar(app, &other, &other_user, calendar_file.to_vec()).await,
+        "/data/uploadCalendarFile/calendar/id",
+    );
     let [iv_visible, iv_c3_p1, iv_hidden] = <[String; 3]>::try_from(interviews).unwrap();
     let ids = HashMap::from([
         ("subsidiary", sub),
@@ -925,6 +977,8 @@ async fn scoped_fixture(app: &TestApp) -> Scoped {
         ("other_document_category", other_document_category),
         ("webhook", webhook),
         ("other_webhook", other_webhook),
+        ("admin_calendar", admin_calendar),
+        ("other_calendar", other_calendar),
         ("start", at(48)),
         ("end", at(49)),
     ]);
@@ -1382,6 +1436,41 @@ fn id_cases() -> Vec<IdCase> {
             &["doc_hidden", "doc_company"],
         ),
         id_case(
+            "setWorkingHours",
+            "mutation { setWorkingHours(input: { userId: \"$ID\", timeZone: \"UTC\", weekly: [] }) { user { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "clearWorkingHours",
+            "mutation { clearWorkingHours(input: { userId: \"$ID\" }) { user { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "setAvailabilityOverride",
+            "mutation { setAvailabilityOverride(input: { userId: \"$ID\", date: \"$override_date\", spans: [] }) { user { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "removeAvailabilityOverride",
+            "mutation { removeAvailabilityOverride(input: { userId: \"$ID\", date: \"$override_date\" }) { user { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "addCalendarFeed",
+            "mutation { addCalendarFeed(input: { userId: \"$ID\", url: \"http://127.0.0.1:9/feed.ics\" }) { calendar { id } } }",
+            &["other_user"],
+        ),
+        id_case(
+            "refreshCalendarFeed",
+            "mutation { refreshCalendarFeed(input: { id: \"$ID\" }) { calendar { id } } }",
+            &["admin_calendar", "other_calendar"],
+        ),
+        id_case(
+            "removeExternalCalendar",
+            "mutation { removeExternalCalendar(input: { id: \"$ID\" }) { deletedId } }",
+            &["admin_calendar", "other_calendar"],
+        ),
+        id_case(
             "recordInvitationResponse",
             "mutation { recordInvitationResponse(input: { interviewId: \"$ID\", status: ACCEPTED }) { interview { id } } }",
             &["iv_c3_p1", "iv_hidden"],
@@ -1401,7 +1490,7 @@ async fn a_hidden_id_answers_exactly_like_a_made_up_one_for_every_field() {
         let covered: std::collections::BTreeSet<String> = cases
             .iter()
             .map(|c| c.field.to_owned())
-            .chain(["uploadDocument".to_owned()])
+            .chain(["uploadDocument".to_owned(), "uploadCalendarFile".to_owned()])
             .collect();
         let taking_ids = fields_taking_ids(&app).await;
         let missing: Vec<_> = taking_ids.difference(&covered).collect();
@@ -1429,6 +1518,18 @@ async fn a_hidden_id_answers_exactly_like_a_made_up_one_for_every_field() {
                         ));
                     }
                 }
+            }
+            // Calendar uploads, for another company's user.
+            let other_user = &fixture.ids["other_user"];
+            let calendar_file = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n".to_vec();
+            let seen = comparable(post_calendar(&app, token, other_user, calendar_file.clone()).await);
+            let invented =
+                comparable(post_calendar(&app, token, &made_up(other_user), calendar_file).await);
+            compared += 1;
+            if seen != invented {
+                differences.push(format!(
+                    "{caller:?}, other_user in uploadCalendarFile:\n  hidden:   {seen}\n  made up:  {invented}"
+                ));
             }
             // Uploads are multipart requests, so they go apart.
             for name in ["c_hidden", "other_candidate"] {
