@@ -119,12 +119,16 @@ fn check_depth(text: &str) -> Result<(), String> {
     let mut depth = 0usize;
     for line in text.lines() {
         let line = line.trim_start();
-        if line.len() >= 6 && line[..6].eq_ignore_ascii_case("BEGIN:") {
+        let starts = |prefix: &str| {
+            line.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        if starts("BEGIN:") {
             depth += 1;
             if depth > MAX_DEPTH {
                 return Err(format!("components nested deeper than {MAX_DEPTH} levels"));
             }
-        } else if line.len() >= 4 && line[..4].eq_ignore_ascii_case("END:") {
+        } else if starts("END:") {
             depth = depth.saturating_sub(1);
         }
     }

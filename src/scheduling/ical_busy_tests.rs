@@ -432,6 +432,15 @@ fn bad_input_is_an_error_not_a_panic() {
         "END:VCALENDAR\r\n".repeat(50)
     );
     assert!(read_busy(&deep, Tz::UTC, w).unwrap_err().contains("nested"));
+    // Lines that begin with characters of several bytes.
+    assert!(read_busy("éééé:x\r\nBEGé:\r\n€\r\n", Tz::UTC, w).is_err());
+    let accented = calendar(&event(&[
+        "UID:é",
+        "SUMMARY:Réunion",
+        "DTSTART:20261201T090000Z",
+        "DURATION:PT1H",
+    ]));
+    assert_eq!(read(&accented, Tz::UTC, w).intervals.len(), 1);
     // Broken values inside a valid calendar are skipped.
     let text = calendar(&format!(
         "{}{}{}",

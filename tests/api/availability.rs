@@ -604,8 +604,8 @@ async fn feeds_are_their_users_business_and_private_addresses_are_refused() {
                 "{url}"
             );
         }
-        // Without RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS, loopback is refused,
-        // literal or by name.
+        // Without RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS, the loopback server
+        // is not fetched.
         let strict = Fetcher::new(false).unwrap();
         let error = strict
             .fetch(&server.url, &Default::default())
