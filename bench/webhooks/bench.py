@@ -120,7 +120,14 @@ def receive(port, keys, control):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    class Server(ThreadingHTTPServer):
+        # socketserver's default listen backlog is 5: when the server's
+        # connections beyond its pool's 8 idle ones connect at once, the
+        # kernel drops their SYNs and each retries after 1 s (the initial
+        # retransmission timeout), which the latency would then show.
+        request_queue_size = 1024
+
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     while True:
@@ -229,6 +236,15 @@ def cpu_seconds(pid):
         return None
 
 
+def listen_overflows():
+    """The machine's count of connections dropped because a listen queue
+    was full (TcpExt ListenOverflows, Linux): a dropped SYN is retried after
+    1 s, so the count tells whether a latency tail is the receiver's queue."""
+    with open("/proc/net/netstat") as f:
+        lines = [line.split() for line in f if line.startswith("TcpExt:")]
+    return int(lines[1][lines[0].index("ListenOverflows")])
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return float(f.read().split()[0])
@@ -291,8 +307,10 @@ def main():
         log(f"{args.backend}: {total} createCandidate calls at {args.rate}/s over {args.connections} connections")
         generator = Generator(port, token, args.connections)
         cpu_before, load_before = cpu_seconds(server.pid), load_average()
+        overflows_before = listen_overflows()
         took = generator.run(total, args.rate)
         cpu_during, load_after = cpu_seconds(server.pid) - cpu_before, load_average()
+        overflows = listen_overflows() - overflows_before
         log(f"called in {took:.1f} s; waiting for the last deliveries")
         expected = len(generator.created)
         deadline = time.monotonic() + 30
@@ -332,6 +350,7 @@ def main():
             "server_peak_rss_mb": round(rss, 1) if rss else None,
             "server_cpu_ms_per_call": round(cpu_during / total * 1000, 2),
             "load_average_before_after": [load_before, load_after],
+            "listen_overflows": overflows,
         }
         print(json.dumps(result), flush=True)
     finally:
