@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Webhook benchmark: events appended to the log at a steady rate, delivered
-# by the release binary to a receiver on a loopback port.
+# Webhook benchmark: createCandidate mutations over HTTP at a steady rate;
+# each commits a candidate.created event, which the release binary delivers
+# to a signature-checking receiver on a loopback port.
 #
 #   bash bench/webhooks/run.sh
 #
 # Builds the release binary, then runs the load on SQLite and, when
 # BENCH_PG_URL names a PostgreSQL server (e.g.
 # postgres://postgres@127.0.0.1:5432), on PostgreSQL in a database of its own
-# that is dropped afterwards. Prints Markdown on stdout, progress on stderr.
+# that is dropped afterwards. Prints one JSON line per backend on stdout,
+# progress on stderr.
 #
-# Environment (optional): BENCH_RATE (200 events/s), BENCH_SECONDS (60).
+# Environment (optional): BENCH_RATE (200 mutations/s), BENCH_SECONDS (60),
+# BENCH_CONNECTIONS (16 keep-alive connections of the load generator).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -23,5 +26,6 @@ fi
 for backend in "${backends[@]}"; do
   python3 "$HERE/bench.py" --bin "$TARGET/release/recruitmail" --backend "$backend" \
     --rate "${BENCH_RATE:-200}" --seconds "${BENCH_SECONDS:-60}" \
+    --connections "${BENCH_CONNECTIONS:-16}" \
     --pg-url "${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 done
