@@ -19,6 +19,8 @@ pub mod event;
 pub mod instance;
 pub mod interview;
 pub mod interview_participant;
+pub mod interview_reminder;
+pub mod interview_reminder_setting;
 pub mod invitation;
 pub mod message;
 pub mod message_attachment;
