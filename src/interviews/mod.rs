@@ -6,6 +6,7 @@ pub mod details;
 pub mod invitations;
 mod notices;
 pub mod participants;
+pub mod reminders;
 
 use std::collections::HashSet;
 
