@@ -1,5 +1,6 @@
-//! Interviews: scheduling, moving and cancelling them, who may see them, and
-//! the invitations that put them in the candidate's calendar.
+//! Interviews: scheduling, moving and cancelling them, who may see them, the
+//! invitations that put them in the candidate's and the participants'
+//! calendars (`participants`), and reminders before them (`reminders`).
 
 pub mod calendar;
 pub mod details;
@@ -298,7 +299,8 @@ pub struct Changed {
 /// with the new details. When one has reached the candidate, they are sent an
 /// update: the same UID with a higher SEQUENCE, which their calendar applies
 /// in place of the earlier one (RFC 5546 §2.1.5), and their answer is asked
-/// for again.
+/// for again. Participants always get the update (or, when removed, a
+/// CANCEL); see [`participants`].
 pub async fn reschedule(
     db: &impl crate::db::Writable,
     actor: &Actor,
@@ -425,7 +427,7 @@ pub async fn reschedule(
 /// Cancels an interview. Its emails still waiting to leave are cancelled with
 /// it; when an invitation has reached the candidate and `notify_candidate` is
 /// set, they are sent a CANCEL (RFC 5546 §3.2.5) that removes the event from
-/// their calendar.
+/// their calendar. Participants holding the event always get a CANCEL.
 pub async fn cancel(
     db: &impl crate::db::Writable,
     actor: &Actor,
