@@ -127,7 +127,14 @@ impl Application {
     /// inbound mail over SMTP when `RECRUITMAIL_SMTP_LISTEN` is set.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let scheduler = if self.state.settings.dispatcher {
-            Some(start_dispatching(self.state.mail.clone()).await?)
+            Some(
+                start_dispatching(
+                    self.state.mail.clone(),
+                    self.state.db.clone(),
+                    self.state.settings.clone(),
+                )
+                .await?,
+            )
         } else {
             None
         };
@@ -224,9 +231,27 @@ async fn beat(mail: Arc<Mail>) {
     }
 }
 
-/// Runs the dispatcher's tick every second (UTC), on the clock of the machine.
-async fn start_dispatching(mail: Arc<Mail>) -> anyhow::Result<JobScheduler> {
+/// Runs the dispatcher's tick every second (UTC), on the clock of the
+/// machine, and queues the interview reminders due once a minute.
+async fn start_dispatching(
+    mail: Arc<Mail>,
+    db: DatabaseConnection,
+    settings: Arc<Settings>,
+) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
+    let told = mail.clone();
+    let reminders = Job::new_async("0 * * * * *", move |_, _| {
+        let (db, settings, mail) = (db.clone(), settings.clone(), told.clone());
+        Box::pin(async move {
+            match crate::interviews::reminders::queue_due(&db, &settings, chrono::Utc::now()).await
+            {
+                Ok(0) => {}
+                Ok(_) => mail.nudge(),
+                Err(e) => tracing::error!(error = ?e, "interview reminders could not be queued"),
+            }
+        })
+    })?;
+    scheduler.add(reminders).await?;
     let job = Job::new_async("* * * * * *", move |_, _| {
         let mail = mail.clone();
         Box::pin(async move {

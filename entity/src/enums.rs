@@ -109,6 +109,22 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// An interview participant's answer to their calendar invitation
+    /// (the PARTSTAT of their iTIP REPLY, RFC 5546 §3.2.3).
+    ParticipantResponse {
+        NeedsAction = "NEEDS_ACTION",
+        Accepted = "ACCEPTED",
+        Declined = "DECLINED",
+        Tentative = "TENTATIVE",
+    }
+);
+
+stored_enum!(
+    /// Who an interview reminder is for.
+    ReminderRecipient { Candidate = "CANDIDATE", Participants = "PARTICIPANTS" }
+);
+
+stored_enum!(
     /// The iTIP method of an invitation email (RFC 5546 §1.4).
     InvitationMethod { Request = "REQUEST", Cancel = "CANCEL" }
 );

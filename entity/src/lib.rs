@@ -23,6 +23,8 @@ pub mod external_calendar;
 pub mod instance;
 pub mod interview;
 pub mod interview_participant;
+pub mod interview_reminder;
+pub mod interview_reminder_setting;
 pub mod invitation;
 pub mod message;
 pub mod message_attachment;

@@ -48,6 +48,10 @@ pub struct Model {
     pub auto_submitted: Option<String>,
     /// The `serve` instance whose claim holds a SENDING message.
     pub claimed_by: Option<String>,
+    /// Set on a participant's copy of an interview email: the employee it
+    /// is addressed to. The copy keeps the candidate's `candidate_id` (who
+    /// may see it follows the candidate) but is not mail to the candidate.
+    pub participant_user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

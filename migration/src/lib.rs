@@ -16,6 +16,7 @@ mod m20261206_000002_document_sources;
 mod m20261206_000003_event_log;
 mod m20261206_000010_webhooks;
 mod m20261207_000001_availability;
+mod m20261207_000002_participant_invitations_and_reminders;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_event_log::Migration),
             Box::new(m20261206_000010_webhooks::Migration),
             Box::new(m20261207_000001_availability::Migration),
+            Box::new(m20261207_000002_participant_invitations_and_reminders::Migration),
         ]
     }
 }

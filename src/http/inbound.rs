@@ -102,5 +102,13 @@ fn describe(outcome: &Outcome) -> serde_json::Value {
             "messageId": Kind::Message.id(*message_id).to_string(),
         }),
         Outcome::Ignored => json!({ "outcome": "IGNORED" }),
+        Outcome::ParticipantAnswer {
+            interview_id,
+            recorded,
+        } => json!({
+            "outcome": "PARTICIPANT_ANSWER",
+            "interviewId": Kind::Interview.id(*interview_id).to_string(),
+            "recorded": recorded,
+        }),
     }
 }

@@ -10,7 +10,8 @@
 //! - Attachments become the candidate's documents; HTML is sanitised before
 //!   it is stored.
 //! - An iTIP REPLY from the candidate's calendar sets their answer on the
-//!   interview's invitation.
+//!   interview's invitation; one from an interview participant's calendar
+//!   sets that participant's answer and is not filed in any thread.
 //! - A delivery status notification marks our message BOUNCED with the
 //!   reason, and is not filed in any thread.
 //!
@@ -54,6 +55,10 @@ pub enum Outcome {
     /// Mail from a mail system (a report that is not RFC 3464, a list's
     /// notice) that answers no message of ours: not made a candidate.
     Ignored,
+    /// An interview participant's calendar answer (iTIP REPLY): recorded on
+    /// the participant (`recorded` false when it changed nothing) and not
+    /// filed in any thread, since the employee is not a candidate.
+    ParticipantAnswer { interview_id: i64, recorded: bool },
 }
 
 /// The largest raw message taken, by HTTP or SMTP: the attachment limit in
@@ -128,6 +133,22 @@ pub async fn receive(
         return crate::db::write_transaction!(db, |txn| {
             apply_report(txn, company, report, now).await
         });
+    }
+    if let Some(reply) = incoming.calendar.as_deref().and_then(calendar_reply::read) {
+        let from = incoming.from.address.as_str();
+        let outcome = crate::db::write_transaction!(db, |txn| {
+            crate::interviews::participants::record_reply(txn, company.id, from, &reply, now).await
+        })?;
+        if let crate::interviews::participants::ReplyOutcome::Participant {
+            interview_id,
+            recorded,
+        } = outcome
+        {
+            return Ok(Outcome::ParticipantAnswer {
+                interview_id,
+                recorded,
+            });
+        }
     }
     let mut stored = Vec::with_capacity(incoming.attachments.len());
     for attachment in &incoming.attachments {

@@ -231,6 +231,7 @@ pub async fn acknowledge(
             calendar: None,
             auto_reply: true,
             threading: None,
+            participant_user_id: None,
         }],
         settings.inbound_domain.as_str(),
         now,

@@ -63,6 +63,9 @@ pub struct Invitation<'a> {
     pub candidate: &'a Addressee,
     /// The company's people taking part.
     pub participants: &'a [Addressee],
+    /// The attendee this copy is sent to, whose answer it asks for
+    /// (`RSVP=TRUE`): the candidate, or one participant in their own copy.
+    pub recipient: &'a str,
     /// Copied for information (the email's CC): their clients list them
     /// rather than treating them as uninvited.
     pub copied: &'a [Addressee],
@@ -106,9 +109,16 @@ pub fn build(invitation: &Invitation<'_>) -> String {
             a
         }
     };
-    event.attendee(answer(attendee(i.candidate, Role::ReqParticipant), true));
+    let asked = |person: &Addressee| person.address.eq_ignore_ascii_case(i.recipient);
+    event.attendee(answer(
+        attendee(i.candidate, Role::ReqParticipant),
+        asked(i.candidate),
+    ));
     for participant in i.participants {
-        event.attendee(answer(attendee(participant, Role::ReqParticipant), false));
+        event.attendee(answer(
+            attendee(participant, Role::ReqParticipant),
+            asked(participant),
+        ));
     }
     for copy in i.copied {
         event.attendee(attendee(copy, Role::NonParticipant));
@@ -238,6 +248,7 @@ mod tests {
             organizer: &organizer,
             candidate: &candidate,
             participants: &participants,
+            recipient: "ana@example.org",
             copied: &[],
         })
     }

@@ -519,7 +519,7 @@ async fn write_or_notice(
 }
 
 /// What the interview's messages are personalised with.
-async fn context(
+pub(super) async fn context(
     db: &impl ConnectionTrait,
     actor: &Actor,
     interview: &interview::Model,
@@ -551,7 +551,7 @@ fn render(
 /// The event's organizer, which is also the emails' sender: the sending
 /// address of the first invitation, kept for the event's life because
 /// clients ignore an update from another organizer (RFC 5546 §2.1.5).
-async fn organizer(
+pub(super) async fn organizer(
     db: &impl ConnectionTrait,
     interview: &interview::Model,
     context: &MessageContext,
@@ -639,6 +639,7 @@ fn invitation_calendar(
         organizer,
         candidate: &Addressee::candidate(&context.candidate),
         participants: &participants,
+        recipient: &context.candidate.email,
         copied,
     })
 }
@@ -706,6 +707,7 @@ async fn enqueue(
             }),
             auto_reply: false,
             threading: None,
+            participant_user_id: None,
         }],
         settings.inbound_domain.as_str(),
         now,

@@ -1,16 +1,19 @@
-//! Interviews: scheduling, moving and cancelling them, who may see them, and
-//! the invitations that put them in the candidate's calendar.
+//! Interviews: scheduling, moving and cancelling them, who may see them, the
+//! invitations that put them in the candidate's and the participants'
+//! calendars (`participants`), and reminders before them (`reminders`).
 
 pub mod calendar;
 pub mod details;
 pub mod invitations;
 mod notices;
+pub mod participants;
+pub mod reminders;
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
-use entity::enums::InterviewStatus;
+use entity::enums::{InterviewStatus, ParticipantResponse};
 use entity::{application, interview, interview_participant, user};
 use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{
@@ -28,6 +31,7 @@ use crate::graphql::ids::Kind;
 use crate::mail::message_state;
 use crate::mail::outbox::token;
 use crate::settings::Settings;
+use notices::ParticipantNotice;
 
 pub use invitations::{InvitationRequest, record_response, send_invitation};
 
@@ -154,11 +158,12 @@ pub fn search(actor: &Actor, filter: &InterviewFilter) -> Select<interview::Enti
     query
 }
 
-/// The employees taking part in each of `interviews`, by name.
+/// The employees taking part in each of `interviews`, by name, with their
+/// answers.
 pub async fn participants(
     db: &impl ConnectionTrait,
     interviews: &[i64],
-) -> ApiResult<Vec<(i64, user::Model)>> {
+) -> ApiResult<Vec<(interview_participant::Model, user::Model)>> {
     let links = interview_participant::Entity::find()
         .filter(interview_participant::Column::InterviewId.is_in(interviews.iter().copied()))
         .all(db)
@@ -172,7 +177,7 @@ pub async fn participants(
     let mut pairs = Vec::with_capacity(links.len());
     for u in users {
         for link in links.iter().filter(|l| l.user_id == u.id) {
-            pairs.push((link.interview_id, u.clone()));
+            pairs.push((link.clone(), u.clone()));
         }
     }
     Ok(pairs)
@@ -227,6 +232,24 @@ pub async fn schedule(
         set_participants(txn, row.id, &participants).await?;
         let event = interview_event(&row, &application, EventType::InterviewScheduled).first();
         events::append(txn, vec![event], now).await?;
+        // The panel's calendars carry the interview from now on, whenever
+        // the candidate is invited.
+        let panel = participants::users(txn, &participants).await?;
+        participants::send(
+            txn,
+            actor,
+            settings,
+            &row,
+            &panel,
+            ParticipantNotice::Invited,
+            now,
+        )
+        .await?;
+        // The organizer is fixed by the first invitation, which may be these.
+        let row = interview::Entity::find_by_id(row.id)
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound("interview"))?;
         Ok(row)
     })
 }
@@ -276,7 +299,8 @@ pub struct Changed {
 /// with the new details. When one has reached the candidate, they are sent an
 /// update: the same UID with a higher SEQUENCE, which their calendar applies
 /// in place of the earlier one (RFC 5546 §2.1.5), and their answer is asked
-/// for again.
+/// for again. Participants always get the update (or, when removed, a
+/// CANCEL); see [`participants`].
 pub async fn reschedule(
     db: &impl crate::db::Writable,
     actor: &Actor,
@@ -299,6 +323,7 @@ pub async fn reschedule(
             .clone()
             .unwrap_or(found.video_link.clone());
         check_place(location.as_deref(), video_link.as_deref())?;
+        let before = participants::current(txn, found.id).await?;
         if let Some(ids) = &change.participant_ids {
             let users = check_participants(txn, actor, ids).await?;
             interview_participant::Entity::delete_many()
@@ -307,7 +332,10 @@ pub async fn reschedule(
                 .await?;
             set_participants(txn, found.id, &users).await?;
         }
+        participants::ask_again(txn, found.id).await?;
+        let panel = participants::current(txn, found.id).await?;
         let standing = invitations::standing(txn, found.id).await?;
+        let panel_invited = participants::any_invited(txn, found.id).await?;
         let mut row = found.clone().into_active_model();
         row.starts_at = Set(change.starts_at);
         row.ends_at = Set(change.ends_at);
@@ -319,8 +347,9 @@ pub async fn reschedule(
         }
         row.location = Set(location);
         row.video_link = Set(video_link);
-        if standing.any() {
-            // The candidate's copy is out of date whether or not they are told.
+        if standing.any() || panel_invited {
+            // The copies out there are out of date whether or not the
+            // candidate is told.
             row.sequence = Set(found.sequence.saturating_add(1));
         }
         row.updated_at = Set(now);
@@ -328,6 +357,42 @@ pub async fn reschedule(
         let application = applications::find(txn, actor, updated.application_id).await?;
         let event = interview_event(&updated, &application, EventType::InterviewRescheduled);
         events::append(txn, vec![event], now).await?;
+        // The panel: copies not yet left would carry the old details and
+        // are withdrawn; everyone on the panel now gets the interview as it
+        // is (an update for those who held it, an invitation for the others),
+        // and whoever left the panel with the event in their calendar a CANCEL.
+        message_state::cancel_waiting_participant_copies(txn, updated.id, now).await?;
+        let on_panel: HashSet<i64> = panel.iter().map(|u| u.id).collect();
+        let gone: Vec<i64> = before
+            .iter()
+            .map(|u| u.id)
+            .filter(|id| !on_panel.contains(id))
+            .collect();
+        let holding = participants::holding(txn, updated.id, &gone).await?;
+        let removed: Vec<user::Model> = before
+            .iter()
+            .filter(|u| holding.contains(&u.id))
+            .cloned()
+            .collect();
+        let (stayed, added): (Vec<user::Model>, Vec<user::Model>) = panel
+            .into_iter()
+            .partition(|u| before.iter().any(|b| b.id == u.id));
+        for (notice, to) in [
+            (ParticipantNotice::Moved, &stayed),
+            (ParticipantNotice::Invited, &added),
+        ] {
+            participants::send(txn, actor, settings, &updated, to, notice, now).await?;
+        }
+        participants::send(
+            txn,
+            actor,
+            settings,
+            &updated,
+            &removed,
+            ParticipantNotice::Removed,
+            now,
+        )
+        .await?;
         // Invitations still waiting leave with the new details; those that left
         // meanwhile count as reached.
         let left =
@@ -362,7 +427,7 @@ pub async fn reschedule(
 /// Cancels an interview. Its emails still waiting to leave are cancelled with
 /// it; when an invitation has reached the candidate and `notify_candidate` is
 /// set, they are sent a CANCEL (RFC 5546 §3.2.5) that removes the event from
-/// their calendar.
+/// their calendar. Participants holding the event always get a CANCEL.
 pub async fn cancel(
     db: &impl crate::db::Writable,
     actor: &Actor,
@@ -379,9 +444,18 @@ pub async fn cancel(
         message_state::cancel_waiting_of_interview(txn, found.id, now).await?;
         let reached = invitations::standing(txn, found.id).await?.reached;
         let notify = notify_candidate && reached.is_some();
+        // Participants holding the event are always told: their calendars
+        // must not keep an interview that will not happen.
+        let panel = participants::current(txn, found.id).await?;
+        let ids: Vec<i64> = panel.iter().map(|u| u.id).collect();
+        let holding = participants::holding(txn, found.id, &ids).await?;
+        let told: Vec<user::Model> = panel
+            .into_iter()
+            .filter(|u| holding.contains(&u.id))
+            .collect();
         let mut row = found.clone().into_active_model();
         row.status = Set(InterviewStatus::Cancelled);
-        if notify {
+        if notify || !told.is_empty() {
             row.sequence = Set(found.sequence.saturating_add(1));
         }
         row.updated_at = Set(now);
@@ -389,6 +463,16 @@ pub async fn cancel(
         let application = applications::find(txn, actor, updated.application_id).await?;
         let event = interview_event(&updated, &application, EventType::InterviewCancelled);
         events::append(txn, vec![event], now).await?;
+        participants::send(
+            txn,
+            actor,
+            settings,
+            &updated,
+            &told,
+            ParticipantNotice::Cancelled,
+            now,
+        )
+        .await?;
         let message = if notify {
             Some(
                 invitations::send_notice(
@@ -514,6 +598,8 @@ async fn set_participants(
         interview_participant::ActiveModel {
             interview_id: Set(interview_id),
             user_id: Set(*user_id),
+            response: Set(ParticipantResponse::NeedsAction),
+            responded_at: Set(None),
         }
     }))
     .exec(db)

@@ -126,6 +126,7 @@ async fn enqueue_chunk(
                 calendar_method: Set(new.calendar.as_ref().map(|c| c.method.clone())),
                 auto_submitted: Set(new.auto_reply.then(|| AUTO_REPLIED.to_owned())),
                 claimed_by: Set(None),
+                participant_user_id: Set(new.participant_user_id),
                 ..Default::default()
             };
             let content = message_content::ActiveModel {
@@ -304,11 +305,32 @@ pub async fn cancel_waiting_of_interview(
     interview_id: i64,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
-    let waiting = message::Entity::find()
+    cancel_waiting(txn, interview_id, false, now).await
+}
+
+/// Cancels the copies to an interview's participants that have not started
+/// to leave: after a move they would carry the old details.
+pub async fn cancel_waiting_participant_copies(
+    txn: &DatabaseTransaction,
+    interview_id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    cancel_waiting(txn, interview_id, true, now).await
+}
+
+async fn cancel_waiting(
+    txn: &DatabaseTransaction,
+    interview_id: i64,
+    participant_copies_only: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    let mut query = message::Entity::find()
         .filter(message::Column::InterviewId.eq(interview_id))
-        .filter(message::Column::Status.is_in(WAITING))
-        .all(txn)
-        .await?;
+        .filter(message::Column::Status.is_in(WAITING));
+    if participant_copies_only {
+        query = query.filter(message::Column::ParticipantUserId.is_not_null());
+    }
+    let waiting = query.all(txn).await?;
     if waiting.is_empty() {
         return Ok(0);
     }

@@ -29,6 +29,13 @@ pub fn visible(actor: &Actor) -> Select<message::Entity> {
     }
 }
 
+/// Mail to and from candidates only: without interview participants'
+/// copies of interview emails, which are mail to employees (see
+/// `crate::interviews::participants`).
+pub fn of_candidates(query: Select<message::Entity>) -> Select<message::Entity> {
+    query.filter(message::Column::ParticipantUserId.is_null())
+}
+
 /// Most characters of an inbox search: enough for any phrase a person types,
 /// and a bound on the pattern every row is compared with.
 pub const MAX_SEARCH_CHARS: usize = 200;
@@ -51,7 +58,7 @@ pub struct MessageFilter {
 /// A candidate the caller may not see names no message, exactly like one
 /// that does not exist, because the filter only narrows `visible`.
 pub fn search(actor: &Actor, filter: &MessageFilter) -> Select<message::Entity> {
-    let mut query = visible(actor);
+    let mut query = of_candidates(visible(actor));
     if let Some(direction) = filter.direction {
         query = query.filter(message::Column::Direction.eq(direction));
     }

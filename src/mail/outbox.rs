@@ -55,6 +55,9 @@ pub struct NewMessage {
     pub auto_reply: bool,
     /// Set on an answer to a message of the thread.
     pub threading: Option<Threading>,
+    /// Set on a participant's copy of an interview email: the employee it
+    /// is for (see `entity::message::Model::participant_user_id`).
+    pub participant_user_id: Option<i64>,
 }
 
 /// What makes a message an answer in the recipient's mail program

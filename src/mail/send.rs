@@ -191,6 +191,7 @@ pub async fn send(
                 calendar: None,
                 auto_reply: false,
                 threading: threading.clone(),
+                participant_user_id: None,
             });
             if pending.len() == RENDER_CHUNK {
                 last = message_state::enqueue(txn, std::mem::take(&mut pending), domain, now)

@@ -45,7 +45,7 @@ async fn post(app: &TestApp, slug: &str, token: Option<&str>, raw: &[u8]) -> (u1
 }
 
 /// Posts `raw` with the first company's token; it must be accepted.
-async fn deliver(app: &TestApp, raw: &str) -> Value {
+pub(crate) async fn deliver(app: &TestApp, raw: &str) -> Value {
     let (slug, token) = inbound(app, &app.admin).await;
     let (status, body) = post(app, &slug, Some(&token), raw.as_bytes()).await;
     assert_eq!(status, 200, "{body:#}");
@@ -81,7 +81,8 @@ async fn our_headers(app: &TestApp, message: &Value) -> (String, String) {
     )
 }
 
-const NOW_HEADERS: &str = "Date: Wed, 2 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n";
+pub(crate) const NOW_HEADERS: &str =
+    "Date: Wed, 2 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n";
 
 #[tokio::test]
 async fn replies_find_their_thread_by_token_by_references_and_by_sender() {

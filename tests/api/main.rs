@@ -24,6 +24,8 @@ mod graphql_over_http;
 mod http_endpoints;
 mod inbound;
 mod intake;
+mod interview_participants;
+mod interview_reminders;
 mod interviews;
 mod introspection;
 mod mail_model;

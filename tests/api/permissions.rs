@@ -573,6 +573,15 @@ fn cases() -> Vec<Case> {
             "mutation { rotateFormKey(input: { confirm: true }) { company { id } } }",
             ADMINS,
         ),
+        // Reminders before interviews: recruiting admins set and read them.
+        case(
+            "mutation { updateInterviewReminders(input: { participantHoursBefore: 24 }) { interviewReminders { participantHoursBefore } } }",
+            ADMINS,
+        ),
+        case(
+            "{ viewer { company { interviewReminders { candidateHoursBefore } } } }",
+            ADMINS,
+        ),
         case(
             "mutation { rotateInboundToken(input: { confirm: true }) { company { id } } }",
             ADMINS,
@@ -582,6 +591,10 @@ fn cases() -> Vec<Case> {
         case("{ interviews { totalCount } }", ALL),
         case(
             "{ interview(id: \"$interview_seen\") { id detailsText participants { id } } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ interview(id: \"$interview_seen\") { participantResponses { user { id } response respondedAt } } }",
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
         case(
@@ -1223,6 +1236,11 @@ fn id_cases() -> Vec<IdCase> {
         id_case(
             "updateCategoryAutoReply",
             "mutation { updateCategoryAutoReply(input: { categoryId: \"$category\", templateId: \"$ID\" }) { category { id } } }",
+            &["t_plain", "other_template"],
+        ),
+        id_case(
+            "updateInterviewReminders",
+            "mutation { updateInterviewReminders(input: { candidateTemplateId: \"$ID\", candidateHoursBefore: 24 }) { interviewReminders { candidateHoursBefore } } }",
             &["t_plain", "other_template"],
         ),
         id_case(

@@ -501,6 +501,7 @@ async fn interview_fixture(
     entity::interview_participant::ActiveModel {
         interview_id: Set(interview.id),
         user_id: Set(admin_user.id),
+        ..Default::default()
     }
     .insert(&app.state.db)
     .await

@@ -8,7 +8,9 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_up_to};
 use crate::graphql::input::{addresses, change, content, optional, parse};
 use crate::graphql::state::{db, mail, settings};
-use crate::graphql::types::{Interview, InvitationStatus, Message, SlotObstacle};
+use crate::graphql::types::{
+    Interview, InterviewReminders, InvitationStatus, Message, SlotObstacle,
+};
 use crate::interviews::{
     self, Changed, InvitationRequest, MAX_PARTICIPANTS, NewInterview, Reschedule, parse_location,
     parse_time_zone, parse_video_link,
@@ -128,6 +130,22 @@ struct RecordInvitationResponsePayload {
     interview: Interview,
 }
 
+#[derive(InputObject)]
+struct UpdateInterviewRemindersInput {
+    /// The template of the candidate's reminder; `null` with
+    /// `candidateHoursBefore` turns it off.
+    candidate_template_id: Option<ID>,
+    /// Hours (1 to 336) before the start the candidate is reminded; `null`: no reminder.
+    candidate_hours_before: Option<i32>,
+    /// Hours (1 to 336) before the start participants are reminded; `null`: no reminder.
+    participant_hours_before: Option<i32>,
+}
+
+#[derive(SimpleObject)]
+struct UpdateInterviewRemindersPayload {
+    interview_reminders: InterviewReminders,
+}
+
 fn participant_ids(ids: &[ID]) -> Result<Vec<i64>, ApiError> {
     decode_up_to(ids, Kind::User, "participantIds", MAX_PARTICIPANTS)
 }
@@ -191,6 +209,31 @@ impl InterviewsMutation {
             interview,
             message,
             warnings,
+        })
+    }
+
+    /// Sets the company's reminders before interviews, replacing the earlier
+    /// settings: to the candidate from a template, and to the participants,
+    /// each some hours before the start. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn update_interview_reminders(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateInterviewRemindersInput,
+    ) -> Result<UpdateInterviewRemindersPayload, ApiError> {
+        let new = interviews::reminders::ReminderSettings {
+            candidate_template_id: input
+                .candidate_template_id
+                .as_ref()
+                .map(|id| decode(id, Kind::EmailTemplate, "candidateTemplateId"))
+                .transpose()?,
+            candidate_hours_before: input.candidate_hours_before,
+            participant_hours_before: input.participant_hours_before,
+        };
+        let saved =
+            interviews::reminders::update_settings(db(ctx)?, ctx.actor()?, new, Utc::now()).await?;
+        Ok(UpdateInterviewRemindersPayload {
+            interview_reminders: InterviewReminders(saved),
         })
     }
 

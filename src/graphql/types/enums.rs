@@ -133,6 +133,18 @@ pub enum InvitationStatus {
     Tentative,
 }
 
+/// An interview participant's answer to their calendar invitation (the
+/// PARTSTAT of their calendar's REPLY, RFC 5546 §3.2.3).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::ParticipantResponse")]
+pub enum ParticipantResponse {
+    /// Invited (or the interview moved): no answer yet.
+    NeedsAction,
+    Accepted,
+    Declined,
+    Tentative,
+}
+
 /// The iTIP method of an invitation email (RFC 5546).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 #[graphql(remote = "stored::InvitationMethod")]

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use entity::{application, candidate, company, interview, invitation, user};
+use entity::{application, candidate, company, interview, interview_participant, invitation, user};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
 };
 
 use super::{
-    Application, Candidate, InterviewStatus, InvitationMethod, InvitationStatus, Message, User,
-    loading,
+    Application, Candidate, InterviewStatus, InvitationMethod, InvitationStatus, Message,
+    ParticipantResponse, User, loading,
 };
 use crate::access::{Actor, Require, Section};
 use crate::error::ApiError;
@@ -25,7 +25,7 @@ use crate::{applications, candidates};
 /// and candidates, each read in one statement.
 #[derive(Default)]
 struct Related {
-    participants: HashMap<i64, Vec<user::Model>>,
+    participants: HashMap<i64, Vec<(interview_participant::Model, user::Model)>>,
     invitations: HashMap<i64, Vec<invitation::Model>>,
     applications: HashMap<i64, application::Model>,
     candidates: HashMap<i64, candidate::Model>,
@@ -47,12 +47,12 @@ impl Interview {
     ) -> Result<Vec<Self>, ApiError> {
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let mut related = Related::default();
-        for (interview, user) in interviews::participants(db, &ids).await? {
+        for (link, user) in interviews::participants(db, &ids).await? {
             related
                 .participants
-                .entry(interview)
+                .entry(link.interview_id)
                 .or_default()
-                .push(user);
+                .push((link, user));
         }
         for i in invitation::Entity::find()
             .filter(invitation::Column::InterviewId.is_in(ids))
@@ -134,13 +134,13 @@ impl Interview {
         let names: Vec<String> = self
             .people()
             .iter()
-            .map(|u| u.display_name.clone())
+            .map(|(_, u)| u.display_name.clone())
             .collect();
         let values = details::values(&self.row, &names, &language);
         Ok(details::details_text(&values, &language))
     }
 
-    fn people(&self) -> &[user::Model] {
+    fn people(&self) -> &[(interview_participant::Model, user::Model)] {
         self.related
             .participants
             .get(&self.row.id)
@@ -206,7 +206,19 @@ impl Interview {
     }
     /// The employees taking part, by name.
     async fn participants(&self) -> Vec<User> {
-        self.people().iter().cloned().map(User).collect()
+        self.people().iter().map(|(_, u)| User(u.clone())).collect()
+    }
+    /// The employees taking part, by name, each with their answer to the
+    /// calendar invitation they were sent (their own iTIP REQUEST; their
+    /// calendar's REPLY sets it, and a move asks again).
+    async fn participant_responses(&self) -> Vec<InterviewParticipant> {
+        self.people()
+            .iter()
+            .map(|(link, u)| InterviewParticipant {
+                link: link.clone(),
+                user: u.clone(),
+            })
+            .collect()
     }
     /// The candidate's answer to the latest invitation they hold.
     async fn invitation_status(&self) -> InvitationStatus {
@@ -284,5 +296,51 @@ impl Invitation {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+}
+
+/// An employee taking part in an interview, with their calendar's answer.
+pub struct InterviewParticipant {
+    link: interview_participant::Model,
+    user: user::Model,
+}
+
+#[Object]
+impl InterviewParticipant {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+    /// Their answer to the latest invitation or update they were sent.
+    async fn response(&self) -> ParticipantResponse {
+        self.link.response.into()
+    }
+    /// When their calendar answered; `null` while the answer is awaited.
+    async fn responded_at(&self) -> Option<DateTime<Utc>> {
+        self.link.responded_at
+    }
+}
+
+/// The company's reminders before interviews; a `null` number of hours
+/// means that reminder is off.
+pub struct InterviewReminders(pub interviews::reminders::ReminderSettings);
+
+#[Object]
+impl InterviewReminders {
+    /// The template the candidate's reminder is written from (it may use
+    /// the interview placeholders).
+    async fn candidate_template_id(&self) -> Option<ID> {
+        self.0
+            .candidate_template_id
+            .map(|id| Kind::EmailTemplate.id(id))
+    }
+    /// Hours before the start the candidate is reminded, once an invitation
+    /// has reached them.
+    async fn candidate_hours_before(&self) -> Option<i32> {
+        self.0.candidate_hours_before
+    }
+    /// Hours before the start each participant who has not declined is
+    /// reminded.
+    async fn participant_hours_before(&self) -> Option<i32> {
+        self.0.participant_hours_before
     }
 }

@@ -74,6 +74,33 @@ impl MessagePage {
 }
 
 impl Message {
+    /// A user the message links to (sender or participant), read once for
+    /// the whole page with every other such link.
+    async fn user(&self, ctx: &Context<'_>, id: Option<i64>) -> Result<Option<User>, ApiError> {
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        let (db, actor) = loading(ctx)?;
+        let users = self
+            .page
+            .senders
+            .get_or_try_init(|| async {
+                let mut ids = self.page.links(|m| m.sender_user_id);
+                ids.extend(self.page.links(|m| m.participant_user_id));
+                ids.sort_unstable();
+                ids.dedup();
+                Ok::<_, ApiError>(
+                    crate::people::users_by_id(db, actor, ids)
+                        .await?
+                        .into_iter()
+                        .map(|u| (u.id, u))
+                        .collect(),
+                )
+            })
+            .await?;
+        Ok(users.get(&id).cloned().map(User))
+    }
+
     pub fn new(row: message::Model) -> Self {
         let mut page = Self::page(vec![row]);
         page.swap_remove(0)
@@ -254,25 +281,15 @@ impl Message {
     /// The user who sent it (for automatic replies, the user they are signed
     /// by); `null` for received mail.
     async fn sender(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
-        let Some(id) = self.row().sender_user_id else {
-            return Ok(None);
-        };
-        let (db, actor) = loading(ctx)?;
-        let users = self
-            .page
-            .senders
-            .get_or_try_init(|| async {
-                let ids = self.page.links(|m| m.sender_user_id);
-                Ok::<_, ApiError>(
-                    crate::people::users_by_id(db, actor, ids)
-                        .await?
-                        .into_iter()
-                        .map(|u| (u.id, u))
-                        .collect(),
-                )
-            })
-            .await?;
-        Ok(users.get(&id).cloned().map(User))
+        self.user(ctx, self.row().sender_user_id).await
+    }
+    /// On an interview participant's copy of an interview email (their
+    /// invitation, update, cancellation or reminder): the employee it is
+    /// addressed to. Such copies belong to the candidate's interview but
+    /// are not mail to the candidate, so the inbox and
+    /// `Candidate.messages` leave them out. `null` on every other message.
+    async fn participant(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
+        self.user(ctx, self.row().participant_user_id).await
     }
     /// The template it was written from, if the caller may read it; `null`
     /// for free-form and received mail.

@@ -22,7 +22,7 @@ pub use availability::{
 pub use documents::Document;
 pub use enums::*;
 pub use events::Event;
-pub use interviews::{Interview, Invitation};
+pub use interviews::{Interview, InterviewReminders, Invitation};
 pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest};
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};

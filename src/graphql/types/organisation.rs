@@ -77,6 +77,18 @@ impl Company {
     async fn inbound_token(&self) -> &str {
         &self.0.inbound_token
     }
+    /// Reminders before interviews (`updateInterviewReminders`). Recruiting
+    /// admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn interview_reminders(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<super::InterviewReminders, ApiError> {
+        let db = crate::graphql::state::db(ctx)?;
+        Ok(super::InterviewReminders(
+            crate::interviews::reminders::settings_of(db, self.0.id).await?,
+        ))
+    }
     /// BCP 47 tag used when a candidate has no preferred language.
     async fn default_language(&self) -> &str {
         &self.0.default_language

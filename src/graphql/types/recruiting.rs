@@ -118,8 +118,8 @@ impl Candidate {
     ) -> Result<Conn<Message>, ApiError> {
         let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
         let (db, actor) = loading(ctx)?;
-        let select =
-            messages::visible(actor).filter(message::Column::CandidateId.eq(self.row().id));
+        let select = messages::of_candidates(messages::visible(actor))
+            .filter(message::Column::CandidateId.eq(self.row().id));
         let rows = fetch_page(db, select, message::Column::Id, page).await?;
         let messages = Message::page(rows.rows);
         Ok(rows.shape.into_connection(messages))
