@@ -15,6 +15,7 @@ mod m20261206_000001_health_checks;
 mod m20261206_000002_document_sources;
 mod m20261206_000003_event_log;
 mod m20261206_000010_webhooks;
+mod m20261207_000003_scheduling_links;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_document_sources::Migration),
             Box::new(m20261206_000003_event_log::Migration),
             Box::new(m20261206_000010_webhooks::Migration),
+            Box::new(m20261207_000003_scheduling_links::Migration),
         ]
     }
 }
