@@ -31,6 +31,7 @@ mod n_plus_one;
 mod outbound;
 mod permissions;
 mod s3;
+mod scheduling_links;
 mod schema_file;
 mod subscriptions;
 mod templates;
