@@ -147,7 +147,7 @@ fn tree(mail: &mail_parser::Message<'_>, part: u32) -> String {
 
 /// The inline `text/calendar` part's `method` parameter and text, and the
 /// `invite.ics` attachment's text.
-fn calendars(mail: &mail_parser::Message<'_>) -> (String, String, String) {
+pub(crate) fn calendars(mail: &mail_parser::Message<'_>) -> (String, String, String) {
     let inline = mail
         .parts
         .iter()
@@ -180,7 +180,7 @@ fn calendars(mail: &mail_parser::Message<'_>) -> (String, String, String) {
 }
 
 /// The calendar, read by the independent parser; also checks the line rules.
-fn read_calendar(text: &str) -> IcalCalendar {
+pub(crate) fn read_calendar(text: &str) -> IcalCalendar {
     assert!(text.ends_with("\r\n"), "lines end in CRLF");
     for line in text.trim_end_matches("\r\n").split("\r\n") {
         assert!(
@@ -197,14 +197,14 @@ fn read_calendar(text: &str) -> IcalCalendar {
 }
 
 /// The one property called `name`.
-fn one<'a>(properties: &'a [Property], name: &str) -> &'a Property {
+pub(crate) fn one<'a>(properties: &'a [Property], name: &str) -> &'a Property {
     let found: Vec<&Property> = properties.iter().filter(|p| p.name == name).collect();
     assert_eq!(found.len(), 1, "{name}: {found:?}");
     found[0]
 }
 
 /// A TEXT value with its RFC 5545 §3.3.11 escapes undone.
-fn text_value(properties: &[Property], name: &str) -> String {
+pub(crate) fn text_value(properties: &[Property], name: &str) -> String {
     let raw = one(properties, name).value.clone().unwrap_or_default();
     let mut out = String::new();
     let mut chars = raw.chars();
@@ -222,12 +222,12 @@ fn text_value(properties: &[Property], name: &str) -> String {
     out
 }
 
-fn value(properties: &[Property], name: &str) -> String {
+pub(crate) fn value(properties: &[Property], name: &str) -> String {
     one(properties, name).value.clone().unwrap_or_default()
 }
 
 /// A property's parameters, quotes removed.
-fn params(property: &Property) -> HashMap<String, String> {
+pub(crate) fn params(property: &Property) -> HashMap<String, String> {
     property
         .params
         .iter()
@@ -359,7 +359,7 @@ async fn deliver(
 }
 
 /// The calendar as Python's `icalendar` package reads it (`tests/calendar/read_ics.py`).
-fn read_with_python(text: &str) -> Value {
+pub(crate) fn read_with_python(text: &str) -> Value {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
     let script =

@@ -11,6 +11,9 @@ use crate::helpers::{
     TestApp, create_application, create_candidate, first_code, on_each_backend,
     on_each_backend_with, structure, user_with_role,
 };
+use crate::interviews::{calendars, params, read_calendar, read_with_python, text_value, value};
+use crate::outbound::{parse, tick, use_plain_server};
+use crate::smtp_server::{Options, SmtpServer};
 
 const CREATE: &str = "mutation($i: CreateSchedulingLinkInput!) {
     createSchedulingLink(input: $i) { token url link { applicationId participantIds
@@ -609,6 +612,60 @@ async fn the_placeholder_writes_the_newest_open_link_or_refuses_to_send() {
                 .contains(&json!({ "name": "scheduling_link", "interviewOnly": false })),
             "{listed}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_booked_invitation_puts_the_slot_in_the_candidates_calendar() {
+    let server = SmtpServer::start(Options::default());
+    on_each_backend(async |app| {
+        let me = admin_user(&app).await;
+        let (sub, _, application) =
+            crate::outbound::applicant(&app, "Ida", "ida@example.com").await;
+        use_plain_server(&app, &sub, &server).await;
+        let (token, _) = create_link(&app, link_input(&application, &[&me])).await;
+        let start = at(monday(), 10, 0);
+        let booked = book(&app, &token, start, "Europe/Paris").await;
+        assert!(booked.get("errors").is_none(), "{booked}");
+        let before = server.delivered().len();
+        assert_eq!(tick(&app, Utc::now()).await.sent, 1);
+        let delivered = server.wait_for(before + 1);
+        let mail = parse(&delivered[before].raw);
+        assert_eq!(
+            delivered[before].rcpt_tos,
+            vec!["ida@example.com".to_owned()]
+        );
+        let (method, inline, file) = calendars(&mail);
+        assert_eq!(method, "REQUEST");
+        assert_eq!(inline, file);
+        let calendar = read_calendar(&inline);
+        assert_eq!(value(&calendar.properties, "METHOD"), "REQUEST");
+        let event = &calendar.events[0].properties;
+        let ical = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+        assert_eq!(value(event, "DTSTART"), ical(start));
+        assert_eq!(value(event, "DTEND"), ical(start + Duration::minutes(45)));
+        assert_eq!(text_value(event, "SUMMARY"), "Backend Engineer Ida");
+        assert_eq!(text_value(event, "LOCATION"), "Acme, Hauptstraße 1, Berlin");
+        let candidate = event
+            .iter()
+            .find(|p| p.name == "ATTENDEE" && p.value.as_deref() == Some("mailto:ida@example.com"))
+            .expect("the candidate attends");
+        assert_eq!(params(candidate)["PARTSTAT"], "NEEDS-ACTION");
+        // Python's icalendar reads the same.
+        let copy = inline.clone();
+        let other = tokio::task::spawn_blocking(move || read_with_python(&copy))
+            .await
+            .unwrap();
+        assert_eq!(other["method"], "REQUEST");
+        let e = &other["events"][0];
+        assert_eq!(e["summary"], "Backend Engineer Ida");
+        assert_eq!(e["start"], json!(start.to_rfc3339()));
+        assert_eq!(
+            e["end"],
+            json!((start + Duration::minutes(45)).to_rfc3339())
+        );
+        assert_eq!(e["uid"].as_str().unwrap(), value(event, "UID"));
     })
     .await;
 }
