@@ -555,6 +555,30 @@ mod tests {
     }
 
     #[test]
+    fn the_public_url_is_an_absolute_web_address() {
+        assert_eq!(
+            load(&[]).unwrap().public_url.as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        let set = load(&[(
+            "RECRUITMAIL_PUBLIC_URL",
+            "https://jobs.acme.example/careers",
+        )]);
+        assert_eq!(
+            set.unwrap().public_url.as_str(),
+            "https://jobs.acme.example/careers"
+        );
+        for bad in [
+            "jobs.acme.example",
+            "ftp://acme.example",
+            "https://a.example/?x=1",
+        ] {
+            let err = load(&[("RECRUITMAIL_PUBLIC_URL", bad)]).unwrap_err();
+            assert_eq!(err.variable, "RECRUITMAIL_PUBLIC_URL", "{bad}");
+        }
+    }
+
+    #[test]
     fn webhooks_follow_the_dispatcher_unless_set() {
         assert!(load(&[]).unwrap().webhooks);
         assert!(!load(&[("RECRUITMAIL_DISPATCHER", "off")]).unwrap().webhooks);

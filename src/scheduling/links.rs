@@ -333,3 +333,52 @@ pub fn missing_link(field: &str, context: &MessageContext) -> ApiError {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(public_url: &str) -> Settings {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().to_str().unwrap().to_owned();
+        Settings::load(&crate::settings::Source::from_pairs([
+            ("RECRUITMAIL_DATA_DIR", data.as_str()),
+            (
+                "RECRUITMAIL_SECRET_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            ),
+            ("RECRUITMAIL_PUBLIC_URL", public_url),
+        ]))
+        .unwrap()
+    }
+
+    #[test]
+    fn links_are_pages_under_the_public_url() {
+        let token = "rms_abc";
+        assert_eq!(
+            url_of(&settings("https://jobs.acme.example"), token),
+            "https://jobs.acme.example/schedule/rms_abc"
+        );
+        assert_eq!(
+            url_of(&settings("https://acme.example/careers/"), token),
+            "https://acme.example/careers/schedule/rms_abc"
+        );
+    }
+
+    #[test]
+    fn a_token_follows_from_its_salt_and_the_servers_key_alone() {
+        let key = TokenKey::new(&settings("https://a.example").secret_key);
+        let token = key.token("salt-1");
+        assert!(token.starts_with(PREFIX));
+        assert_eq!(token, key.token("salt-1"));
+        assert_ne!(token, key.token("salt-2"));
+        let other = TokenKey::new(&crate::settings::SecretKey([7; 32]));
+        assert_ne!(token, other.token("salt-1"));
+        // URL-safe: it stands in a path segment as it is.
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        );
+    }
+}
