@@ -207,6 +207,21 @@ pub async fn create(
     Ok(Created { link, token, url })
 }
 
+/// The links of one of the actor's visible applications, newest first.
+pub async fn of_application(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    application_id: i64,
+) -> ApiResult<Vec<scheduling_link::Model>> {
+    let application = applications::find(db, actor, application_id).await?;
+    Ok(scheduling_link::Entity::find()
+        .filter(scheduling_link::Column::ApplicationId.eq(application.id))
+        .order_by_desc(scheduling_link::Column::CreatedAt)
+        .order_by_desc(scheduling_link::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// Every named user must be an active user of the actor's company.
 async fn check_participants(
     db: &impl ConnectionTrait,

@@ -603,6 +603,14 @@ fn cases() -> Vec<Case> {
             "mutation { createSchedulingLink(input: { applicationId: \"$unseen_application\", participantIds: [\"$hm_user\"], durationMinutes: 30, from: \"$later_start\", to: \"$moved_end\", expiresAt: \"$moved_end\", location: \"Room 1\" }) { url } }",
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
+        case(
+            "{ schedulingLinks(applicationId: \"$seen_application\") { interviewId } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ schedulingLinks(applicationId: \"$unseen_application\") { interviewId } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
         case("{ schedulingSettings { changeDeadlineHours } }", ALL),
         case(
             "mutation { updateSchedulingSettings(input: { changeDeadlineHours: 12 }) { settings { changeDeadlineHours } } }",
@@ -1391,6 +1399,11 @@ fn id_cases() -> Vec<IdCase> {
             "sendInterviewInvitation",
             "mutation { sendInterviewInvitation(input: { interviewId: \"$iv_visible\", subject: \"S\", body: \"<p>B</p>\", attachmentIds: [\"$ID\"] }) { interview { id } } }",
             &["doc_hidden", "doc_company"],
+        ),
+        id_case(
+            "schedulingLinks",
+            "{ schedulingLinks(applicationId: \"$ID\") { interviewId from to } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
         ),
         id_case(
             "suggestInterviewSlots",

@@ -269,6 +269,20 @@ async fn a_candidate_books_moves_and_cancels_through_the_link() {
         );
         assert_eq!(interviews[0]["timeZone"], "Europe/Berlin");
 
+        // The recruiter sees what was booked through the link, not its token.
+        let listed = app
+            .ok(
+                &app.admin,
+                "query($a: ID!) { schedulingLinks(applicationId: $a) { interviewId durationMinutes closedAt } }",
+                json!({ "a": application }),
+            )
+            .await["schedulingLinks"]
+            .clone();
+        assert_eq!(
+            listed,
+            json!([{ "interviewId": interview["id"], "durationMinutes": 45, "closedAt": null }])
+        );
+
         // Cancelling: the interview is cancelled and the link opens no more.
         let cancelled = app.gql(None, CANCEL, json!({ "t": token })).await;
         assert!(cancelled.get("errors").is_none(), "{cancelled}");

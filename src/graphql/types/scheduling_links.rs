@@ -30,6 +30,8 @@ pub struct SchedulingLink {
     pub template_id: Option<ID>,
     /// The interview booked through the link, if any.
     pub interview_id: Option<ID>,
+    /// When the candidate cancelled their booking, which closed the link.
+    pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -49,6 +51,7 @@ impl SchedulingLink {
             video_link: row.video_link.clone(),
             template_id: row.template_id.map(|id| Kind::EmailTemplate.id(id)),
             interview_id: row.interview_id.map(|id| Kind::Interview.id(id)),
+            closed_at: row.closed_at,
             created_at: row.created_at,
         }
     }
