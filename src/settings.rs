@@ -77,6 +77,15 @@ pub struct Settings {
     /// own network; `on` where such servers are legitimate. The relay is
     /// always allowed.
     pub smtp_allow_private_hosts: bool,
+    /// `RECRUITMAIL_PUBLIC_URL`: where candidates reach the career site, an
+    /// absolute `https://` or `http://` URL (default `http://<listen>`).
+    /// Scheduling links sent to candidates are `<public URL>/schedule/<token>`.
+    pub public_url: url::Url,
+    /// `RECRUITMAIL_SCHEDULING_RATE_PER_ADDRESS`: requests one client address
+    /// may make per minute to the public scheduling operations
+    /// (`schedulingLink`, `bookInterviewSlot`, `cancelInterviewBooking`;
+    /// default 30).
+    pub scheduling_rate_per_address: u32,
 }
 
 /// Where blobs are stored.
@@ -146,6 +155,11 @@ impl std::fmt::Debug for Settings {
             .field("calendar_feeds", &self.calendar_feeds)
             .field("blob_store", &self.blob_store)
             .field("smtp_allow_private_hosts", &self.smtp_allow_private_hosts)
+            .field("public_url", &self.public_url.as_str())
+            .field(
+                "scheduling_rate_per_address",
+                &self.scheduling_rate_per_address,
+            )
             .finish_non_exhaustive()
     }
 }
@@ -318,6 +332,14 @@ impl Settings {
         let calendar_feeds = parse_switch(source, "RECRUITMAIL_CALENDAR_FEEDS", dispatcher)?;
         let smtp_allow_private_hosts =
             parse_switch(source, "RECRUITMAIL_SMTP_ALLOW_PRIVATE_HOSTS", false)?;
+        let public_url = parse_public_url(source, listen)?;
+        let scheduling_rate_per_address = parse_number(
+            source,
+            "RECRUITMAIL_SCHEDULING_RATE_PER_ADDRESS",
+            1,
+            100_000,
+        )?
+        .unwrap_or(30) as u32;
         let blob_store = match source.get("RECRUITMAIL_S3_BUCKET") {
             None => BlobStoreSettings::Local,
             Some(bucket) => {
@@ -366,6 +388,8 @@ impl Settings {
             calendar_feeds,
             blob_store,
             smtp_allow_private_hosts,
+            public_url,
+            scheduling_rate_per_address,
         })
     }
 
@@ -406,6 +430,24 @@ fn parse_switch(
             format!("`{other}` is neither `on` nor `off`"),
         )),
     }
+}
+
+/// The public base URL: absolute, `https` or `http`, with a host and no
+/// query or fragment, so that paths can be appended to it.
+fn parse_public_url(source: &Source, listen: SocketAddr) -> Result<url::Url, SettingsError> {
+    const VAR: &str = "RECRUITMAIL_PUBLIC_URL";
+    let raw = match source.get(VAR) {
+        Some(raw) => raw.to_owned(),
+        None => format!("http://{listen}"),
+    };
+    let url = url::Url::parse(&raw).map_err(|e| invalid(VAR, format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(invalid(VAR, "must be an https:// or http:// URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(VAR, "must not have a query or a fragment"));
+    }
+    Ok(url)
 }
 
 fn parse_number(
@@ -517,6 +559,30 @@ mod tests {
         assert!(settings.database_url.ends_with("recruitmail.db?mode=rwc"));
         assert_eq!(settings.inbound_domain.as_str(), "inbound.localhost");
         assert_eq!(settings.max_page_size, 100);
+    }
+
+    #[test]
+    fn the_public_url_is_an_absolute_web_address() {
+        assert_eq!(
+            load(&[]).unwrap().public_url.as_str(),
+            "http://127.0.0.1:8080/"
+        );
+        let set = load(&[(
+            "RECRUITMAIL_PUBLIC_URL",
+            "https://jobs.acme.example/careers",
+        )]);
+        assert_eq!(
+            set.unwrap().public_url.as_str(),
+            "https://jobs.acme.example/careers"
+        );
+        for bad in [
+            "jobs.acme.example",
+            "ftp://acme.example",
+            "https://a.example/?x=1",
+        ] {
+            let err = load(&[("RECRUITMAIL_PUBLIC_URL", bad)]).unwrap_err();
+            assert_eq!(err.variable, "RECRUITMAIL_PUBLIC_URL", "{bad}");
+        }
     }
 
     #[test]

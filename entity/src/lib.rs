@@ -36,6 +36,8 @@ pub mod recruiting_category;
 pub mod recruiting_role;
 pub mod role_assignment;
 pub mod role_document_permission;
+pub mod scheduling_link;
+pub mod scheduling_setting;
 pub mod subsidiary;
 pub mod user;
 pub mod webhook_attempt;

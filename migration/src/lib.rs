@@ -17,6 +17,7 @@ mod m20261206_000003_event_log;
 mod m20261206_000010_webhooks;
 mod m20261207_000001_availability;
 mod m20261207_000002_participant_invitations_and_reminders;
+mod m20261207_000003_scheduling_links;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_webhooks::Migration),
             Box::new(m20261207_000001_availability::Migration),
             Box::new(m20261207_000002_participant_invitations_and_reminders::Migration),
+            Box::new(m20261207_000003_scheduling_links::Migration),
         ]
     }
 }

@@ -50,12 +50,19 @@ pub async fn preview(
              that is not an interview invitation",
         ));
     }
-    let context = load_context(
+    let mut context = load_context(
         db,
         actor,
         request.candidate_id,
         request.application_id,
         request.interview_id,
+    )
+    .await?;
+    crate::scheduling::links::fill_urls(
+        db,
+        settings,
+        std::slice::from_mut(&mut context),
+        chrono::Utc::now(),
     )
     .await?;
     let (compiled, language) = match request.content {

@@ -32,6 +32,9 @@ pub struct MessageContext {
     /// Display names of the interview's participants, by name.
     pub participants: Vec<String>,
     pub sender: Arc<user::Model>,
+    /// The URL of the application's newest open scheduling link, once
+    /// [`crate::scheduling::links::fill_urls`] has looked.
+    pub scheduling_link: Option<String>,
 }
 
 impl MessageContext {
@@ -57,6 +60,7 @@ impl MessageContext {
                 .interview
                 .as_ref()
                 .map(|i| details::values(i, &self.participants, language)),
+            scheduling_link: self.scheduling_link.clone(),
             ..Values::for_gender(c.gender)
         }
     }
@@ -173,6 +177,7 @@ pub async fn load_context(
         interview,
         participants,
         sender: Arc::new(sender),
+        scheduling_link: None,
     })
 }
 
@@ -333,6 +338,7 @@ pub async fn load_contexts(
                 interview: None,
                 participants: Vec::new(),
                 sender: sender.clone(),
+                scheduling_link: None,
             })
         })
         .collect()

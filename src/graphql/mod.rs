@@ -56,6 +56,9 @@ pub fn build(
     )
     .data(db)
     .data(Arc::new(crate::intake::FormLimits::new(&settings)))
+    .data(Arc::new(
+        crate::scheduling::public_limits::SchedulingLimits::new(&settings),
+    ))
     .data(settings)
     .data(actors)
     .data(mail)

@@ -42,3 +42,15 @@ pub fn mail<'a>(ctx: &Context<'a>) -> Result<&'a Mail, ApiError> {
         .map(|m| m.as_ref())
         .map_err(|_| missing("mail"))
 }
+
+/// Counts one call of a public scheduling operation against the caller's
+/// address; `RATE_LIMITED` once it is over the rate.
+pub fn count_public_scheduling(ctx: &Context<'_>) -> Result<(), ApiError> {
+    let limits = ctx
+        .data::<Arc<crate::scheduling::public_limits::SchedulingLimits>>()
+        .map_err(|_| missing("scheduling limits"))?;
+    match ctx.data_opt::<crate::intake::ClientAddress>() {
+        Some(crate::intake::ClientAddress(address)) => limits.check(*address),
+        None => Ok(()),
+    }
+}

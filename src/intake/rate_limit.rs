@@ -86,7 +86,7 @@ impl FormLimits {
 
 /// The key a client is counted under: an IPv4 address (also when written as
 /// IPv4-mapped IPv6), or an IPv6 address's /64.
-fn subscriber(address: IpAddr) -> IpAddr {
+pub fn subscriber(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -101,13 +101,20 @@ pub async fn send_invitation(
                 "an invitation must leave before the interview starts",
             ));
         }
-        let context = context(txn, actor, &interview).await?;
+        let context = context(txn, actor, settings, &interview, now).await?;
         let source = match &request.content {
             Content::Template(id) => Source::Template(*id),
             Content::Free { subject, body } => Source::Free { subject, body },
         };
         let written = write(txn, actor, &context, &source).await?;
         let rendered = render(&written.compiled, &context, &written.language, now)?;
+        if rendered.missing.contains(&"scheduling_link") {
+            let field = match &request.content {
+                Content::Template(_) => "templateId",
+                Content::Free { .. } => "body",
+            };
+            return Err(crate::scheduling::links::missing_link(field, &context));
+        }
         let attachments = send::attachments(
             txn,
             actor,
@@ -337,7 +344,7 @@ pub(super) async fn rewrite_waiting(
     if waiting.is_empty() {
         return Ok(left);
     }
-    let context = context(db, actor, interview).await?;
+    let context = context(db, actor, settings, interview, now).await?;
     let from = organizer(db, interview, &context, settings).await?;
     for (invitation, message) in waiting {
         let source = match (&invitation.subject_source, &invitation.body_source) {
@@ -414,7 +421,7 @@ pub(super) async fn send_notice(
     template_id: Option<i64>,
     now: DateTime<Utc>,
 ) -> ApiResult<message::Model> {
-    let context = context(db, actor, interview).await?;
+    let context = context(db, actor, settings, interview, now).await?;
     let source = match template_id {
         Some(id) if notice == Notice::Moved => Source::Kept(id),
         _ => Source::Notice(notice),
@@ -429,7 +436,7 @@ pub(super) async fn send_notice(
             context: &context,
             rendered,
             method: match notice {
-                Notice::Moved => Method::Request,
+                Notice::Invited | Notice::Moved => Method::Request,
                 Notice::Cancelled => Method::Cancel,
             },
             template_id: written.template.as_ref().map(|t| t.row.id),
@@ -522,17 +529,22 @@ async fn write_or_notice(
 pub(super) async fn context(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    settings: &Settings,
     interview: &interview::Model,
+    now: DateTime<Utc>,
 ) -> ApiResult<MessageContext> {
     let application = crate::applications::find(db, actor, interview.application_id).await?;
-    load_context(
+    let mut context = load_context(
         db,
         actor,
         application.candidate_id,
         Some(application.id),
         Some(interview.id),
     )
-    .await
+    .await?;
+    crate::scheduling::links::fill_urls(db, settings, std::slice::from_mut(&mut context), now)
+        .await?;
+    Ok(context)
 }
 
 fn render(

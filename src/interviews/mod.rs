@@ -44,6 +44,12 @@ pub const MAX_PARTICIPANTS: usize = 50;
 const MAX_LOCATION_CHARS: usize = 500;
 const MAX_LINK_CHARS: usize = 2000;
 
+/// The subject and HTML body of the built-in invitation in `language`, for
+/// an invitation sent without a template of the company's.
+pub fn standard_invitation(language: &str) -> (&'static str, String) {
+    notices::template(notices::Notice::Invited, language)
+}
+
 /// An IANA time-zone name such as `Europe/Paris`.
 pub fn parse_time_zone(raw: &str) -> Result<Tz, String> {
     raw.trim()
@@ -209,6 +215,8 @@ pub async fn schedule(
     crate::db::write_transaction!(db, |txn| {
         let application = applications::find(txn, actor, new.application_id).await?;
         let participants = check_participants(txn, actor, &new.participant_ids).await?;
+        // Ordered with bookings through scheduling links of the same people.
+        crate::scheduling::locks::participants(txn, &participants).await?;
         let row = interview::ActiveModel {
             company_id: Set(actor.company_id),
             application_id: Set(application.id),
@@ -324,6 +332,12 @@ pub async fn reschedule(
             .unwrap_or(found.video_link.clone());
         check_place(location.as_deref(), video_link.as_deref())?;
         let before = participants::current(txn, found.id).await?;
+        let taking_part: Vec<i64> = match &change.participant_ids {
+            Some(ids) => ids.clone(),
+            None => before.iter().map(|user| user.id).collect(),
+        };
+        // Ordered with bookings through scheduling links of the same people.
+        crate::scheduling::locks::participants(txn, &taking_part).await?;
         if let Some(ids) = &change.participant_ids {
             let users = check_participants(txn, actor, ids).await?;
             interview_participant::Entity::delete_many()

@@ -1,10 +1,14 @@
-//! The emails recruitmail writes itself when an interview the candidate was
-//! invited to moves or is cancelled: built-in templates in English and German,
-//! rendered like any template (placeholders, signature, text part).
+//! The emails recruitmail writes itself: the invitation to an interview the
+//! candidate booked through a scheduling link without a template chosen, and
+//! the notices when an interview moves or is cancelled. Built-in templates in
+//! English and German, rendered like any template (placeholders, signature,
+//! text part).
 
 /// Why the candidate is written to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
+    /// The interview was booked: the invitation's email.
+    Invited,
     /// The interview moved: the calendar update's email.
     Moved,
     /// The interview was cancelled: the calendar cancellation's email.
@@ -30,6 +34,18 @@ fn details(language: &str) -> String {
 pub fn template(notice: Notice, language: &str) -> (&'static str, String) {
     let german = super::details::is_german(language);
     let (subject, greeting, lead, close) = match (notice, german) {
+        (Notice::Invited, false) => (
+            "Invitation: {{ interview_title }}",
+            "Dear {{ first_name }} {{ last_name }},",
+            "thank you for booking your interview. The details:",
+            "The calendar invitation attached to this email adds it to your calendar.",
+        ),
+        (Notice::Invited, true) => (
+            "Einladung: {{ interview_title }}",
+            "Guten Tag {{ first_name }} {{ last_name }},",
+            "vielen Dank für Ihre Terminbuchung. Die Angaben zum Gespräch:",
+            "Mit der Kalendereinladung in dieser E-Mail tragen Sie den Termin in Ihren Kalender ein.",
+        ),
         (Notice::Moved, false) => (
             "Updated: {{ interview_title }}",
             "Dear {{ first_name }} {{ last_name }},",
@@ -154,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_notice_compiles_as_an_interview_template() {
-        for notice in [Notice::Moved, Notice::Cancelled] {
+        for notice in [Notice::Invited, Notice::Moved, Notice::Cancelled] {
             for language in ["en", "de", "fr"] {
                 let (subject, body) = template(notice, language);
                 Compiled::new(subject, &body, true).unwrap();

@@ -78,7 +78,7 @@ pub(crate) async fn send(
     if to.is_empty() {
         return Ok(Vec::new());
     }
-    let context = context(db, actor, interview).await?;
+    let context = context(db, actor, settings, interview, now).await?;
     let from = organizer(db, interview, &context, settings).await?;
     let panel: Vec<Addressee> = super::participants(db, &[interview.id])
         .await?

@@ -336,7 +336,7 @@ async fn remind(
             {
                 return Ok(false);
             }
-            let context = context(db, &actor, &found).await?;
+            let context = context(db, &actor, settings, &found, now).await?;
             let template = send::kept_template(db, &actor, template_id).await?;
             let variant = template.variant_for(&context)?;
             let compiled = template.compile(variant)?;

@@ -98,7 +98,8 @@ pub async fn send(
             Targets::Candidates(ids) => Addressees::Candidates(ids),
             Targets::Applications(ids) => Addressees::Applications(ids),
         };
-        let contexts = load_contexts(txn, actor, addressees).await?;
+        let mut contexts = load_contexts(txn, actor, addressees).await?;
+        crate::scheduling::links::fill_urls(txn, settings, &mut contexts, now).await?;
         let only_candidate = match contexts.as_slice() {
             [one] => Some(one.candidate.id),
             _ => None,
@@ -165,6 +166,14 @@ pub async fn send(
                 }
                 (None, None) => return Err(anyhow::anyhow!("a send without content").into()),
             };
+            if rendered.missing.contains(&"scheduling_link") {
+                let field = if template_id.is_some() {
+                    "templateId"
+                } else {
+                    "body"
+                };
+                return Err(crate::scheduling::links::missing_link(field, &context));
+            }
             pending.push(NewMessage {
                 company_id: actor.company_id,
                 candidate_id: Some(context.candidate.id),

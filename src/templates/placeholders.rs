@@ -38,6 +38,8 @@ pub struct Values {
     pub sender_email: Option<String>,
     pub application_date: Option<String>,
     pub today: Option<String>,
+    /// The page where the candidate books their interview.
+    pub scheduling_link: Option<String>,
     pub interview: Option<InterviewValues>,
 }
 
@@ -57,6 +59,7 @@ impl Values {
             sender_email: None,
             application_date: None,
             today: None,
+            scheduling_link: None,
             interview: None,
         }
     }
@@ -173,6 +176,13 @@ pub static PLACEHOLDERS: &[Placeholder] = &[
         example: "22 November 2026",
         interview: false,
         read: |v| v.today.as_deref(),
+    },
+    Placeholder {
+        name: "scheduling_link",
+        description: "The page where the candidate books their interview: the application's newest open scheduling link.",
+        example: "https://jobs.acme.example/schedule/rms_4fJ2…",
+        interview: false,
+        read: |v| v.scheduling_link.as_deref(),
     },
     Placeholder {
         name: "interview_title",

@@ -34,6 +34,7 @@ mod n_plus_one;
 mod outbound;
 mod permissions;
 mod s3;
+mod scheduling_links;
 mod schema_file;
 mod slots;
 mod subscriptions;

@@ -641,6 +641,30 @@ fn cases() -> Vec<Case> {
             "mutation { cancelInterview(input: { interviewId: \"$iv_$caller\", notifyCandidate: true }) { interview { status } } }",
             [Allowed, Allowed, Allowed, NOT_FOUND],
         ),
+        // Scheduling links: the Interviews section, about applications the
+        // caller sees; the company's rules are the admins' (the candidate's
+        // operations need no token: see tests/api/scheduling_links.rs).
+        case(
+            "mutation { createSchedulingLink(input: { applicationId: \"$seen_application\", participantIds: [\"$hm_user\"], durationMinutes: 30, from: \"$later_start\", to: \"$moved_end\", expiresAt: \"$moved_end\", location: \"Room 1\" }) { url } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "mutation { createSchedulingLink(input: { applicationId: \"$unseen_application\", participantIds: [\"$hm_user\"], durationMinutes: 30, from: \"$later_start\", to: \"$moved_end\", expiresAt: \"$moved_end\", location: \"Room 1\" }) { url } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case(
+            "{ schedulingLinks(applicationId: \"$seen_application\") { interviewId } }",
+            [Allowed, Allowed, Allowed, NOT_FOUND],
+        ),
+        case(
+            "{ schedulingLinks(applicationId: \"$unseen_application\") { interviewId } }",
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
+        ),
+        case("{ schedulingSettings { changeDeadlineHours } }", ALL),
+        case(
+            "mutation { updateSchedulingSettings(input: { changeDeadlineHours: 12 }) { settings { changeDeadlineHours } } }",
+            ADMINS,
+        ),
     ]
 }
 
@@ -1487,6 +1511,26 @@ fn id_cases() -> Vec<IdCase> {
             "removeExternalCalendar",
             "mutation { removeExternalCalendar(input: { id: \"$ID\" }) { deletedId } }",
             &["admin_calendar", "other_calendar"],
+        ),
+        id_case(
+            "schedulingLinks",
+            "{ schedulingLinks(applicationId: \"$ID\") { interviewId from to } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "createSchedulingLink",
+            "mutation { createSchedulingLink(input: { applicationId: \"$ID\", participantIds: [\"$manager_user\"], durationMinutes: 30, from: \"$start\", to: \"$end\", expiresAt: \"$end\", location: \"Here\" }) { url } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        id_case(
+            "createSchedulingLink",
+            "mutation { createSchedulingLink(input: { applicationId: \"$app_c3_p2\", participantIds: [\"$ID\"], durationMinutes: 30, from: \"$start\", to: \"$end\", expiresAt: \"$end\", location: \"Here\" }) { url } }",
+            &["other_user"],
+        ),
+        id_case(
+            "createSchedulingLink",
+            "mutation { createSchedulingLink(input: { applicationId: \"$app_c3_p2\", participantIds: [\"$manager_user\"], durationMinutes: 30, from: \"$start\", to: \"$end\", expiresAt: \"$end\", location: \"Here\", templateId: \"$ID\" }) { url } }",
+            &["t_plain", "other_template"],
         ),
         id_case(
             "recordInvitationResponse",

@@ -10,6 +10,7 @@ mod mail;
 mod organisation;
 mod people;
 mod recruiting;
+mod scheduling_links;
 mod templates;
 mod webhooks;
 
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     templates::TemplatesMutation,
     mail::MailMutation,
     interviews::InterviewsMutation,
+    scheduling_links::SchedulingLinksMutation,
     intake::IntakeMutation,
     inbound::InboundMutation,
     documents::DocumentsMutation,

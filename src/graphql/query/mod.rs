@@ -8,6 +8,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod scheduling_links;
 mod slots;
 mod templates;
 mod webhooks;
@@ -26,6 +27,7 @@ pub struct QueryRoot(
     mail::MailQuery,
     interviews::InterviewsQuery,
     slots::SlotsQuery,
+    scheduling_links::SchedulingLinksQuery,
     documents::DocumentsQuery,
     webhooks::WebhooksQuery,
     events::EventsQuery,

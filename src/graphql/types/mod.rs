@@ -11,6 +11,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod scheduling_links;
 mod slots;
 mod templates;
 mod webhooks;
@@ -28,6 +29,9 @@ pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
+pub use scheduling_links::{
+    InterviewBooking, PublicSchedulingLink, SchedulingLink, SchedulingSettings,
+};
 pub use slots::{
     InterviewSlot, InterviewSlotSuggestions, SlotConstraint, SlotObstacle, SlotShortfall,
 };
