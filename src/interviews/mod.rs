@@ -578,26 +578,38 @@ async fn check_participants(
             format!("at most {MAX_PARTICIPANTS} participants"),
         ));
     }
-    let mut seen = HashSet::new();
-    let unique: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
-    let found: HashSet<i64> = user::Entity::find()
+    let users = active_users(db, actor, ids).await?;
+    Ok(users.into_iter().map(|user| user.id).collect())
+}
+
+/// The users `ids` name, once each in the order given; every one must be
+/// an active user of the actor's company, else the error names the first
+/// that is not as `participantIds.N`.
+pub async fn active_users(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[i64],
+) -> ApiResult<Vec<user::Model>> {
+    let found = user::Entity::find()
         .filter(user::Column::CompanyId.eq(actor.company_id))
         .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Id.is_in(unique.iter().copied()))
-        .select_only()
-        .column(user::Column::Id)
-        .into_tuple::<i64>()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
         .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    if let Some(i) = ids.iter().position(|id| !found.contains(id)) {
-        return Err(ApiError::validation(
-            format!("participantIds.{i}"),
-            "no active user of this company has this ID",
-        ));
+        .await?;
+    let mut seen = HashSet::new();
+    let mut users = Vec::with_capacity(found.len());
+    for (i, id) in ids.iter().enumerate() {
+        let Some(user) = found.iter().find(|user| user.id == *id) else {
+            return Err(ApiError::validation(
+                format!("participantIds.{i}"),
+                "no active user of this company has this ID",
+            ));
+        };
+        if seen.insert(*id) {
+            users.push(user.clone());
+        }
     }
-    Ok(unique)
+    Ok(users)
 }
 
 async fn set_participants(

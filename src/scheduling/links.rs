@@ -12,7 +12,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::enums::{ApplicationStatus, InterviewStatus};
-use entity::{interview, scheduling_link, user};
+use entity::{interview, scheduling_link};
 use ring::{hkdf, hmac};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
@@ -169,7 +169,7 @@ pub async fn create(
                 "the application is closed; reopen it to offer an interview",
             ));
         }
-        check_participants(txn, actor, &new.participant_ids).await?;
+        crate::interviews::active_users(txn, actor, &new.participant_ids).await?;
         if let Some(id) = new.template_id {
             let template = crate::mail::send::template_for_sending(txn, actor, id).await?;
             if !template.row.interview_related {
@@ -220,30 +220,6 @@ pub async fn of_application(
         .order_by_desc(scheduling_link::Column::Id)
         .all(db)
         .await?)
-}
-
-/// Every named user must be an active user of the actor's company.
-async fn check_participants(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    ids: &[i64],
-) -> ApiResult<()> {
-    let found: Vec<i64> = user::Entity::find()
-        .filter(user::Column::CompanyId.eq(actor.company_id))
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .select_only()
-        .column(user::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    match ids.iter().position(|id| !found.contains(id)) {
-        Some(i) => Err(ApiError::validation(
-            format!("participantIds.{i}"),
-            "no active user of this company has this ID",
-        )),
-        None => Ok(()),
-    }
 }
 
 /// A link a presented token opens, with its booked interview if any.

@@ -6,13 +6,13 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use entity::user;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::ConnectionTrait;
 
 use super::slots::{self, Obstacle, Participant, SlotQuery, Suggestion};
 use super::{busy_times, calendar_health, working_times};
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
-use crate::interviews::MAX_PARTICIPANTS;
+use crate::interviews::{MAX_PARTICIPANTS, active_users};
 
 /// Longest window one search looks through.
 pub const MAX_WINDOW_DAYS: i64 = 62;
@@ -162,21 +162,7 @@ async fn load(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<(Vec<user::Model>, Vec<Participant>)> {
-    let users = user::Entity::find()
-        .filter(user::Column::CompanyId.eq(actor.company_id))
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
-    if let Some(i) = ids
-        .iter()
-        .position(|id| !users.iter().any(|user| user.id == *id))
-    {
-        return Err(ApiError::validation(
-            format!("participantIds.{i}"),
-            "no active user of this company has this ID",
-        ));
-    }
+    let users = active_users(db, actor, ids).await?;
     let participants = describe(db, actor.company_id, &users, (from, to), now).await?;
     Ok((users, participants))
 }
