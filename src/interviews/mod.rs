@@ -371,11 +371,11 @@ pub async fn reschedule(
         let application = applications::find(txn, actor, updated.application_id).await?;
         let event = interview_event(&updated, &application, EventType::InterviewRescheduled);
         events::append(txn, vec![event], now).await?;
-        // The panel: copies not yet left would carry the old details and
-        // are withdrawn; everyone on the panel now gets the interview as it
+        // The panel's copies and the reminders not yet left would carry the
+        // old details and are withdrawn; everyone on the panel now gets the interview as it
         // is (an update for those who held it, an invitation for the others),
         // and whoever left the panel with the event in their calendar a CANCEL.
-        message_state::cancel_waiting_participant_copies(txn, updated.id, now).await?;
+        message_state::cancel_waiting_out_of_date(txn, updated.id, now).await?;
         let on_panel: HashSet<i64> = panel.iter().map(|u| u.id).collect();
         let gone: Vec<i64> = before
             .iter()

@@ -10,8 +10,9 @@
 //!
 //! Rules:
 //! - A moved interview is reminded of at its new start (the start is part of
-//!   the claim); a cancelled one never (only SCHEDULED interviews are read,
-//!   and cancelling withdraws a reminder still waiting in the outbox).
+//!   the claim) and a reminder of the old start still waiting in the outbox
+//!   is withdrawn by the move; a cancelled one never (only SCHEDULED
+//!   interviews are read, and cancelling withdraws waiting reminders).
 //! - A reminder is due N hours before the start, and sent only when the
 //!   interview's time was set before that moment: an interview scheduled or
 //!   moved less than N hours ahead was just announced by its invitation or

@@ -22,7 +22,7 @@ use entity::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, DatabaseBackend, DatabaseConnection,
+    ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, EntityTrait as _, QueryFilter as _, QuerySelect as _, Set, Statement,
 };
 
@@ -308,9 +308,11 @@ pub async fn cancel_waiting_of_interview(
     cancel_waiting(txn, interview_id, false, now).await
 }
 
-/// Cancels the copies to an interview's participants that have not started
-/// to leave: after a move they would carry the old details.
-pub async fn cancel_waiting_participant_copies(
+/// Cancels what would carry an interview's old details once it moves and
+/// has not started to leave: the participants' copies and the reminders
+/// (the only interview mail without a calendar). The candidate's own
+/// invitation or update stays: the move sends them the update after it.
+pub async fn cancel_waiting_out_of_date(
     txn: &DatabaseTransaction,
     interview_id: i64,
     now: DateTime<Utc>,
@@ -321,14 +323,18 @@ pub async fn cancel_waiting_participant_copies(
 async fn cancel_waiting(
     txn: &DatabaseTransaction,
     interview_id: i64,
-    participant_copies_only: bool,
+    out_of_date_only: bool,
     now: DateTime<Utc>,
 ) -> ApiResult<u64> {
     let mut query = message::Entity::find()
         .filter(message::Column::InterviewId.eq(interview_id))
         .filter(message::Column::Status.is_in(WAITING));
-    if participant_copies_only {
-        query = query.filter(message::Column::ParticipantUserId.is_not_null());
+    if out_of_date_only {
+        query = query.filter(
+            Condition::any()
+                .add(message::Column::ParticipantUserId.is_not_null())
+                .add(message::Column::CalendarMethod.is_null()),
+        );
     }
     let waiting = query.all(txn).await?;
     if waiting.is_empty() {

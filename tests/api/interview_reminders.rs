@@ -159,9 +159,29 @@ async fn reminders_go_once_before_each_start_and_never_for_a_cancelled_interview
         let due = now + Duration::minutes(3 * 60 + 1);
         assert_eq!(remind_twice_at_once(&app, due).await, 2);
         assert_eq!(remind(&app, due).await, 0);
+
+        // Moved again while those two reminders wait in the outbox: they
+        // would name the old time, so they are withdrawn with the move and
+        // only the updates leave; the new start gets its own reminders.
+        let last_start = now + Duration::hours(7);
+        app.ok(
+            &app.admin,
+            RESCHEDULE,
+            json!({ "i": { "interviewId": a, "startsAt": last_start.to_rfc3339(),
+                "endsAt": (last_start + Duration::hours(1)).to_rfc3339() } }),
+        )
+        .await;
+        let sent = deliver_at(&app, &server, due).await;
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        assert!(sent.iter().all(|(_, subject, _)| !subject.starts_with("Soon")), "{sent:#?}");
+        assert!(sent.iter().all(|(_, subject, _)| !subject.starts_with("Reminder")), "{sent:#?}");
+        let due = now + Duration::minutes(5 * 60 + 1);
+        assert_eq!(remind(&app, due).await, 2);
         let sent = deliver_at(&app, &server, due).await;
         assert_eq!(sent.len(), 2);
-        let local = new_start.with_timezone(&chrono_tz::Europe::Berlin);
+        assert_eq!(sent[0].1, "Reminder: Talk");
+        assert_eq!(sent[1].1, "Soon: Talk");
+        let local = last_start.with_timezone(&chrono_tz::Europe::Berlin);
         assert!(sent[1].2.contains(&local.format("%H:%M").to_string()), "{}", sent[1].2);
     })
     .await;
