@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, create_application, create_candidate, create_position, on_each_backend, structure,
-    upload_document,
+    upload_document, user_with_role,
 };
 
 const QUERY: &str = "query($first: Int!) { candidates(first: $first) { edges { node { id firstName
@@ -247,6 +247,54 @@ async fn a_page_of_messages_with_its_links_costs_the_same_for_eight_or_fifty() {
             assert_eq!(node["application"]["position"]["name"], "Backend Engineer Inbox");
             assert_eq!(node["candidate"]["applications"].as_array().unwrap().len(), 1);
         }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_user_list_with_working_hours_costs_the_same_for_two_users_or_twelve() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let query = "{ users { email workingHours { timeZone companyDefault
+            weekly { weekday start end } overrides { date } } } }";
+        let set = "mutation($i: SetWorkingHoursInput!) { setWorkingHours(input: $i) {
+            workingHours { timeZone } } }";
+        let first = user_with_role(&app, &admin, "First", json!({ "sections": ["INTERVIEWS"] }))
+            .await
+            .0;
+        app.ok(
+            &admin,
+            set,
+            json!({ "i": { "userId": first, "timeZone": "Europe/Berlin",
+                "weekly": [{ "weekday": "MONDAY", "start": "08:00", "end": "12:00" }] } }),
+        )
+        .await;
+        let before = app.queries();
+        app.ok(&admin, query, json!({})).await;
+        let two = app.queries() - before;
+        for i in 0..10 {
+            user_with_role(
+                &app,
+                &admin,
+                &format!("More {i}"),
+                json!({ "sections": [] }),
+            )
+            .await;
+        }
+        let before = app.queries();
+        let data = app.ok(&admin, query, json!({})).await;
+        let twelve = app.queries() - before;
+        let users = data["users"].as_array().unwrap();
+        assert_eq!(users.len(), 12);
+        // Each user still gets their own hours: one set, the rest default.
+        let own: Vec<&Value> = users
+            .iter()
+            .filter(|u| !u["workingHours"]["companyDefault"].as_bool().unwrap())
+            .collect();
+        assert_eq!(own.len(), 1, "{users:#?}");
+        assert_eq!(own[0]["workingHours"]["timeZone"], "Europe/Berlin");
+        assert_eq!(own[0]["workingHours"]["weekly"][0]["start"], "08:00");
+        assert_eq!(two, twelve, "{:?}", app.backend);
     })
     .await;
 }

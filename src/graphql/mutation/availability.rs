@@ -136,7 +136,7 @@ async fn payload(ctx: &Context<'_>, user_id: i64) -> Result<WorkingHoursPayload,
         .remove(&user_id)
         .ok_or(ApiError::NotFound("user"))?;
     Ok(WorkingHoursPayload {
-        user: User(user),
+        user: User::one(user),
         working_hours: WorkingHours(availability),
     })
 }

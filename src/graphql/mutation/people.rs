@@ -157,7 +157,9 @@ impl PeopleMutation {
         let name = parse(&input.display_name, "displayName", Name::parse)?;
         let role_ids = decode_all(&input.role_ids, Kind::RecruitingRole, "roleIds")?;
         let row = people::create_user(db(ctx)?, ctx.actor()?, email, name, &role_ids).await?;
-        Ok(UserPayload { user: User(row) })
+        Ok(UserPayload {
+            user: User::one(row),
+        })
     }
 
     /// Renames, deactivates or reactivates a user. Recruiting admins only.
@@ -171,7 +173,9 @@ impl PeopleMutation {
         let name = optional(input.display_name.as_deref(), "displayName", Name::parse)?;
         let row = people::update_user(db(ctx)?, ctx.actor()?, id, name, input.active).await?;
         rights_changed(ctx);
-        Ok(UserPayload { user: User(row) })
+        Ok(UserPayload {
+            user: User::one(row),
+        })
     }
 
     /// Defines a recruiting role. Recruiting admins only.
@@ -280,7 +284,7 @@ async fn assignment_payload(
     let user = people::find_user(db, actor, user_id).await?;
     let (role, documents) = people::find_role(db, actor, role_id).await?;
     Ok(AssignRolePayload {
-        user: User(user),
+        user: User::one(user),
         role: RecruitingRole { role, documents },
     })
 }

@@ -177,6 +177,8 @@ impl TemplatesMutation {
         input: UpdateMySignatureInput,
     ) -> Result<UpdateMySignaturePayload, ApiError> {
         let row = people::set_signature(db(ctx)?, ctx.actor()?, input.signature.as_deref()).await?;
-        Ok(UpdateMySignaturePayload { user: User(row) })
+        Ok(UpdateMySignaturePayload {
+            user: User::one(row),
+        })
     }
 }

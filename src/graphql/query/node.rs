@@ -67,7 +67,7 @@ impl NodeQuery {
             Kind::Application => {
                 Node::Application(Application::one(applications::find(db, actor, row).await?))
             }
-            Kind::User => Node::User(User(people::find_user(db, actor, row).await?)),
+            Kind::User => Node::User(User::one(people::find_user(db, actor, row).await?)),
             Kind::RecruitingRole => {
                 let (role, documents) = people::find_role(db, actor, row).await?;
                 Node::RecruitingRole(RecruitingRole { role, documents })

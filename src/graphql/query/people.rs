@@ -37,7 +37,7 @@ impl PeopleQuery {
     #[graphql(guard = "Require::SignedIn")]
     async fn users(&self, ctx: &Context<'_>) -> Result<Vec<User>, ApiError> {
         let rows = people::users(db(ctx)?, ctx.actor()?).await?;
-        Ok(rows.into_iter().map(User).collect())
+        Ok(User::all(rows))
     }
 
     /// The company's recruiting roles, by name.

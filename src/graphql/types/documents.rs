@@ -105,7 +105,7 @@ impl Document {
         };
         let (db, actor) = loading(ctx)?;
         let all = self.set.uploaders(db, actor).await?;
-        Ok(all.get(&id).cloned().map(User))
+        Ok(all.get(&id).cloned().map(User::one))
     }
     /// A link that opens the file in a browser tab, without a bearer header:
     /// a path on this server's origin (`/files/…`), valid for five minutes,

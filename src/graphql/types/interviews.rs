@@ -206,7 +206,7 @@ impl Interview {
     }
     /// The employees taking part, by name.
     async fn participants(&self) -> Vec<User> {
-        self.people().iter().map(|(_, u)| User(u.clone())).collect()
+        User::all(self.people().iter().map(|(_, u)| u.clone()).collect())
     }
     /// The employees taking part, by name, each with their answer to the
     /// calendar invitation they were sent (their own iTIP REQUEST; their
@@ -308,7 +308,7 @@ pub struct InterviewParticipant {
 #[Object]
 impl InterviewParticipant {
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::one(self.user.clone())
     }
     /// Their answer to the latest invitation or update they were sent.
     async fn response(&self) -> ParticipantResponse {

@@ -98,7 +98,7 @@ impl Message {
                 )
             })
             .await?;
-        Ok(users.get(&id).cloned().map(User))
+        Ok(users.get(&id).cloned().map(User::one))
     }
 
     pub fn new(row: message::Model) -> Self {

@@ -186,7 +186,9 @@ impl CategoryAutoReply {
             return Ok(None);
         };
         let (db, actor) = loading(ctx)?;
-        Ok(Some(User(crate::people::find_user(db, actor, id).await?)))
+        Ok(Some(User::one(
+            crate::people::find_user(db, actor, id).await?,
+        )))
     }
 }
 
@@ -270,7 +272,7 @@ impl Position {
             .get(&self.row().id)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        Ok(users.iter().cloned().map(User).collect())
+        Ok(User::all(users.to_vec()))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at

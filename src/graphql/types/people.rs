@@ -1,5 +1,8 @@
 //! Users, their roles and their API tokens.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{api_token, company, recruiting_role, role_document_permission, user};
@@ -8,7 +11,9 @@ use super::{BusyTime, Company, DocumentAccess, ExternalCalendar, WorkingHours, l
 use crate::access::{Actor, Section};
 use crate::error::ApiError;
 use crate::graphql::ids::Kind;
-use crate::scheduling::{calendars, working_hours};
+use crate::scheduling::calendars;
+use crate::scheduling::working_hours::{self, Availability};
+use tokio::sync::OnceCell;
 
 /// The caller: who they are, their company and what they may do.
 pub struct Viewer {
@@ -20,7 +25,7 @@ pub struct Viewer {
 #[Object]
 impl Viewer {
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::one(self.user.clone())
     }
     async fn company(&self) -> Company {
         Company(self.company.clone())
@@ -50,39 +55,89 @@ impl Viewer {
     }
 }
 
-/// A person at the company who uses recruitmail.
-pub struct User(pub user::Model);
+/// A person at the company who uses recruitmail, with the users it was
+/// loaded with: what is loaded per user (working hours) is loaded once for
+/// all of them, so a list of users costs the same statements as one.
+pub struct User {
+    row: user::Model,
+    siblings: Arc<UserSet>,
+}
+
+/// Users loaded together and what was loaded for all of them.
+struct UserSet {
+    ids: Vec<i64>,
+    availability: OnceCell<HashMap<i64, Availability>>,
+}
+
+impl User {
+    /// A user loaded alone.
+    pub fn one(row: user::Model) -> Self {
+        let siblings = Arc::new(UserSet {
+            ids: vec![row.id],
+            availability: OnceCell::new(),
+        });
+        Self { row, siblings }
+    }
+
+    /// Users loaded together (a list, an interview's panel).
+    pub fn all(rows: Vec<user::Model>) -> Vec<Self> {
+        let siblings = Arc::new(UserSet {
+            ids: rows.iter().map(|row| row.id).collect(),
+            availability: OnceCell::new(),
+        });
+        rows.into_iter()
+            .map(|row| Self {
+                row,
+                siblings: siblings.clone(),
+            })
+            .collect()
+    }
+
+    pub fn row(&self) -> &user::Model {
+        &self.row
+    }
+}
 
 #[Object]
 impl User {
     pub async fn id(&self) -> ID {
-        Kind::User.id(self.0.id)
+        Kind::User.id(self.row.id)
     }
     async fn email(&self) -> &str {
-        &self.0.email
+        &self.row.email
     }
     async fn display_name(&self) -> &str {
-        &self.0.display_name
+        &self.row.display_name
     }
     /// Deactivated users cannot sign in; their history stays.
     async fn active(&self) -> bool {
-        self.0.active
+        self.row.active
     }
     /// HTML appended to every message this user sends, under a `-- ` line.
     async fn signature(&self) -> Option<&str> {
-        self.0.signature_html.as_deref()
+        self.row.signature_html.as_deref()
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.row.created_at
     }
     /// When the user works: their own weekly hours, else the company's
     /// defaults, and their dated overrides. Everyone at the company sees
     /// them, as whoever schedules an interview needs them.
     async fn working_hours(&self, ctx: &Context<'_>) -> Result<WorkingHours, ApiError> {
         let (db, actor) = loading(ctx)?;
-        working_hours::availability(db, actor.company_id, &[self.0.id])
-            .await?
-            .remove(&self.0.id)
+        let all = self
+            .siblings
+            .availability
+            .get_or_try_init(|| async {
+                let mut all = HashMap::with_capacity(self.siblings.ids.len());
+                for ids in self.siblings.ids.chunks(working_hours::MAX_USERS) {
+                    all.extend(working_hours::availability(db, actor.company_id, ids).await?);
+                }
+                Ok::<_, ApiError>(all)
+            })
+            .await?;
+        all.get(&self.row.id)
+            .cloned()
             .map(WorkingHours)
             .ok_or(ApiError::NotFound("user"))
     }
@@ -93,12 +148,14 @@ impl User {
         ctx: &Context<'_>,
     ) -> Result<Vec<ExternalCalendar>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        own_or_admin(actor, self.0.id)?;
-        Ok(calendars::calendars_of(db, actor.company_id, &[self.0.id])
-            .await?
-            .into_iter()
-            .map(ExternalCalendar)
-            .collect())
+        own_or_admin(actor, self.row.id)?;
+        Ok(
+            calendars::calendars_of(db, actor.company_id, &[self.row.id])
+                .await?
+                .into_iter()
+                .map(ExternalCalendar)
+                .collect(),
+        )
     }
     /// When the user is busy between `from` and `to` (at most 191 days):
     /// their interviews and their calendars, earliest first, saying only
@@ -110,11 +167,11 @@ impl User {
         to: DateTime<Utc>,
     ) -> Result<Vec<BusyTime>, ApiError> {
         let (db, actor) = loading(ctx)?;
-        own_or_admin(actor, self.0.id)?;
+        own_or_admin(actor, self.row.id)?;
         let busy =
-            crate::scheduling::busy_times(db, actor.company_id, &[self.0.id], from, to).await?;
+            crate::scheduling::busy_times(db, actor.company_id, &[self.row.id], from, to).await?;
         Ok(busy
-            .get(&self.0.id)
+            .get(&self.row.id)
             .map(|intervals| intervals.iter().map(BusyTime::from).collect())
             .unwrap_or_default())
     }

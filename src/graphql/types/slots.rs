@@ -63,7 +63,7 @@ impl SlotObstacle {
         found
             .into_iter()
             .map(|(user, constraint)| Self {
-                participant: User(user),
+                participant: User::one(user),
                 constraint: constraint.into(),
             })
             .collect()
