@@ -265,8 +265,9 @@ async fn start_dispatching(
     Ok(scheduler)
 }
 
-/// Fetches the calendar feeds that are due, every minute: each feed is
-/// fetched every 15 minutes, by whichever instance claims it first.
+/// Fetches the calendar feeds that are due: each feed every 15 minutes, by
+/// whichever instance claims it first. Due feeds are looked for every ten
+/// seconds (one indexed query), so a feed is read close to its due time.
 async fn start_calendar_feeds(
     db: DatabaseConnection,
     mail: Arc<Mail>,
@@ -276,7 +277,7 @@ async fn start_calendar_feeds(
         settings.smtp_allow_private_hosts,
     )?);
     let scheduler = JobScheduler::new().await?;
-    let job = Job::new_async("0 * * * * *", move |_, _| {
+    let job = Job::new_async("*/10 * * * * *", move |_, _| {
         let (db, mail, fetcher) = (db.clone(), mail.clone(), fetcher.clone());
         Box::pin(async move {
             let now = chrono::Utc::now();

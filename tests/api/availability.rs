@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::helpers::{
-    TestApp, create_application, create_candidate, on_each_backend, structure, user_with_role,
+    TestApp, create_application, create_candidate, on_each_backend, on_each_backend_with,
+    structure, user_with_role,
 };
 
 /// The row number of a global ID.
@@ -537,6 +538,54 @@ async fn a_feed_is_fetched_conditionally_and_keeps_its_last_good_data_when_it_fa
         )
         .await;
         assert_eq!(busy(&app, &admin, &me, from, to).await, json!([]));
+    })
+    .await;
+}
+
+/// The running server's own job, not a call from the test: a feed that
+/// comes due is fetched by the scheduler within its period.
+#[tokio::test]
+async fn the_scheduler_fetches_a_feed_when_it_comes_due() {
+    let feeds_on = [("RECRUITMAIL_CALENDAR_FEEDS", "on".to_owned())];
+    on_each_backend_with(&feeds_on, async |app| {
+        let admin = app.admin.clone();
+        let me = viewer_user(&app, &admin).await;
+        let server = FeedServer::start(Mode::Serve { body: feed_body(1, 3), etag: "\"v1\"".into() }).await;
+        let added = app
+            .ok(
+                &admin,
+                "mutation($i: AddCalendarFeedInput!) { addCalendarFeed(input: $i) { calendar { id intervalCount } } }",
+                json!({ "i": { "userId": me, "url": server.url } }),
+            )
+            .await["addCalendarFeed"]["calendar"]
+            .clone();
+        assert_eq!(added["intervalCount"], 3);
+        let id = added["id"].as_str().unwrap().to_owned();
+
+        // The feed changes and its next fetch is due now.
+        server.set(Mode::Serve { body: feed_body(2, 2), etag: "\"v2\"".into() });
+        {
+            use sea_orm::{ActiveModelTrait as _, EntityTrait as _, IntoActiveModel as _, Set};
+            let stored = entity::external_calendar::Entity::find_by_id(row(&id))
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let mut due = stored.into_active_model();
+            due.next_fetch_at = Set(Some(Utc::now() - Duration::seconds(1)));
+            due.update(&app.state.db).await.unwrap();
+        }
+        let requests_before = server.requests.lock().unwrap().len();
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(30);
+        loop {
+            if calendar(&app, &admin, &id).await["intervalCount"] == 2 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the job did not fetch the due feed");
+            tokio::time::sleep(StdDuration::from_millis(250)).await;
+        }
+        assert_eq!(server.requests.lock().unwrap().len(), requests_before + 1);
+        assert!(server.last_request().contains("if-none-match: \"v1\""));
     })
     .await;
 }
