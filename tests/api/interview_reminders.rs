@@ -22,10 +22,18 @@ async fn remind(app: &TestApp, at: DateTime<Utc>) -> usize {
         .unwrap()
 }
 
-/// Runs the job twice at the same moment, as two instances on one database.
+/// Runs the job twice at the same moment, as two instances on one
+/// database do: the second on its own connection pool.
 async fn remind_twice_at_once(app: &TestApp, at: DateTime<Utc>) -> usize {
-    let (one, two) = tokio::join!(remind(app, at), remind(app, at));
-    one + two
+    let settings = &app.state.settings;
+    let other = recruitmail::db::connect(settings, app.state.metrics.clone())
+        .await
+        .unwrap();
+    let (one, two) = tokio::join!(
+        remind(app, at),
+        recruitmail::interviews::reminders::queue_due(&other, settings, at)
+    );
+    one + two.unwrap()
 }
 
 /// Delivers what is due; returns (recipient, subject, text) sorted.
