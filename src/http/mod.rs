@@ -8,6 +8,7 @@ mod health;
 mod inbound;
 mod metrics;
 mod negotiate;
+mod public_pages;
 mod request;
 mod response;
 pub mod subscriptions;
@@ -25,5 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/files/{document}", web::get().to(files::serve))
     .route("/healthz", web::get().to(health::check))
     .route("/metrics", web::get().to(metrics::render))
-    .configure(graphiql::configure);
+    .configure(graphiql::configure)
+    .configure(public_pages::configure);
 }

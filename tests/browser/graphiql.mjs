@@ -16,7 +16,7 @@
 // "0 passed, 1 failed", exiting non-zero.
 
 import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { isLoopback, launch, offMachine, prove } from './chromium.mjs';
 
 const TIMEOUT_MS = 45_000;
 /** Root fields of Query that the Docs explorer must list. */
@@ -36,38 +36,7 @@ const token = process.env.RECRUITMAIL_TOKEN;
 const baseUrl = (process.env.RECRUITMAIL_URL ?? '').replace(/\/+$/, '');
 const screenshot = process.env.SCREENSHOT;
 
-let browser;
 
-function fail(reason) {
-  console.error(`FAIL: ${reason}`);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}
-
-/** Loopback only: 127.0.0.0/8, ::1 and localhost. */
-function isLoopback(hostname) {
-  return (
-    hostname === 'localhost' ||
-    hostname === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
-
-/** Returns why a request URL leaves the machine, or null if it does not. */
-function offMachine(url) {
-  let parsed;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `unparsable URL ${url}`;
-  }
-  // In-page resources (inline fonts, object URLs) never touch the network.
-  if (['data:', 'blob:', 'about:'].includes(parsed.protocol)) return null;
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(parsed.protocol)) {
-    return `unexpected scheme ${url}`;
-  }
-  return isLoopback(parsed.hostname) ? null : `non-loopback request ${url}`;
-}
 
 /** Text of the CodeMirror editor inside `selector`, or its visible text. */
 async function editorText(page, selector) {
@@ -108,19 +77,7 @@ async function run() {
     throw new Error(`RECRUITMAIL_URL must be a loopback address, got ${baseUrl}`);
   }
 
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launch();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 
   const requests = [];
@@ -273,18 +230,4 @@ async function run() {
   }
 }
 
-const timer = setTimeout(() => {
-  fail(`timed out after ${TIMEOUT_MS / 1000} s`);
-}, TIMEOUT_MS);
-
-try {
-  await run();
-  clearTimeout(timer);
-  await browser.close();
-  console.log('1 passed, 0 failed');
-  process.exit(0);
-} catch (err) {
-  clearTimeout(timer);
-  if (browser) await browser.close().catch(() => {});
-  fail(err && err.message ? err.message : String(err));
-}
+await prove(TIMEOUT_MS, run);
