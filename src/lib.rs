@@ -7,6 +7,7 @@
 pub mod access;
 /// Building and running the application.
 pub mod app;
+pub mod audit;
 /// Opening and migrating the database.
 pub mod db;
 /// Validated value types: email addresses, names, language tags.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use recruitmail::app::Application;
 use recruitmail::settings::{Settings, Source};
-use recruitmail::{companies, db, graphql, metrics::Metrics};
+use recruitmail::{audit, companies, db, graphql, metrics::Metrics};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: a GraphQL response allocates for every field it resolves, and the
@@ -43,6 +43,18 @@ enum Command {
         #[arg(long)]
         admin: String,
     },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every company's hash chain; name the first broken entry and
+    /// exit non-zero if there is one.
+    Verify,
 }
 
 #[actix_web::main]
@@ -66,7 +78,7 @@ async fn main() -> ExitCode {
 
 #[expect(
     clippy::print_stdout,
-    reason = "export-schema and bootstrap print their result"
+    reason = "export-schema, bootstrap and audit verify print their result"
 )]
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
@@ -100,6 +112,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("{}", created.token);
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let conn = db::connect(&settings, Metrics::new().into()).await?;
+            db::migrate(&conn).await?;
+            match audit::verify::verify(&conn).await? {
+                audit::verify::Verdict::Intact { entries, companies } => {
+                    println!(
+                        "audit trail intact: {entries} entries in {companies} companies' chains"
+                    );
+                    Ok(())
+                }
+                audit::verify::Verdict::Broken {
+                    company_id,
+                    row_id,
+                    seq,
+                    reason,
+                } => anyhow::bail!(
+                    "audit trail broken at company {company_id}, entry {seq} (row {row_id}): {reason}"
+                ),
+            }
         }
         Command::ExportSchema => Ok(()),
     }

@@ -7,6 +7,7 @@ pub mod enums;
 
 pub mod api_token;
 pub mod application;
+pub mod audit_entry;
 pub mod availability_override;
 pub mod busy_interval;
 pub mod candidate;

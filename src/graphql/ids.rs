@@ -79,6 +79,11 @@ impl Kind {
         }
     }
 
+    /// The kind whose GraphQL type is called `name`.
+    pub fn named(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
     pub fn id(self, row: i64) -> ID {
         ID(URL_SAFE_NO_PAD.encode(format!("{}:{row}", self.name())))
     }
@@ -90,10 +95,7 @@ pub fn decode_any(id: &ID, field: &str) -> ApiResult<(Kind, i64)> {
     let bytes = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
     let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
     let (name, row) = text.split_once(':').ok_or_else(bad)?;
-    let kind = Kind::ALL
-        .into_iter()
-        .find(|k| k.name() == name)
-        .ok_or_else(bad)?;
+    let kind = Kind::named(name).ok_or_else(bad)?;
     let row = row.parse::<i64>().ok().filter(|r| *r > 0).ok_or_else(bad)?;
     Ok((kind, row))
 }

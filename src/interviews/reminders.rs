@@ -35,6 +35,7 @@ use sea_orm::{
 use super::invitations::{context, organizer, standing};
 use super::notices::ParticipantNotice;
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::email_templates::{render_error, sender_signature};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::message_state;
@@ -60,6 +61,17 @@ impl From<interview_reminder_setting::Model> for ReminderSettings {
             candidate_hours_before: row.candidate_hours_before,
             participant_hours_before: row.participant_hours_before,
         }
+    }
+}
+
+impl ReminderSettings {
+    /// As the audit trail records them.
+    fn audited(&self) -> serde_json::Value {
+        serde_json::json!({
+            "candidateTemplateId": self.candidate_template_id,
+            "candidateHoursBefore": self.candidate_hours_before,
+            "participantHoursBefore": self.participant_hours_before,
+        })
     }
 }
 
@@ -131,17 +143,24 @@ pub async fn update_settings(
             participant_hours_before: Set(new.participant_hours_before),
             updated_at: Set(now),
         };
-        let exists = interview_reminder_setting::Entity::find_by_id(actor.company_id)
+        let existing = interview_reminder_setting::Entity::find_by_id(actor.company_id)
             .lock_exclusive()
             .one(txn)
-            .await?
-            .is_some();
-        let saved = if exists {
+            .await?;
+        let before = existing
+            .clone()
+            .map(ReminderSettings::from)
+            .unwrap_or_default();
+        let saved = if existing.is_some() {
             row.update(txn).await?
         } else {
             row.insert(txn).await?
         };
-        Ok(ReminderSettings::from(saved))
+        let saved = ReminderSettings::from(saved);
+        let change = Change::new("interview_reminders.updated")
+            .before_after(before.audited(), saved.audited());
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok(saved)
     })
 }
 

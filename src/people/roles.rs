@@ -9,8 +9,11 @@ use sea_orm::{
     IntoActiveModel as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, Set,
 };
 
+use serde_json::{Value, json};
+
 use super::find_user;
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
 
@@ -83,7 +86,28 @@ pub async fn create_role(
             .await
             .map_err(|e| ApiError::from_write(e, "a role with this name"))?;
         let documents = set_documents(txn, actor, role.id, &spec.documents).await?;
+        let change = Change::new("recruiting_role.created")
+            .on("RecruitingRole", role.id)
+            .with("after", audited(&role, &documents));
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok((role, documents))
+    })
+}
+
+/// A role's rights as the audit trail records them.
+fn audited(role: &recruiting_role::Model, documents: &[role_document_permission::Model]) -> Value {
+    json!({
+        "name": role.name,
+        "isAdmin": role.is_admin,
+        "candidates": role.candidates_access,
+        "messages": role.messages_access,
+        "interviews": role.interviews_access,
+        "bulkEmail": role.bulk_email_access,
+        "assignedPositionsOnly": role.assigned_positions_only,
+        "documents": documents
+            .iter()
+            .map(|d| json!({ "documentCategoryId": d.document_category_id, "access": format!("{:?}", d.access) }))
+            .collect::<Vec<_>>(),
     })
 }
 
@@ -94,7 +118,8 @@ pub async fn update_role(
     spec: RoleSpec,
 ) -> ApiResult<RoleWithDocuments> {
     crate::db::write_transaction!(db, |txn| {
-        let (existing, _) = find_role(txn, actor, id).await?;
+        let (existing, documents_before) = find_role(txn, actor, id).await?;
+        let before = audited(&existing, &documents_before);
         let was_admin = existing.is_admin;
         let role = apply_spec(existing.into_active_model(), &spec)
             .update(txn)
@@ -108,6 +133,10 @@ pub async fn update_role(
             .exec(txn)
             .await?;
         let documents = set_documents(txn, actor, role.id, &spec.documents).await?;
+        let change = Change::new("recruiting_role.updated")
+            .on("RecruitingRole", role.id)
+            .before_after(before, audited(&role, &documents));
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok((role, documents))
     })
 }
@@ -159,22 +188,28 @@ async fn set_documents(
 
 /// Gives `user_id` the role `role_id`; both must be the actor's company's.
 pub async fn assign_role(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     user_id: i64,
     role_id: i64,
 ) -> ApiResult<()> {
-    find_user(db, actor, user_id).await?;
-    find_role(db, actor, role_id).await?;
-    role_assignment::ActiveModel {
-        user_id: Set(user_id),
-        role_id: Set(role_id),
-        created_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await
-    .map_err(|e| ApiError::from_write(e, "this role assignment"))?;
-    Ok(())
+    crate::db::write_transaction!(db, |txn| {
+        find_user(txn, actor, user_id).await?;
+        find_role(txn, actor, role_id).await?;
+        role_assignment::ActiveModel {
+            user_id: Set(user_id),
+            role_id: Set(role_id),
+            created_at: Set(Utc::now()),
+        }
+        .insert(txn)
+        .await
+        .map_err(|e| ApiError::from_write(e, "this role assignment"))?;
+        let change = Change::new("role.assigned")
+            .on("User", user_id)
+            .with("roleId", role_id);
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
+        Ok(())
+    })
 }
 
 /// Takes a role away, refusing to leave the company without an admin.
@@ -194,6 +229,10 @@ pub async fn unassign_role(
             return Err(ApiError::NotFound("role assignment"));
         }
         ensure_an_admin_remains(txn, actor).await?;
+        let change = Change::new("role.unassigned")
+            .on("User", user_id)
+            .with("roleId", role_id);
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok(())
     })
 }

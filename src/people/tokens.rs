@@ -10,12 +10,13 @@ use sea_orm::{
 
 use super::find_user;
 use crate::access::{Actor, token};
+use crate::audit::{self, Change};
 use crate::domain::Name;
 use crate::error::{ApiError, ApiResult};
 
 /// A new token for `user_id`; the secret is returned once and only its digest stored.
 pub async fn create_api_token(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     user_id: i64,
     name: Name,
@@ -31,7 +32,15 @@ pub async fn create_api_token(
     if expires_at.is_some_and(|at| at <= now) {
         return Err(ApiError::validation("expiresAt", "must be in the future"));
     }
-    issue(db, owner.id, name.as_str(), expires_at).await
+    crate::db::write_transaction!(db, |txn| {
+        let (row, secret) = issue(txn, owner.id, name.as_str(), expires_at).await?;
+        let change = Change::new("api_token.created")
+            .on("ApiToken", row.id)
+            .with("userId", owner.id)
+            .with("expiresAt", expires_at.map(|at| at.to_rfc3339()));
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok((row, secret))
+    })
 }
 
 /// Stores a new token for `user_id` without checking rights; the caller has.
@@ -93,11 +102,21 @@ pub async fn find_api_token(
 }
 
 pub async fn revoke_api_token(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
 ) -> ApiResult<api_token::Model> {
-    let mut row = find_api_token(db, actor, id).await?.into_active_model();
-    row.revoked_at = Set(Some(Utc::now()));
-    Ok(row.update(db).await?)
+    crate::db::write_transaction!(db, |txn| {
+        let found = find_api_token(txn, actor, id).await?;
+        let owner = found.user_id;
+        let mut row = found.into_active_model();
+        let now = Utc::now();
+        row.revoked_at = Set(Some(now));
+        let row = row.update(txn).await?;
+        let change = Change::new("api_token.revoked")
+            .on("ApiToken", row.id)
+            .with("userId", owner);
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok(row)
+    })
 }

@@ -9,6 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait as _, Set};
 
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::error::{ApiError, ApiResult};
 
 /// Hours before the interview until which a booking can be changed.
@@ -65,7 +66,7 @@ pub async fn rules(db: &impl ConnectionTrait, company_id: i64) -> ApiResult<Sche
 
 /// Changes the actor's company's rules. Recruiting admins only.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     change: RulesChange,
     now: DateTime<Utc>,
@@ -84,31 +85,42 @@ pub async fn update(
     };
     check("changeDeadlineHours", change.change_deadline_hours)?;
     check("minimumNoticeHours", change.minimum_notice_hours)?;
-    let current = rules(db, actor.company_id).await?;
-    let new = SchedulingRules {
-        change_deadline_hours: change
-            .change_deadline_hours
-            .unwrap_or(current.change_deadline_hours),
-        minimum_notice_hours: change
-            .minimum_notice_hours
-            .unwrap_or(current.minimum_notice_hours),
-    };
-    scheduling_setting::Entity::insert(scheduling_setting::ActiveModel {
-        company_id: Set(actor.company_id),
-        change_deadline_hours: Set(new.change_deadline_hours),
-        minimum_notice_hours: Set(new.minimum_notice_hours),
-        updated_at: Set(now),
+    crate::db::write_transaction!(db, |txn| {
+        let current = rules(txn, actor.company_id).await?;
+        let new = SchedulingRules {
+            change_deadline_hours: change
+                .change_deadline_hours
+                .unwrap_or(current.change_deadline_hours),
+            minimum_notice_hours: change
+                .minimum_notice_hours
+                .unwrap_or(current.minimum_notice_hours),
+        };
+        scheduling_setting::Entity::insert(scheduling_setting::ActiveModel {
+            company_id: Set(actor.company_id),
+            change_deadline_hours: Set(new.change_deadline_hours),
+            minimum_notice_hours: Set(new.minimum_notice_hours),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(scheduling_setting::Column::CompanyId)
+                .update_columns([
+                    scheduling_setting::Column::ChangeDeadlineHours,
+                    scheduling_setting::Column::MinimumNoticeHours,
+                    scheduling_setting::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(txn)
+        .await?;
+        let audited = |rules: &SchedulingRules| {
+            serde_json::json!({
+                "changeDeadlineHours": rules.change_deadline_hours,
+                "minimumNoticeHours": rules.minimum_notice_hours,
+            })
+        };
+        let change = Change::new("scheduling_settings.updated")
+            .before_after(audited(&current), audited(&new));
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok(new)
     })
-    .on_conflict(
-        OnConflict::column(scheduling_setting::Column::CompanyId)
-            .update_columns([
-                scheduling_setting::Column::ChangeDeadlineHours,
-                scheduling_setting::Column::MinimumNoticeHours,
-                scheduling_setting::Column::UpdatedAt,
-            ])
-            .to_owned(),
-    )
-    .exec(db)
-    .await?;
-    Ok(new)
 }

@@ -8,11 +8,12 @@ use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseConnection, EntityTrait as _,
     IntoActiveModel as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, Select, Set,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::address;
 use super::signature;
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::error::{ApiError, ApiResult};
 use crate::events::EventType;
 use crate::graphql::ids::Kind;
@@ -173,9 +174,35 @@ pub async fn create(
         let sealed = cipher.seal(&owner(row.id), &secret);
         let mut row = row.into_active_model();
         row.secret_sealed = Set(sealed);
-        Ok::<_, ApiError>(row.update(txn).await?)
+        let row = row.update(txn).await?;
+        let change = Change::new("webhook_endpoint.created")
+            .on("WebhookEndpoint", row.id)
+            .with("after", audited(&row));
+        audit::record(txn, company_id, Some(actor), change, now).await?;
+        Ok::<_, ApiError>(row)
     })?;
     Ok((endpoint, secret))
+}
+
+/// An endpoint's settings as the audit trail records them: the URL without
+/// its query (where receivers often put a token), never the secret.
+fn audited(row: &webhook_endpoint::Model) -> Value {
+    let url = match url::Url::parse(&row.url) {
+        Ok(mut url) => {
+            if url.query().is_some() {
+                url.set_query(Some("…"));
+            }
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        Err(_) => String::new(),
+    };
+    json!({
+        "url": url,
+        "description": row.description,
+        "eventTypes": row.event_types,
+        "enabled": row.enabled,
+    })
 }
 
 /// Changes an endpoint's URL, types, description or state.
@@ -202,6 +229,7 @@ pub async fn update(
     };
     crate::db::write_transaction!(db, |txn| {
         let current = find(txn, actor, id).await?;
+        let before = audited(&current);
         let was_enabled = current.enabled;
         let mut row = current.into_active_model();
         if let Some(url) = &url {
@@ -227,7 +255,12 @@ pub async fn update(
             _ => {}
         }
         row.updated_at = Set(now);
-        Ok::<_, ApiError>(row.update(txn).await?)
+        let row = row.update(txn).await?;
+        let change = Change::new("webhook_endpoint.updated")
+            .on("WebhookEndpoint", row.id)
+            .before_after(before, audited(&row));
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok::<_, ApiError>(row)
     })
 }
 
@@ -238,6 +271,10 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> ApiResul
         webhook_endpoint::Entity::delete_by_id(endpoint.id)
             .exec(txn)
             .await?;
+        let change = Change::new("webhook_endpoint.deleted")
+            .on("WebhookEndpoint", endpoint.id)
+            .with("before", audited(&endpoint));
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok::<_, ApiError>(())
     })
 }
@@ -261,7 +298,10 @@ pub async fn rotate_secret(
         row.previous_secret_until = Set(Some(now + ROTATION_OVERLAP));
         row.secret_sealed = Set(sealed);
         row.updated_at = Set(now);
-        Ok::<_, ApiError>(row.update(txn).await?)
+        let row = row.update(txn).await?;
+        let change = Change::new("webhook_endpoint.secret_rotated").on("WebhookEndpoint", row.id);
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        Ok::<_, ApiError>(row)
     })?;
     Ok((endpoint, secret))
 }

@@ -11,6 +11,7 @@ mod helpers;
 mod loopback_smtp;
 mod smtp_server;
 
+mod audit;
 mod availability;
 mod bad_input;
 mod cli;

@@ -1100,6 +1100,11 @@ const WEBHOOKS: &[&str] = &["webhook", "other_webhook"];
 fn id_cases() -> Vec<IdCase> {
     vec![
         id_case(
+            "auditLog",
+            "{ auditLog(first: 5, filter: { actorId: \"$ID\" }) { nodes { seq action } } }",
+            &["other_user"],
+        ),
+        id_case(
             "webhookEndpoint",
             "{ webhookEndpoint(id: \"$ID\") { url } }",
             WEBHOOKS,

@@ -1,5 +1,6 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
+mod audit;
 mod documents;
 mod events;
 mod interviews;
@@ -31,4 +32,5 @@ pub struct QueryRoot(
     documents::DocumentsQuery,
     webhooks::WebhooksQuery,
     events::EventsQuery,
+    audit::AuditQuery,
 );

@@ -1,6 +1,7 @@
 //! GraphQL object types, each converted from a storage model so that columns
 //! are exposed one by one, on purpose.
 
+mod audit;
 mod availability;
 mod documents;
 mod enums;
@@ -16,6 +17,7 @@ mod slots;
 mod templates;
 mod webhooks;
 
+pub use audit::AuditEntry;
 pub use availability::{
     AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
     TimeSpan, Weekday, WorkingHours, WorkingSpan,
