@@ -13,6 +13,7 @@ mod smtp_server;
 
 mod availability;
 mod bad_input;
+mod bulk_copies;
 mod cli;
 mod contention;
 mod crash_recovery;
@@ -40,4 +41,5 @@ mod slots;
 mod subscriptions;
 mod templates;
 mod tenancy;
+mod waiting;
 mod webhooks;
