@@ -4,11 +4,13 @@
 //! message a dispatcher is already delivering.
 
 use chrono::Utc;
-use sea_orm::EntityTrait as _;
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, create_candidate, on_each_backend};
-use crate::outbound::{applicant, many_applicants, send_plain, tick, use_plain_server};
+use crate::outbound::{
+    applicant, many_applicants, other_instance, send_plain, tick, use_plain_server,
+};
 use crate::smtp_server::{Options, SmtpServer};
 
 const MESSAGE: &str = "query($id: ID!) { message(id: $id) { status scheduledAt attempts } }";
@@ -190,12 +192,7 @@ async fn a_message_being_delivered_is_reported_not_cancelled_and_still_arrives()
         // Another instance claims one message (it is SENDING) and stops
         // beating before it delivers it.
         let now = Utc::now();
-        let settings = app.state.settings.clone();
-        let other_db = recruitmail::db::connect(&settings, app.state.metrics.clone())
-            .await
-            .unwrap();
-        let other = recruitmail::mail::Mail::new(other_db, settings).unwrap();
-        other.dispatcher.beat(now).await.unwrap();
+        let other = other_instance(&app, now).await;
         let claimed = other.dispatcher.claim(now, 1).await.unwrap();
         assert_eq!(claimed.len(), 1);
         let sending = json!(recruitmail::graphql::ids::Kind::Message.id(claimed[0].id).0);
@@ -393,6 +390,20 @@ async fn a_failed_message_is_delivered_when_retried() {
             message.contains("only a failed message") && message.contains("SENT"),
             "{message}"
         );
+        // A delivery report came back for it: bounced mail is not retried.
+        let row = crate::outbound::row(&id, recruitmail::graphql::ids::Kind::Message);
+        entity::message::Entity::update_many()
+            .col_expr(
+                entity::message::Column::Status,
+                sea_orm::sea_query::Expr::value(entity::enums::MessageStatus::Bounced),
+            )
+            .filter(entity::message::Column::Id.eq(row))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        let bounced = conflict(&app, RETRY, json!({ "id": id })).await;
+        assert!(bounced.contains("bounced"), "{bounced}");
+        assert_eq!(status(&app, &id).await, "BOUNCED");
     })
     .await;
 }
@@ -446,6 +457,40 @@ async fn another_companys_bulk_send_is_not_found_like_a_made_up_one() {
             )
             .await;
         assert_eq!(still["emailBatch"], json!({ "queued": 2, "cancelled": 0 }));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cancellation_racing_a_claim_never_lets_both_take_a_message() {
+    on_each_backend(async |app| {
+        let (_, applications) = many_applicants(&app, 40, false).await;
+        let batch = app
+            .ok(
+                &app.admin,
+                SEND,
+                json!({ "i": { "applicationIds": applications, "subject": "S", "body": "<p>B</p>" } }),
+            )
+            .await["sendEmail"]["batch"]["id"]
+            .clone();
+        let now = Utc::now();
+        let other = other_instance(&app, now).await;
+        let (cancelled, claimed) = tokio::join!(
+            app.gql(Some(&app.admin), CANCEL_BATCH, json!({ "id": batch })),
+            other.dispatcher.claim(now, 500)
+        );
+        let claimed: Vec<i64> = claimed.unwrap().into_iter().map(|m| m.id).collect();
+        let answer = &cancelled["data"]["cancelEmailBatch"];
+        let changed = answer["changed"].as_u64().unwrap() as usize;
+        assert_eq!(changed + claimed.len(), 40, "each message taken once: {answer}");
+        for reported in answer["alreadySending"].as_array().unwrap() {
+            let id = crate::outbound::row(&reported["id"], recruitmail::graphql::ids::Kind::Message);
+            assert!(claimed.contains(&id), "only claimed messages are reported");
+        }
+        let rows = entity::message::Entity::find().all(&app.state.db).await.unwrap();
+        let of = |status| rows.iter().filter(|m| m.status == status).count();
+        assert_eq!(of(entity::enums::MessageStatus::Cancelled), changed);
+        assert_eq!(of(entity::enums::MessageStatus::Sending), claimed.len());
     })
     .await;
 }

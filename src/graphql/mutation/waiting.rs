@@ -162,8 +162,10 @@ impl WaitingMutation {
         Ok(RescheduleMessagePayload::of(done))
     }
 
-    /// Queues a FAILED message again, to be delivered at once; `attempts`
-    /// keeps counting. A BOUNCED message is not retried (`CONFLICT`): the
+    /// Queues a FAILED message again, to be delivered at once. `attempts`
+    /// keeps counting, so a message given up after the most attempts has one
+    /// more; one that failed on a permanent refusal has the usual retries
+    /// for a temporary failure. A BOUNCED message is not retried (`CONFLICT`): the
     /// recipient's server accepted it and sent it back, so the same message
     /// would most likely bounce again; send a new one instead.
     #[graphql(guard = "Require::Section(Section::Messages)")]
