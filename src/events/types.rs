@@ -9,6 +9,7 @@ pub enum EventType {
     MessageFailed,
     MessageBounced,
     MessageCancelled,
+    MessageRescheduled,
     MessageReceived,
     InvitationResponded,
     InterviewScheduled,
@@ -24,12 +25,13 @@ pub enum EventType {
 }
 
 impl EventType {
-    pub const ALL: [EventType; 17] = [
+    pub const ALL: [EventType; 18] = [
         EventType::MessageQueued,
         EventType::MessageSent,
         EventType::MessageFailed,
         EventType::MessageBounced,
         EventType::MessageCancelled,
+        EventType::MessageRescheduled,
         EventType::MessageReceived,
         EventType::InvitationResponded,
         EventType::InterviewScheduled,
@@ -51,6 +53,7 @@ impl EventType {
             EventType::MessageFailed => "message.failed",
             EventType::MessageBounced => "message.bounced",
             EventType::MessageCancelled => "message.cancelled",
+            EventType::MessageRescheduled => "message.rescheduled",
             EventType::MessageReceived => "message.received",
             EventType::InvitationResponded => "invitation.responded",
             EventType::InterviewScheduled => "interview.scheduled",

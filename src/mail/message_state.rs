@@ -27,7 +27,6 @@ use sea_orm::{
 };
 
 use super::outbox::{AUTO_REPLIED, NewMessage, token};
-use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, EventType, NewEvent};
 use crate::graphql::ids::Kind;
@@ -251,49 +250,80 @@ pub async fn receive(
     Ok(row)
 }
 
-/// Cancels `row` if it is still scheduled. One conditional update, so a
-/// dispatcher claiming it at the same moment cannot both send it and see it
-/// cancelled. Returns whether it was cancelled.
-pub async fn cancel_scheduled(
-    txn: &DatabaseTransaction,
-    row: &message::Model,
-    now: DateTime<Utc>,
-) -> ApiResult<bool> {
-    let updated = message::Entity::update_many()
-        .col_expr(
-            message::Column::Status,
-            Expr::value(MessageStatus::Cancelled),
-        )
-        .filter(message::Column::Id.eq(row.id))
-        .filter(message::Column::Status.eq(MessageStatus::Scheduled))
-        .exec(txn)
-        .await?;
-    if updated.rows_affected == 0 {
-        return Ok(false);
-    }
-    let event = event_of(row, EventType::MessageCancelled, MessageStatus::Cancelled);
-    events::append(txn, vec![event], now).await?;
-    Ok(true)
+/// A change asked of messages that wait to leave (or, for a retry, that
+/// failed to). Each is one conditional UPDATE on the status it starts from,
+/// like the dispatcher's claim, so when both reach a message at once exactly
+/// one wins: a message a dispatcher has claimed (SENDING) is never touched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// SCHEDULED or QUEUED (also between retries) → CANCELLED.
+    Cancel,
+    /// SCHEDULED → QUEUED, due at once.
+    SendNow,
+    /// SCHEDULED stays SCHEDULED, due at the new time.
+    Reschedule(DateTime<Utc>),
+    /// FAILED → QUEUED, due at once. `attempts` keeps counting.
+    Retry,
 }
 
-/// Cancels the scheduled message `id` the caller may see; one that has
-/// started to leave cannot be.
-pub async fn cancel_scheduled_message(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: i64,
-    now: DateTime<Utc>,
-) -> ApiResult<message::Model> {
-    crate::db::write_transaction!(db, |txn| {
-        let found = super::messages::find(txn, actor, id).await?;
-        if !cancel_scheduled(txn, &found, now).await? {
-            return Err(ApiError::conflict(format!(
-                "only a scheduled message can be cancelled; this one is {}",
-                status_name(found.status)
-            )));
+impl Change {
+    /// The statuses a message may have for the change to apply.
+    pub fn applies_to(self) -> &'static [MessageStatus] {
+        match self {
+            Change::Cancel => &WAITING,
+            Change::SendNow | Change::Reschedule(_) => &[MessageStatus::Scheduled],
+            Change::Retry => &[MessageStatus::Failed],
         }
-        super::messages::find(txn, actor, found.id).await
-    })
+    }
+
+    /// The status a changed message has, and the event telling of it.
+    fn outcome(self) -> (MessageStatus, EventType) {
+        match self {
+            Change::Cancel => (MessageStatus::Cancelled, EventType::MessageCancelled),
+            Change::SendNow | Change::Retry => (MessageStatus::Queued, EventType::MessageQueued),
+            Change::Reschedule(_) => (MessageStatus::Scheduled, EventType::MessageRescheduled),
+        }
+    }
+}
+
+/// Applies `change` to the messages `which` selects that are in a status it
+/// applies to, with an event each and the progress of the bulk sends they
+/// belong to. Returns the changed messages as they are now.
+pub async fn change_waiting(
+    txn: &DatabaseTransaction,
+    which: Condition,
+    change: Change,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<message::Model>> {
+    let (status, event_type) = change.outcome();
+    let mut update = message::Entity::update_many()
+        .filter(which)
+        .filter(message::Column::Direction.eq(MessageDirection::Outbound))
+        .filter(message::Column::Status.is_in(change.applies_to().iter().copied()))
+        .col_expr(message::Column::Status, Expr::value(status));
+    // `scheduled_at` says when a message waits for: nothing once it is due
+    // now, the new time when it moves; a retried one keeps its history.
+    let (due, scheduled) = match change {
+        Change::Cancel => (None, None),
+        Change::Retry => (Some(now), None),
+        Change::SendNow => (Some(now), Some(None)),
+        Change::Reschedule(at) => (Some(at), Some(Some(at))),
+    };
+    if let Some(due) = due {
+        update = update.col_expr(message::Column::NextAttemptAt, Expr::value(Some(due)));
+    }
+    if let Some(scheduled) = scheduled {
+        update = update.col_expr(message::Column::ScheduledAt, Expr::value(scheduled));
+    }
+    let changed = update.exec_with_returning(txn).await?;
+    let mut events: Vec<NewEvent> = changed
+        .iter()
+        .map(|row| event_of(row, event_type, status))
+        .collect();
+    let batches = changed.iter().filter_map(|row| row.batch_id).collect();
+    events.extend(batch_progress(txn, batches).await?);
+    events::append(txn, events, now).await?;
+    Ok(changed)
 }
 
 /// Statuses of a message that has not started to leave.
@@ -766,6 +796,9 @@ async fn batch_progress(
         .column(message::Column::Status)
         .column_as(message::Column::Id.count(), "n")
         .filter(message::Column::BatchId.is_in(batches.clone()))
+        // The summary copy to CC and BCC is to no candidate: not one of
+        // the send's messages (see `bulk_copies`).
+        .filter(message::Column::CandidateId.is_not_null())
         .group_by(message::Column::BatchId)
         .group_by(message::Column::Status)
         .into_tuple()

@@ -235,6 +235,9 @@ pub async fn batch_counts(
         .column(message::Column::Status)
         .column_as(message::Column::Id.count(), "count")
         .filter(message::Column::BatchId.is_in(batches.iter().copied()))
+        // The summary copy to CC and BCC is to no candidate: not one of
+        // the send's messages (see `bulk_copies`).
+        .filter(message::Column::CandidateId.is_not_null())
         .group_by(message::Column::BatchId)
         .group_by(message::Column::Status)
         .into_tuple()

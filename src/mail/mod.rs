@@ -1,6 +1,7 @@
 //! Outbound mail: subsidiaries' SMTP settings with sealed passwords, the
 //! outbox every message is written to, and the dispatcher that delivers it.
 
+pub mod bulk_copies;
 pub mod compose;
 pub mod dispatcher;
 pub mod email_settings;
@@ -12,6 +13,7 @@ pub mod secrets;
 pub mod send;
 pub mod smtp;
 pub mod smtp_pool;
+pub mod waiting;
 
 use std::sync::Arc;
 

@@ -12,8 +12,8 @@ use sea_orm::{
     QuerySelect as _, Set,
 };
 
-use super::message_state;
 use super::outbox::{Addressee, NewMessage, Threading};
+use super::{bulk_copies, message_state};
 use crate::access::{Actor, Section};
 use crate::domain::EmailAddress;
 pub use crate::email_templates::Content;
@@ -139,6 +139,19 @@ pub async fn send(
             None
         };
 
+        // A bulk send's CC and BCC get one summary copy (see `bulk_copies`).
+        let mut summary_of =
+            (batch.is_some() && !(request.cc.is_empty() && request.bcc.is_empty())).then(|| {
+                contexts
+                    .iter()
+                    .map(|c| Addressee::candidate(&c.candidate))
+                    .collect::<Vec<_>>()
+            });
+        let (cc, bcc) = if batch.is_some() {
+            (Vec::new(), Vec::new())
+        } else {
+            (copies(&request.cc), copies(&request.bcc))
+        };
         let domain = settings.inbound_domain.as_str();
         let mut pending = Vec::with_capacity(RENDER_CHUNK);
         let mut compiled: HashMap<i64, Compiled> = HashMap::new();
@@ -174,7 +187,7 @@ pub async fn send(
                 };
                 return Err(crate::scheduling::links::missing_link(field, &context));
             }
-            pending.push(NewMessage {
+            let message = NewMessage {
                 company_id: actor.company_id,
                 candidate_id: Some(context.candidate.id),
                 application_id: context.application.as_ref().map(|a| a.id),
@@ -188,8 +201,8 @@ pub async fn send(
                 html_body: Some(rendered.html),
                 from: sender_address(&company, context.subsidiary.as_deref(), settings),
                 to: vec![Addressee::candidate(&context.candidate)],
-                cc: copies(&request.cc),
-                bcc: copies(&request.bcc),
+                cc: cc.clone(),
+                bcc: bcc.clone(),
                 attachment_ids: attachments.clone(),
                 scheduled_at: request.scheduled_at,
                 idempotency_key: if batch.is_none() {
@@ -201,8 +214,18 @@ pub async fn send(
                 auto_reply: false,
                 threading: threading.clone(),
                 participant_user_id: None,
+            };
+            let copy = summary_of.take().map(|recipients| {
+                bulk_copies::summary(
+                    &message,
+                    &recipients,
+                    copies(&request.cc),
+                    copies(&request.bcc),
+                )
             });
-            if pending.len() == RENDER_CHUNK {
+            pending.push(message);
+            pending.extend(copy);
+            if pending.len() >= RENDER_CHUNK {
                 last = message_state::enqueue(txn, std::mem::take(&mut pending), domain, now)
                     .await?
                     .pop()
@@ -304,16 +327,22 @@ fn check_request(
             ));
         }
     }
-    if let Some(at) = request.scheduled_at
-        && at > now + chrono::Duration::days(MAX_SCHEDULE_DAYS)
-    {
+    if let Some(at) = request.scheduled_at {
+        check_schedule_horizon(at, now)?;
+    }
+    if let Some(key) = &request.idempotency_key {
+        check_idempotency_key(key)?;
+    }
+    Ok(())
+}
+
+/// A message is scheduled at most a year ahead.
+pub(crate) fn check_schedule_horizon(at: DateTime<Utc>, now: DateTime<Utc>) -> ApiResult<()> {
+    if at > now + chrono::Duration::days(MAX_SCHEDULE_DAYS) {
         return Err(ApiError::validation(
             "scheduledAt",
             "a message can be scheduled at most a year ahead",
         ));
-    }
-    if let Some(key) = &request.idempotency_key {
-        check_idempotency_key(key)?;
     }
     Ok(())
 }

@@ -274,7 +274,7 @@ fn describe(error: &tera::Error) -> String {
 /// Escapes a value for HTML text and quoted attributes. Tera's own escaping
 /// also turns `/` into `&#x2F;`, which needlessly garbles dates and URLs in the
 /// source of every message.
-fn escape_html(value: &str) -> String {
+pub(crate) fn escape_html(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + value.len() / 8);
     for c in value.chars() {
         match c {

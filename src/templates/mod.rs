@@ -23,6 +23,7 @@ mod plain_text;
 mod signature;
 mod tags;
 
+pub(crate) use compiled::escape_html;
 pub use compiled::{Compiled, MAX_BODY_BYTES, MAX_SUBJECT_CHARS, Rendered};
 pub use error::{Part, Problem, RenderError, TemplateError};
 pub use language::choose as choose_variant;

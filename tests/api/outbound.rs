@@ -58,6 +58,20 @@ pub(crate) async fn applicant(app: &TestApp, first: &str, email: &str) -> (Strin
     (sub, candidate, application)
 }
 
+/// A second instance on the same database, its heartbeat written at `now`.
+pub(crate) async fn other_instance(
+    app: &TestApp,
+    now: chrono::DateTime<Utc>,
+) -> recruitmail::mail::Mail {
+    let settings = app.state.settings.clone();
+    let other_db = recruitmail::db::connect(&settings, app.state.metrics.clone())
+        .await
+        .unwrap();
+    let other = recruitmail::mail::Mail::new(other_db, settings).unwrap();
+    other.dispatcher.beat(now).await.unwrap();
+    other
+}
+
 /// Sends a short free-form message to one candidate; returns the message.
 pub(crate) async fn send_plain(app: &TestApp, candidate: &str) -> Value {
     app.ok(
@@ -660,12 +674,7 @@ async fn a_claim_left_by_a_dead_instance_is_taken_over_once_it_stops_beating() {
         let sent = send_plain(&app, &candidate).await;
         let now = Utc::now();
         // Another instance beats, claims the message and dies before sending it.
-        let settings = app.state.settings.clone();
-        let other_db = recruitmail::db::connect(&settings, app.state.metrics.clone())
-            .await
-            .unwrap();
-        let other = recruitmail::mail::Mail::new(other_db, settings).unwrap();
-        other.dispatcher.beat(now).await.unwrap();
+        let other = other_instance(&app, now).await;
         let claimed = other.dispatcher.claim(now, 10).await.unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!(

@@ -1405,6 +1405,31 @@ fn id_cases() -> Vec<IdCase> {
             "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
             &["msg_hidden_scheduled"],
         ),
+        id_case(
+            "cancelMessage",
+            "mutation { cancelMessage(input: { messageId: \"$ID\" }) { changed message { status } alreadySending { id } } }",
+            &["msg_hidden_scheduled"],
+        ),
+        id_case(
+            "sendMessageNow",
+            "mutation { sendMessageNow(input: { messageId: \"$ID\" }) { changed message { status } } }",
+            &["msg_hidden_scheduled"],
+        ),
+        id_case(
+            "rescheduleMessage",
+            "mutation { rescheduleMessage(input: { messageId: \"$ID\", scheduledAt: \"$start\" }) { changed message { status } } }",
+            &["msg_hidden_scheduled"],
+        ),
+        id_case(
+            "retryMessage",
+            "mutation { retryMessage(input: { messageId: \"$ID\" }) { changed message { status } } }",
+            &["msg_hidden"],
+        ),
+        id_case(
+            "cancelEmailBatch",
+            "mutation { cancelEmailBatch(input: { batchId: \"$ID\" }) { changed batch { id } alreadySending { id } } }",
+            &["batch"],
+        ),
         // Documents.
         id_case(
             "documents",

@@ -9,6 +9,7 @@ OUT/mode changes behaviour while it runs:
 
   accept    accept everything (the default)
   tempfail  answer every RCPT with 451 (a temporary failure)
+  reject    answer every RCPT with 550 (a permanent failure)
 
 A recipient whose address contains "reject" always gets 550 (permanent).
 The chosen port is printed on stdout as `PORT <n>`; the server runs until
@@ -54,6 +55,8 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.mode() == "tempfail":
             return "451 4.3.0 Mail server temporarily unavailable, try again later"
+        if self.mode() == "reject":
+            return "550 5.7.1 Delivery not authorized, message refused"
         if "reject" in address:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)

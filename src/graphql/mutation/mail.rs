@@ -12,8 +12,9 @@ use crate::graphql::types::{
     Document, EmailBatch, Message, SmtpConnectionTest, SmtpSecurity, Subsidiary,
 };
 use crate::mail::email_settings::{self, EmailSettingsChange};
-use crate::mail::message_state;
+use crate::mail::message_state::Change;
 use crate::mail::send::{self, MAX_ATTACHMENTS, MAX_RECIPIENTS, SendRequest, Sent, Targets};
+use crate::mail::waiting;
 use crate::organisation;
 
 #[derive(Default)]
@@ -249,16 +250,24 @@ impl MailMutation {
         })
     }
 
-    /// Cancels a scheduled message; refused (`CONFLICT`) once it has started to leave.
-    #[graphql(guard = "Require::Section(Section::Messages)")]
+    /// Cancels a message that has not started to leave; refused (`CONFLICT`)
+    /// once it has, also while it is being delivered. `cancelMessage` says
+    /// the same with counts.
+    #[graphql(
+        guard = "Require::Section(Section::Messages)",
+        deprecation = "use cancelMessage, which also reports a message being delivered"
+    )]
     async fn cancel_scheduled_message(
         &self,
         ctx: &Context<'_>,
         input: CancelScheduledMessageInput,
     ) -> Result<CancelScheduledMessagePayload, ApiError> {
         let id = decode(&input.id, Kind::Message, "id")?;
-        let row =
-            message_state::cancel_scheduled_message(db(ctx)?, ctx.actor()?, id, Utc::now()).await?;
+        let (row, changed) =
+            waiting::change_message(db(ctx)?, ctx.actor()?, id, Change::Cancel, Utc::now()).await?;
+        if changed.changed.is_empty() {
+            return Err(waiting::refusal(Change::Cancel, row.status));
+        }
         Ok(CancelScheduledMessagePayload {
             message: Message::new(row),
         })

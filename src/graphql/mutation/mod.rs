@@ -12,6 +12,7 @@ mod people;
 mod recruiting;
 mod scheduling_links;
 mod templates;
+mod waiting;
 mod webhooks;
 
 use async_graphql::MergedObject;
@@ -25,6 +26,7 @@ pub struct MutationRoot(
     people::PeopleMutation,
     templates::TemplatesMutation,
     mail::MailMutation,
+    waiting::WaitingMutation,
     interviews::InterviewsMutation,
     scheduling_links::SchedulingLinksMutation,
     intake::IntakeMutation,
