@@ -148,7 +148,16 @@ pub async fn test_unsaved(
     current: subsidiary::Model,
     change: EmailSettingsChange,
 ) -> ApiResult<ConnectionTest> {
-    let mut tried = apply(current, cipher, change)?.try_into_model()?;
+    // Errors name the field inside the input's `settings`.
+    let located = |e| match e {
+        ApiError::Validation { field, message } => {
+            ApiError::validation(format!("settings.{field}"), format!("settings.{message}"))
+        }
+        other => other,
+    };
+    let mut tried = apply(current, cipher, change)
+        .map_err(located)?
+        .try_into_model()?;
     if tried.smtp_host.is_none() {
         return Err(ApiError::validation(
             "settings.smtpHost",

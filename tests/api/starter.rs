@@ -472,6 +472,11 @@ async fn smtp_settings_are_tried_without_being_saved() {
             .await;
         assert_eq!(first_code(&response).as_deref(), Some("VALIDATION"));
         assert_eq!(response["errors"][0]["extensions"]["field"], "settings.smtpPort");
+        let long = "x".repeat(300);
+        let response = app
+            .gql(Some(&admin), TRY, json!({ "i": { "subsidiaryId": sub, "settings": { "smtpPassword": long } } }))
+            .await;
+        assert_eq!(response["errors"][0]["extensions"]["field"], "settings.smtpPassword", "{response:#}");
     })
     .await;
 
