@@ -211,8 +211,8 @@ struct StarterRole {
 
 /// Recruiters work every candidate; hiring managers see their assigned
 /// positions' candidates and interviews and read their documents;
-/// interviewers schedule and send invitations (and so read the
-/// interview-related templates) and see nothing else.
+/// interviewers schedule and send invitations for their assigned positions
+/// (and so read the interview-related templates) and see nothing else.
 const ROLES: [StarterRole; 3] = [
     StarterRole {
         name: "Recruiter",
@@ -238,7 +238,9 @@ const ROLES: [StarterRole; 3] = [
         messages: false,
         interviews: true,
         bulk_email: false,
-        assigned_positions_only: false,
+        // Said outright: without CANDIDATES a role sees only the positions
+        // its holder is assigned to anyway (see `access::actor`).
+        assigned_positions_only: true,
         documents: None,
     },
 ];

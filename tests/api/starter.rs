@@ -134,7 +134,7 @@ async fn bootstrap_starts_a_company_with_templates_categories_and_roles() {
             roles["Hiring manager"],
             json!([false, ["CANDIDATES", "INTERVIEWS"], true, all("VIEW")])
         );
-        assert_eq!(roles["Interviewer"], json!([false, ["INTERVIEWS"], false, []]));
+        assert_eq!(roles["Interviewer"], json!([false, ["INTERVIEWS"], true, []]));
 
         // A language without starter texts: refused, and nothing is made.
         let companies = entity::company::Entity::find().count(&app.state.db).await.unwrap();
