@@ -290,6 +290,46 @@ async fn apply(app: &TestApp, position: &str, email: &str, gender: &str) -> Valu
 }
 
 #[tokio::test]
+async fn simultaneous_starter_calls_make_each_template_once() {
+    on_each_backend(async |app| {
+        let call = || {
+            app.gql(
+                Some(&app.admin),
+                STARTER,
+                json!({ "i": { "language": "fr" } }),
+            )
+        };
+        let answers = futures_util::future::join_all((0..4).map(|_| call())).await;
+        let mut created = 0;
+        for answer in &answers {
+            match first_code(answer).as_deref() {
+                None => {
+                    created += answer["data"]["createStarterTemplates"]["templatesCreated"]
+                        .as_i64()
+                        .unwrap()
+                }
+                // Lost the race on the unique kind: refused whole.
+                Some("CONFLICT") => {}
+                other => panic!("{other:?}: {answer:#}"),
+            }
+        }
+        assert_eq!(created, 4, "{answers:#?}");
+        let listed = app
+            .ok(
+                &app.admin,
+                "{ emailTemplates { totalCount nodes { translations { language } } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(listed["emailTemplates"]["totalCount"], 4);
+        for template in listed["emailTemplates"]["nodes"].as_array().unwrap() {
+            assert_eq!(template["translations"], json!([]));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_starter_acknowledgement_answers_form_applications() {
     let server = SmtpServer::start(Options::default());
     on_each_backend(async |app| {
