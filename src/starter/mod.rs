@@ -44,7 +44,8 @@ pub struct StarterOutcome {
     pub translations_added: usize,
     /// Starter templates that already had a variant in the language.
     pub already_present: usize,
-    /// The company's starter templates, one per kind.
+    /// The company's starter templates, one per kind, in the order of
+    /// [`StarterKind`].
     pub templates: Vec<Template>,
 }
 
@@ -85,7 +86,9 @@ pub async fn create_starter_templates(
             .order_by_asc(email_template::Column::Id)
             .all(txn)
             .await?;
-        outcome.templates = email_templates::complete(txn, rows).await?;
+        let mut templates = email_templates::complete(txn, rows).await?;
+        templates.sort_by_key(|t| StarterKind::iter().position(|k| Some(k) == t.row.starter_kind));
+        outcome.templates = templates;
         Ok(outcome)
     })
 }

@@ -205,7 +205,7 @@ async fn starter_templates_in_more_languages_become_translations() {
         app.ok(
             &admin,
             "mutation($i: DeleteEmailTemplateInput!) { deleteEmailTemplate(input: $i) { deletedId } }",
-            json!({ "i": { "id": ids[3] } }),
+            json!({ "i": { "id": ids[0] } }),
         )
         .await;
         let remade = app.ok(&admin, STARTER, run("fr")).await["createStarterTemplates"].clone();
@@ -213,7 +213,10 @@ async fn starter_templates_in_more_languages_become_translations() {
             [&remade["templatesCreated"], &remade["translationsAdded"], &remade["alreadyPresent"]],
             [1, 0, 3]
         );
-        assert_eq!(remade["emailTemplates"][3]["name"], "Demande de documents");
+        // Listed by kind, the new acknowledgement first.
+        assert_eq!(remade["emailTemplates"][0]["name"], "Accusé de réception");
+        assert_eq!(remade["emailTemplates"][0]["starterKind"], "ACKNOWLEDGEMENT");
+        assert_eq!(remade["emailTemplates"][3]["id"], ids[3]);
 
         // Languages without texts, and tags that are none, name the ones there are.
         for bad in ["es", "it-CH", "klingon language", ""] {

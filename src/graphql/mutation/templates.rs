@@ -90,7 +90,8 @@ struct CreateStarterTemplatesPayload {
     translations_added: i32,
     /// Existing starter templates that had the language already, left as they were.
     already_present: i32,
-    /// The company's starter templates, one per kind.
+    /// The company's starter templates, one per kind: acknowledgement,
+    /// interview invitation, rejection, request for documents.
     email_templates: Vec<EmailTemplate>,
 }
 
