@@ -8,9 +8,9 @@ use sea_orm::{
 };
 
 use crate::access::token;
-use crate::domain::{EmailAddress, Name, Slug};
+use crate::domain::{EmailAddress, LanguageTag, Name, Slug};
 use crate::error::{ApiError, ApiResult};
-use crate::people;
+use crate::{people, starter};
 
 /// Name of the role every company starts with, held by its first user.
 pub const ADMIN_ROLE: &str = "Recruiting admin";
@@ -24,12 +24,39 @@ pub struct Bootstrapped {
     pub token: String,
 }
 
-/// Creates a company, its admin role and first admin user, and an API token for
-/// that user, in one transaction.
+/// Creates a bare company, its admin role and first admin user, and an API
+/// token for that user, in one transaction. Its default language is English
+/// and it has nothing else yet; `recruitmail bootstrap` uses
+/// [`bootstrap_ready`] instead.
 pub async fn bootstrap(
     db: &impl crate::db::Writable,
     name: &str,
     admin_email: &str,
+) -> ApiResult<Bootstrapped> {
+    create(db, name, admin_email, None).await
+}
+
+/// Like [`bootstrap`], and the company starts ready (see [`starter::furnish`]):
+/// `language` (a BCP 47 tag) is its default language, its starter templates
+/// are written in it, and it has the usual document categories and roles.
+/// A language without starter texts is refused on the field `language`
+/// before anything is written.
+pub async fn bootstrap_ready(
+    db: &impl crate::db::Writable,
+    name: &str,
+    admin_email: &str,
+    language: &str,
+) -> ApiResult<Bootstrapped> {
+    let texts = starter::texts(language)?;
+    let tag = LanguageTag::parse(language).map_err(|m| ApiError::validation("language", m))?;
+    create(db, name, admin_email, Some((tag, texts))).await
+}
+
+async fn create(
+    db: &impl crate::db::Writable,
+    name: &str,
+    admin_email: &str,
+    ready: Option<(LanguageTag, starter::Texts)>,
 ) -> ApiResult<Bootstrapped> {
     let name = Name::parse(name).map_err(|m| ApiError::validation("company", m))?;
     let email = EmailAddress::parse(admin_email).map_err(|m| ApiError::validation("admin", m))?;
@@ -42,13 +69,20 @@ pub async fn bootstrap(
             slug: Set(slug),
             inbound_token: Set(token::random_secret()),
             form_key: Set(token::random_secret()),
-            default_language: Set("en".into()),
+            default_language: Set(ready
+                .as_ref()
+                .map_or("en", |(tag, _)| tag.as_str())
+                .to_owned()),
             created_at: Set(now),
             ..Default::default()
         }
         .insert(txn)
         .await
         .map_err(|e| ApiError::from_write(e, "a company with this slug"))?;
+        let company = match &ready {
+            Some((_, texts)) => starter::furnish(txn, company, texts, now).await?,
+            None => company,
+        };
         let role = recruiting_role::ActiveModel {
             company_id: Set(company.id),
             name: Set(ADMIN_ROLE.into()),

@@ -57,6 +57,8 @@ pub mod people;
 pub mod positions;
 /// Working hours, busy times and free interview slots.
 pub mod scheduling;
+/// What a new company starts with: starter templates, document categories, roles.
+pub mod starter;
 /// The template language: checking, compiling and rendering templates.
 pub mod templates;
 /// Signed webhooks for integrations (Standard Webhooks 1.0).

@@ -34,7 +34,8 @@ enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) that `schema.graphql` must equal.
     ExportSchema,
-    /// Create a company and its first admin; print the admin's API token.
+    /// Create a company ready to use (starter templates, document categories,
+    /// roles) and its first admin; print the admin's API token.
     Bootstrap {
         /// The company's name.
         #[arg(long)]
@@ -42,6 +43,10 @@ enum Command {
         /// The first admin's email address.
         #[arg(long)]
         admin: String,
+        /// The company's default language (BCP 47), in which its starter
+        /// templates are written: de, en or fr.
+        #[arg(long, default_value = "en")]
+        language: String,
     },
     /// Work with the audit trail.
     Audit {
@@ -100,10 +105,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Bootstrap { company, admin } => {
+        Command::Bootstrap {
+            company,
+            admin,
+            language,
+        } => {
             let conn = db::connect(&settings, Metrics::new().into()).await?;
             db::migrate(&conn).await?;
-            let created = companies::bootstrap(&conn, &company, &admin).await?;
+            let created = companies::bootstrap_ready(&conn, &company, &admin, &language).await?;
             eprintln!(
                 "created company `{}` (inbound address {}) with admin {}",
                 created.company.name,

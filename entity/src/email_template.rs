@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::enums::StarterKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "email_templates")]
 pub struct Model {
@@ -13,6 +15,9 @@ pub struct Model {
     pub interview_related: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Which starter template this is, when `createStarterTemplates` (or
+    /// `bootstrap`) made it; unique per company.
+    pub starter_kind: Option<StarterKind>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

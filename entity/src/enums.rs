@@ -128,3 +128,14 @@ stored_enum!(
     /// The iTIP method of an invitation email (RFC 5546 §1.4).
     InvitationMethod { Request = "REQUEST", Cancel = "CANCEL" }
 );
+
+stored_enum!(
+    /// The kind of a template made from the starter texts.
+    StarterKind {
+        /// Thanks for an application; neutral forms, no interview placeholders.
+        Acknowledgement = "ACKNOWLEDGEMENT",
+        InterviewInvitation = "INTERVIEW_INVITATION",
+        Rejection = "REJECTION",
+        DocumentRequest = "DOCUMENT_REQUEST",
+    }
+);

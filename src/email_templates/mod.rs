@@ -243,10 +243,14 @@ pub async fn complete(
         .collect())
 }
 
+/// Saves a new template. Its documents travel with every message sent from
+/// it, so together they must fit in one message: at most
+/// `max_attachment_bytes` (`PAYLOAD_TOO_LARGE`, as for uploads and sends).
 pub async fn create(
     db: &impl crate::db::Writable,
     actor: &Actor,
     new: NewTemplate,
+    max_attachment_bytes: usize,
 ) -> ApiResult<Template> {
     crate::db::write_transaction!(db, |txn| {
         let language = match new.language.clone() {
@@ -283,17 +287,20 @@ pub async fn create(
         for translation in &new.translations {
             insert_variant(txn, row.id, translation).await?;
         }
-        link_documents(txn, actor, row.id, &new.document_ids).await?;
+        link_documents(txn, actor, row.id, &new.document_ids, max_attachment_bytes).await?;
         let template = find(txn, actor, row.id).await?;
         Ok(template)
     })
 }
 
+/// Changes a template; new `document_ids` are held to the attachment limit
+/// as in [`create`].
 pub async fn update(
     db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     change: TemplateChange,
+    max_attachment_bytes: usize,
 ) -> ApiResult<Template> {
     crate::db::write_transaction!(db, |txn| {
         // Locked until commit: two admins editing at once apply one after the other.
@@ -387,7 +394,7 @@ pub async fn update(
                 .filter(email_template_document::Column::TemplateId.eq(id))
                 .exec(txn)
                 .await?;
-            link_documents(txn, actor, id, document_ids).await?;
+            link_documents(txn, actor, id, document_ids, max_attachment_bytes).await?;
         }
         let template = find(txn, actor, id).await?;
         Ok(template)
@@ -525,20 +532,23 @@ async fn insert_variant(
 }
 
 /// Attaches documents of the company that belong to no candidate: a
-/// candidate's own documents must not travel to other candidates.
+/// candidate's own documents must not travel to other candidates. Together
+/// they must fit in one message's `max_attachment_bytes`.
 async fn link_documents(
     db: &impl ConnectionTrait,
     actor: &Actor,
     template_id: i64,
     ids: &[i64],
+    max_attachment_bytes: usize,
 ) -> ApiResult<()> {
+    let mut total: i64 = 0;
     for (i, id) in ids.iter().enumerate() {
         let found = document::Entity::find_by_id(*id)
             .filter(document::Column::CompanyId.eq(actor.company_id))
             .one(db)
             .await?;
         match found {
-            Some(doc) if doc.candidate_id.is_none() => {}
+            Some(doc) if doc.candidate_id.is_none() => total += doc.size_bytes,
             Some(_) => {
                 return Err(ApiError::validation(
                     format!("documentIds.{i}"),
@@ -556,6 +566,18 @@ async fn link_documents(
         .insert(db)
         .await
         .map_err(|e| ApiError::from_write(e, "this document on the template"))?;
+    }
+    check_document_size(total, max_attachment_bytes)
+}
+
+/// Refuses documents totalling `total` bytes when a message may not carry
+/// them; a template's documents go with every message sent from it.
+pub fn check_document_size(total: i64, max_attachment_bytes: usize) -> ApiResult<()> {
+    if total > i64::try_from(max_attachment_bytes).unwrap_or(i64::MAX) {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the template's documents total {total} bytes; a message may carry at most \
+             {max_attachment_bytes} bytes"
+        )));
     }
     Ok(())
 }

@@ -43,8 +43,12 @@ pub async fn preview(
         ));
     }
     // Without MESSAGES, a user writes to candidates only by inviting them to
-    // an interview, so that is all they may preview.
-    if request.interview_id.is_none() && !actor.can(Section::Messages) {
+    // an interview, so that is all they may preview: a template their scope
+    // shows (the interview-related ones) even before an interview is
+    // chosen, its interview placeholders then reported missing; free text
+    // only for an interview.
+    let invitation_template = matches!(request.content, Content::Template(_));
+    if request.interview_id.is_none() && !invitation_template && !actor.can(Section::Messages) {
         return Err(ApiError::forbidden(
             "access to the MESSAGES section is required to preview a message \
              that is not an interview invitation",

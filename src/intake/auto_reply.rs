@@ -127,8 +127,12 @@ fn has_signature(user: &user::Model) -> bool {
 /// Queues the acknowledgement of a new application when its position's
 /// category answers applications from `source` (never MANUAL ones): the
 /// category's template rendered for the candidate, from the subsidiary's
-/// address, signed by the category's sender. Runs in the transaction that
-/// created the application, so both are written or neither.
+/// address, signed by the category's sender, with the template's documents.
+/// Runs in the transaction that created the application, so both are
+/// written or neither. A reply that cannot be sent as its template says
+/// (sender or template gone, template invalid, documents over
+/// `RECRUITMAIL_MAX_ATTACHMENT_BYTES`) is skipped with a logged warning and
+/// never costs the candidate their application.
 #[expect(
     clippy::too_many_arguments,
     reason = "the rows the calling transaction already holds, passed on instead of read again"
@@ -190,6 +194,17 @@ pub async fn acknowledge(
         }
         Err(other) => return Err(other),
     };
+    // Documents over the attachment limit (lowered since the template was
+    // saved, which checks them) would make the message undeliverable. The
+    // reply is skipped rather than sent without them, since its text may
+    // refer to them; the application is filed all the same.
+    let documents_bytes: i64 = template.documents.iter().map(|d| d.size_bytes).sum();
+    if let Err(e) =
+        email_templates::check_document_size(documents_bytes, settings.max_attachment_bytes)
+    {
+        tracing::warn!(category = category.id, template = template.row.id, error = %e, "the automatic reply's documents are over the attachment limit; no reply sent");
+        return Ok(None);
+    }
     let rendered = match template
         .variant_for(&context)
         .and_then(|variant| Ok((template.compile(variant)?, variant.language.clone())))

@@ -3,7 +3,9 @@
 
 use entity::enums::SmtpSecurity;
 use entity::subsidiary;
-use sea_orm::{ActiveModelTrait as _, ConnectionTrait, IntoActiveModel as _, Set};
+use sea_orm::{
+    ActiveModelTrait as _, ConnectionTrait, IntoActiveModel as _, Set, TryIntoModel as _,
+};
 
 use super::secrets::{Cipher, OpenError};
 use super::smtp::{SmtpConfig, describe};
@@ -64,6 +66,31 @@ pub async fn update(
     change: EmailSettingsChange,
 ) -> ApiResult<subsidiary::Model> {
     let current = organisation::find_subsidiary(db, actor, subsidiary_id).await?;
+    let row = apply(current, cipher, change)?;
+    let merged = row.clone().try_into_model()?;
+    if merged.use_custom_smtp && merged.email_address.is_none() {
+        return Err(ApiError::validation(
+            "emailAddress",
+            "emailAddress: sending through the subsidiary's own server needs its address",
+        ));
+    }
+    if merged.use_custom_smtp && merged.smtp_host.is_none() {
+        return Err(ApiError::validation(
+            "smtpHost",
+            "smtpHost: sending through the subsidiary's own server needs its host",
+        ));
+    }
+    Ok(row.update(db).await?)
+}
+
+/// The settings `current` would have after `change`, not yet saved: what
+/// `update` writes and what `test_unsaved` tries. A new password is sealed
+/// as it would be stored.
+fn apply(
+    current: subsidiary::Model,
+    cipher: &Cipher,
+    change: EmailSettingsChange,
+) -> ApiResult<subsidiary::ActiveModel> {
     for (field, value) in [
         ("smtpUsername", &change.smtp_username),
         ("smtpPassword", &change.smtp_password),
@@ -77,30 +104,12 @@ pub async fn update(
             ));
         }
     }
-    let address = change.email_address.clone().unwrap_or_else(|| {
-        current
-            .email_address
-            .clone()
-            .and_then(|a| EmailAddress::parse(&a).ok())
-    });
+    let subsidiary_id = current.id;
     let host = match &change.smtp_host {
         Some(host) => host.as_ref().map(|h| h.as_str().to_owned()),
         None => current.smtp_host.clone(),
     };
     let use_custom = change.use_custom_smtp.unwrap_or(current.use_custom_smtp);
-    if use_custom && address.is_none() {
-        return Err(ApiError::validation(
-            "emailAddress",
-            "emailAddress: sending through the subsidiary's own server needs its address",
-        ));
-    }
-    if use_custom && host.is_none() {
-        return Err(ApiError::validation(
-            "smtpHost",
-            "smtpHost: sending through the subsidiary's own server needs its host",
-        ));
-    }
-
     let mut row = current.into_active_model();
     if let Some(v) = change.email_address {
         row.email_address = Set(v.map(|a| a.into_inner()));
@@ -124,7 +133,39 @@ pub async fn update(
             .filter(|p| !p.is_empty())
             .map(|p| cipher.seal(&owner(subsidiary_id), &p)));
     }
-    Ok(row.update(db).await?)
+    Ok(row)
+}
+
+/// Tests the SMTP server `current`'s settings would name after `change`,
+/// without saving anything: a field left out keeps its saved value (the
+/// saved password included), as `updateRecruitingEmailSettings` would.
+/// The server is tried whether or not custom SMTP is switched on yet, under
+/// the same private-address policy as saved settings (see [`test_connection`]).
+pub async fn test_unsaved(
+    cipher: &Cipher,
+    extra_root: Option<&[u8]>,
+    public_only: bool,
+    current: subsidiary::Model,
+    change: EmailSettingsChange,
+) -> ApiResult<ConnectionTest> {
+    // Errors name the field inside the input's `settings`.
+    let located = |e| match e {
+        ApiError::Validation { field, message } => {
+            ApiError::validation(format!("settings.{field}"), format!("settings.{message}"))
+        }
+        other => other,
+    };
+    let mut tried = apply(current, cipher, change)
+        .map_err(located)?
+        .try_into_model()?;
+    if tried.smtp_host.is_none() {
+        return Err(ApiError::validation(
+            "settings.smtpHost",
+            "settings.smtpHost: the server to test needs a host",
+        ));
+    }
+    tried.use_custom_smtp = true;
+    Ok(test_connection(cipher, extra_root, public_only, &tried).await)
 }
 
 /// The subsidiary's own SMTP server, when it sends through one.

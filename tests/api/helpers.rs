@@ -133,6 +133,13 @@ impl TestApp {
             .map(|(url, name)| (url.as_str(), name.as_str()))
     }
 
+    /// The `DATABASE_URL` the binary needs to use this test's database: on
+    /// PostgreSQL its own database; on SQLite none, the data folder's file.
+    pub fn database_url(&self) -> Option<String> {
+        self.postgres_database()
+            .map(|(url, name)| with_database(url, name))
+    }
+
     /// Creates another company and returns its admin's token.
     pub async fn other_company(&self, name: &str) -> String {
         recruitmail::companies::bootstrap(

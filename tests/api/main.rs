@@ -39,6 +39,7 @@ mod s3;
 mod scheduling_links;
 mod schema_file;
 mod slots;
+mod starter;
 mod subscriptions;
 mod templates;
 mod tenancy;

@@ -489,9 +489,10 @@ fn cases() -> Vec<Case> {
             "{ node(id: \"$template\") { id } }",
             [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
+        // A template outside the caller's scope answers like a made-up one.
         case(
             "{ previewEmail(input: { templateId: \"$template\", candidateId: \"$seen\" }) { subject } }",
-            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+            [Allowed, Allowed, NOT_FOUND, NOT_FOUND],
         ),
         case(
             "{ previewEmail(input: { subject: \"Hi\", body: \"<p>{{ first_name }}</p>\", candidateId: \"$unseen\" }) { text } }",
@@ -1736,12 +1737,21 @@ async fn the_interviews_section_alone_reads_and_sends_only_interview_templates()
             )
             .await;
         assert_eq!(preview["previewEmail"]["subject"], "Interview: Talk");
-        // Only invitations: a preview without an interview needs MESSAGES.
+        // Only invitations: their template previews before an interview is
+        // chosen, free text without an interview needs MESSAGES.
+        let unfilled = app
+            .ok(
+                &interviewer,
+                PREVIEW,
+                json!({ "i": { "templateId": t_interview, "candidateId": id("c3") } }),
+            )
+            .await;
+        assert_eq!(unfilled["previewEmail"]["subject"], "Interview:");
         let code = app
             .error_code(
                 Some(&interviewer),
                 PREVIEW,
-                json!({ "i": { "templateId": t_interview, "candidateId": id("c3") } }),
+                json!({ "i": { "subject": "S", "body": "<p>B</p>", "candidateId": id("c3") } }),
             )
             .await;
         assert_eq!(code, "FORBIDDEN");

@@ -20,9 +20,10 @@ use crate::organisation;
 #[derive(Default)]
 pub struct MailMutation;
 
+/// A subsidiary's recruiting email settings; a field left out keeps its
+/// saved value.
 #[derive(InputObject)]
-struct UpdateRecruitingEmailSettingsInput {
-    subsidiary_id: ID,
+struct RecruitingEmailSettingsInput {
     /// The subsidiary's own sender address; `null` removes it.
     email_address: MaybeUndefined<String>,
     email_display_name: MaybeUndefined<String>,
@@ -37,6 +38,49 @@ struct UpdateRecruitingEmailSettingsInput {
     smtp_password: MaybeUndefined<String>,
 }
 
+impl RecruitingEmailSettingsInput {
+    /// The change as the service reads it; `prefix` leads error fields to
+    /// where the settings stand in the input.
+    fn change(self, prefix: &str) -> Result<EmailSettingsChange, ApiError> {
+        let field = |name: &str| format!("{prefix}{name}");
+        let smtp_port = match self.smtp_port {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(port) => Some(Some(
+                u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
+                    let field = field("smtpPort");
+                    ApiError::validation(field.clone(), format!("{field}: a port from 1 to 65535"))
+                })?,
+            )),
+        };
+        Ok(EmailSettingsChange {
+            email_address: change(
+                &self.email_address,
+                &field("emailAddress"),
+                EmailAddress::parse,
+            )?,
+            email_display_name: change(
+                &self.email_display_name,
+                &field("emailDisplayName"),
+                Name::parse,
+            )?,
+            use_custom_smtp: self.use_custom_smtp,
+            smtp_host: change(&self.smtp_host, &field("smtpHost"), DomainName::parse)?,
+            smtp_port,
+            smtp_security: self.smtp_security.map(Into::into),
+            smtp_username: text_change(&self.smtp_username),
+            smtp_password: text_change(&self.smtp_password),
+        })
+    }
+}
+
+#[derive(InputObject)]
+struct UpdateRecruitingEmailSettingsInput {
+    subsidiary_id: ID,
+    #[graphql(flatten)]
+    settings: RecruitingEmailSettingsInput,
+}
+
 #[derive(SimpleObject)]
 struct UpdateRecruitingEmailSettingsPayload {
     subsidiary: Subsidiary,
@@ -45,6 +89,11 @@ struct UpdateRecruitingEmailSettingsPayload {
 #[derive(InputObject)]
 struct TestSmtpConnectionInput {
     subsidiary_id: ID,
+    /// Settings to try without saving them, as `updateRecruitingEmailSettings`
+    /// takes them: a field left out keeps its saved value (the password
+    /// too), and the server is tried even while custom SMTP is off. Without
+    /// them, the saved settings are tested.
+    settings: Option<RecruitingEmailSettingsInput>,
 }
 
 #[derive(SimpleObject)]
@@ -132,25 +181,7 @@ impl MailMutation {
         input: UpdateRecruitingEmailSettingsInput,
     ) -> Result<UpdateRecruitingEmailSettingsPayload, ApiError> {
         let id = decode(&input.subsidiary_id, Kind::Subsidiary, "subsidiaryId")?;
-        let smtp_port = match input.smtp_port {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(port) => Some(Some(
-                u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
-                    ApiError::validation("smtpPort", "smtpPort: a port from 1 to 65535")
-                })?,
-            )),
-        };
-        let change = EmailSettingsChange {
-            email_address: change(&input.email_address, "emailAddress", EmailAddress::parse)?,
-            email_display_name: change(&input.email_display_name, "emailDisplayName", Name::parse)?,
-            use_custom_smtp: input.use_custom_smtp,
-            smtp_host: change(&input.smtp_host, "smtpHost", DomainName::parse)?,
-            smtp_port,
-            smtp_security: input.smtp_security.map(Into::into),
-            smtp_username: text_change(&input.smtp_username),
-            smtp_password: text_change(&input.smtp_password),
-        };
+        let change = input.settings.change("")?;
         let row =
             email_settings::update(db(ctx)?, ctx.actor()?, &mail(ctx)?.cipher, id, change).await?;
         Ok(UpdateRecruitingEmailSettingsPayload {
@@ -158,8 +189,9 @@ impl MailMutation {
         })
     }
 
-    /// Connects to the subsidiary's SMTP server as configured (EHLO,
-    /// STARTTLS or TLS, AUTH) and reports what happened. Recruiting admins only.
+    /// Connects to the subsidiary's SMTP server as configured, or as
+    /// `settings` would configure it (nothing is saved), through EHLO,
+    /// STARTTLS or TLS and AUTH, and reports what happened. Recruiting admins only.
     #[graphql(guard = "Require::Admin")]
     async fn test_smtp_connection(
         &self,
@@ -167,15 +199,22 @@ impl MailMutation {
         input: TestSmtpConnectionInput,
     ) -> Result<TestSmtpConnectionPayload, ApiError> {
         let id = decode(&input.subsidiary_id, Kind::Subsidiary, "subsidiaryId")?;
+        let change = input.settings.map(|s| s.change("settings.")).transpose()?;
         let subsidiary = organisation::find_subsidiary(db(ctx)?, ctx.actor()?, id).await?;
-        let settings = settings(ctx)?;
-        let test = email_settings::test_connection(
-            &mail(ctx)?.cipher,
+        let (settings, cipher) = (settings(ctx)?, &mail(ctx)?.cipher);
+        let (extra_root, public_only) = (
             settings.smtp_ca_pem.as_deref(),
             !settings.smtp_allow_private_hosts,
-            &subsidiary,
-        )
-        .await;
+        );
+        let test = match change {
+            Some(change) => {
+                email_settings::test_unsaved(cipher, extra_root, public_only, subsidiary, change)
+                    .await?
+            }
+            None => {
+                email_settings::test_connection(cipher, extra_root, public_only, &subsidiary).await
+            }
+        };
         Ok(TestSmtpConnectionPayload {
             result: SmtpConnectionTest {
                 success: test.success,

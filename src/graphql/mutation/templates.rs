@@ -6,9 +6,9 @@ use crate::email_templates::{self, NewTemplate, TemplateChange, VariantDraft};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_all};
 use crate::graphql::input::{optional, parse};
-use crate::graphql::state::db;
+use crate::graphql::state::{db, settings};
 use crate::graphql::types::{EmailTemplate, User};
-use crate::people;
+use crate::{people, starter};
 
 #[derive(Default)]
 pub struct TemplatesMutation;
@@ -74,6 +74,28 @@ struct DeleteEmailTemplatePayload {
 }
 
 #[derive(InputObject)]
+struct CreateStarterTemplatesInput {
+    /// BCP 47 tag of the texts (`de`, `en`, `fr`, or a regional tag of one
+    /// of them); the company's default language if omitted.
+    language: Option<String>,
+}
+
+/// What `createStarterTemplates` did; the three counts add up to the four
+/// kinds of starter template.
+#[derive(SimpleObject)]
+struct CreateStarterTemplatesPayload {
+    /// Starter templates made, in the language.
+    templates_created: i32,
+    /// Existing starter templates that gained a translation in the language.
+    translations_added: i32,
+    /// Existing starter templates that had the language already, left as they were.
+    already_present: i32,
+    /// The company's starter templates, one per kind: acknowledgement,
+    /// interview invitation, rejection, request for documents.
+    email_templates: Vec<EmailTemplate>,
+}
+
+#[derive(InputObject)]
 struct UpdateMySignatureInput {
     /// HTML from a rich-text editor; `null` or empty removes the signature.
     signature: Option<String>,
@@ -104,7 +126,9 @@ fn translations(input: Vec<EmailTemplateTranslationInput>) -> Result<Vec<Variant
 
 #[Object]
 impl TemplatesMutation {
-    /// Saves a new email template after checking every variant. Recruiting admins only.
+    /// Saves a new email template after checking every variant. Its
+    /// documents must fit in one message (`PAYLOAD_TOO_LARGE` over
+    /// `RECRUITMAIL_MAX_ATTACHMENT_BYTES`). Recruiting admins only.
     #[graphql(guard = "Require::Admin")]
     async fn create_email_template(
         &self,
@@ -121,7 +145,8 @@ impl TemplatesMutation {
             translations: translations(input.translations)?,
             document_ids: decode_all(&input.document_ids, Kind::Document, "documentIds")?,
         };
-        let template = email_templates::create(db(ctx)?, actor, new).await?;
+        let limit = settings(ctx)?.max_attachment_bytes;
+        let template = email_templates::create(db(ctx)?, actor, new, limit).await?;
         Ok(EmailTemplatePayload {
             email_template: EmailTemplate(template),
         })
@@ -148,7 +173,8 @@ impl TemplatesMutation {
                 .map(|ids| decode_all(&ids, Kind::Document, "documentIds"))
                 .transpose()?,
         };
-        let template = email_templates::update(db(ctx)?, ctx.actor()?, id, change).await?;
+        let limit = settings(ctx)?.max_attachment_bytes;
+        let template = email_templates::update(db(ctx)?, ctx.actor()?, id, change, limit).await?;
         Ok(EmailTemplatePayload {
             email_template: EmailTemplate(template),
         })
@@ -166,6 +192,31 @@ impl TemplatesMutation {
         email_templates::delete(db(ctx)?, ctx.actor()?, id).await?;
         Ok(DeleteEmailTemplatePayload {
             deleted_id: input.id,
+        })
+    }
+
+    /// Adds the starter templates (application acknowledgement, interview
+    /// invitation, rejection, request for documents) in a language: a kind
+    /// without a starter template gets one, a starter template without the
+    /// language gains it as a translation, and one that has it is left as
+    /// edited. A template of the admins' own with a starter template's name
+    /// is a `CONFLICT`; a language without starter texts is refused on
+    /// `language`. Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn create_starter_templates(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateStarterTemplatesInput,
+    ) -> Result<CreateStarterTemplatesPayload, ApiError> {
+        let outcome =
+            starter::create_starter_templates(db(ctx)?, ctx.actor()?, input.language.as_deref())
+                .await?;
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(CreateStarterTemplatesPayload {
+            templates_created: count(outcome.templates_created),
+            translations_added: count(outcome.translations_added),
+            already_present: count(outcome.already_present),
+            email_templates: outcome.templates.into_iter().map(EmailTemplate).collect(),
         })
     }
 

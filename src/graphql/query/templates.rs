@@ -1,5 +1,6 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::email_template;
+use sea_orm::{ColumnTrait as _, QueryFilter as _};
 
 use crate::access::{ContextExt as _, Require};
 use crate::email_templates::{self, PreviewRequest};
@@ -31,27 +32,34 @@ struct PreviewEmailInput {
     interview_id: Option<ID>,
 }
 
+/// Narrows `emailTemplates`.
+#[derive(InputObject, Default)]
+struct EmailTemplateFilter {
+    /// Only the interview-related templates (those offered for invitations),
+    /// or only the others.
+    interview_related: Option<bool>,
+}
+
 #[Object]
 impl TemplatesQuery {
     /// The email templates the caller may read, oldest first: all of them
     /// with the MESSAGES section, only the interview-related ones with the
-    /// INTERVIEWS section alone.
+    /// INTERVIEWS section alone (who find none with `interviewRelated: false`).
     #[graphql(guard = "Require::Templates")]
     async fn email_templates(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        filter: Option<EmailTemplateFilter>,
     ) -> Result<Conn<EmailTemplate>, ApiError> {
         let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
         let (db, actor) = (db(ctx)?, ctx.actor()?);
-        let rows = fetch_page(
-            db,
-            email_templates::visible(actor),
-            email_template::Column::Id,
-            page,
-        )
-        .await?;
+        let mut query = email_templates::visible(actor);
+        if let Some(interview_related) = filter.unwrap_or_default().interview_related {
+            query = query.filter(email_template::Column::InterviewRelated.eq(interview_related));
+        }
+        let rows = fetch_page(db, query, email_template::Column::Id, page).await?;
         let templates = email_templates::complete(db, rows.rows).await?;
         Ok(rows
             .shape
@@ -75,8 +83,9 @@ impl TemplatesQuery {
 
     /// Renders a template or a free-form message for one candidate as they
     /// would receive it, with the caller's signature. Nothing is sent or stored.
-    /// A stored template must be one the caller may read; without the
-    /// MESSAGES section, only interview invitations (with `interviewId`).
+    /// A stored template must be one the caller may read. Without the
+    /// MESSAGES section, only invitations: an interview template (with or
+    /// without `interviewId`), or free text for an interview.
     #[graphql(guard = "Require::Templates")]
     async fn preview_email(
         &self,

@@ -154,3 +154,17 @@ pub enum InvitationMethod {
     /// The event is cancelled.
     Cancel,
 }
+
+/// The kind of a template made from the starter texts (`createStarterTemplates`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::StarterKind")]
+pub enum StarterTemplateKind {
+    /// Thanks for an application: neutral forms and no interview
+    /// placeholders, so it can be a category's automatic reply.
+    Acknowledgement,
+    /// An interview invitation using the interview placeholders.
+    InterviewInvitation,
+    Rejection,
+    /// Asks the candidate for more documents.
+    DocumentRequest,
+}

@@ -26,6 +26,11 @@ impl EmailTemplate {
     async fn interview_related(&self) -> bool {
         self.0.row.interview_related
     }
+    /// Which starter template this is, when `createStarterTemplates` (or
+    /// `recruitmail bootstrap`) made it, however it was changed since.
+    async fn starter_kind(&self) -> Option<super::StarterTemplateKind> {
+        self.0.row.starter_kind.map(Into::into)
+    }
     /// BCP 47 tag of the main language.
     async fn language(&self) -> &str {
         self.0.main().map_or("", |v| v.language.as_str())
