@@ -16,7 +16,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{InvitationStatus, MessageDirection, MessageStatus, RecipientKind};
+use entity::enums::{
+    InvitationMethod, InvitationStatus, MessageDirection, MessageStatus, RecipientKind,
+};
 use entity::{
     email_batch, invitation, message, message_attachment, message_content, message_recipient,
 };
@@ -181,6 +183,7 @@ async fn enqueue_chunk(
                 message_id: Set(row.id),
                 document_id: Set(*document_id),
                 position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+                content_id: Set(None),
             }
         }));
         rows.push(row);
@@ -416,6 +419,9 @@ pub async fn rewrite_waiting(
 }
 
 /// Marks a message that left as bounced, with the delivery report's reason.
+/// An interview invitation (or update) it carried is BOUNCED too, unless
+/// the candidate answered it: an answer proves it arrived, whatever a
+/// report says later.
 pub async fn bounce(
     txn: &DatabaseTransaction,
     row: &message::Model,
@@ -426,6 +432,16 @@ pub async fn bounce(
         .filter(message::Column::Id.eq(row.id))
         .col_expr(message::Column::Status, Expr::value(MessageStatus::Bounced))
         .col_expr(message::Column::LastError, Expr::value(Some(reason)))
+        .exec(txn)
+        .await?;
+    invitation::Entity::update_many()
+        .filter(invitation::Column::MessageId.eq(row.id))
+        .filter(invitation::Column::Method.eq(InvitationMethod::Request))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Bounced),
+        )
         .exec(txn)
         .await?;
     if row.status != MessageStatus::Bounced {
