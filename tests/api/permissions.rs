@@ -555,6 +555,18 @@ fn cases() -> Vec<Case> {
             "mutation { cancelScheduledMessage(input: { id: \"$sched_$caller\" }) { message { status } } }",
             [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
+        case(
+            "{ viewer { unreadMessages { totalCount } } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "{ candidate(id: \"$seen\") { unreadCount } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { markMessagesRead(input: { messageIds: [\"$message_seen\"] }) { changed } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
         // Automatic replies and the public form: recruiting admins set them
         // up (`submitApplication` needs no token: see tests/api/intake.rs).
         case(
@@ -1399,6 +1411,11 @@ fn id_cases() -> Vec<IdCase> {
             "cancelScheduledMessage",
             "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
             &["msg_hidden_scheduled"],
+        ),
+        id_case(
+            "markMessagesRead",
+            "mutation { markMessagesRead(input: { messageIds: [\"$ID\"] }) { changed messages { id } } }",
+            &["msg_hidden"],
         ),
         // Documents.
         id_case(

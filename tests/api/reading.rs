@@ -22,7 +22,7 @@ fn logo() -> Vec<u8> {
 
 /// An HTML email from `from` with a tracking pixel, a remote stylesheet and
 /// an inline image (multipart/related, RFC 2387) shown through `cid:`.
-fn html_mail(from: &str, n: u32) -> String {
+pub(crate) fn html_mail(from: &str, n: u32) -> String {
     let image = STANDARD.encode(logo());
     format!(
         "From: {from}\r\nTo: jobs@acme.example\r\nSubject: My portfolio {n}\r\n\
