@@ -1,6 +1,7 @@
 //! The one owner of message rows: every change of a message's status —
 //! queue, schedule, claim, send, fail, retry, cancel, bounce, receive, the
-//! rewrite of a waiting invitation — is written here, and nowhere else.
+//! rewrite of a waiting invitation — is written here, and nowhere else; so
+//! is a received message's read state.
 //!
 //! Keeping them together keeps the lifecycle's rules in one place (a claim's
 //! outcome counts only while the claim holds; a message that has left cannot
@@ -449,6 +450,35 @@ pub async fn bounce(
         events::append(txn, vec![event], now).await?;
     }
     Ok(())
+}
+
+/// Marks the company's received messages `ids` read at `now`, or unread
+/// again; one already read keeps the time it was first read, and mail we
+/// sent has no read state. Returns how many changed.
+pub async fn set_read(
+    txn: &DatabaseTransaction,
+    company_id: i64,
+    ids: &[i64],
+    read: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    let update = message::Entity::update_many()
+        .filter(message::Column::CompanyId.eq(company_id))
+        .filter(message::Column::Id.is_in(ids.iter().copied()))
+        .filter(message::Column::Direction.eq(MessageDirection::Inbound));
+    let update = if read {
+        update
+            .filter(message::Column::ReadAt.is_null())
+            .col_expr(message::Column::ReadAt, Expr::value(Some(now)))
+    } else {
+        update
+            .filter(message::Column::ReadAt.is_not_null())
+            .col_expr(
+                message::Column::ReadAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+    };
+    Ok(update.exec(txn).await?.rows_affected)
 }
 
 /// Deletes a candidate's messages (with their contents, recipients and

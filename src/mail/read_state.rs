@@ -10,10 +10,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::enums::MessageDirection;
 use entity::message;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
-    QuerySelect as _, Select,
+    ColumnTrait as _, ConnectionTrait, PaginatorTrait as _, QueryFilter as _, QuerySelect as _,
+    Select,
 };
 
 use super::messages;
@@ -85,23 +84,8 @@ pub async fn mark(
         if usize::try_from(found).ok() != Some(named.len()) {
             return Err(ApiError::NotFound("message"));
         }
-        let update = message::Entity::update_many()
-            .filter(message::Column::CompanyId.eq(actor.company_id))
-            .filter(message::Column::Id.is_in(named.clone()))
-            .filter(message::Column::Direction.eq(MessageDirection::Inbound));
-        let update = if read {
-            update
-                .filter(message::Column::ReadAt.is_null())
-                .col_expr(message::Column::ReadAt, Expr::value(Some(now)))
-        } else {
-            update
-                .filter(message::Column::ReadAt.is_not_null())
-                .col_expr(
-                    message::Column::ReadAt,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
-        };
-        let changed = update.exec(txn).await?.rows_affected;
+        let changed =
+            super::message_state::set_read(txn, actor.company_id, &named, read, now).await?;
         let mut rows = messages::visible(actor)
             .filter(message::Column::Id.is_in(named.clone()))
             .all(txn)

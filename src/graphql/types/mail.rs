@@ -52,9 +52,7 @@ struct MessagePage {
     recipients: OnceCell<HashMap<i64, Vec<message_recipient::Model>>>,
     contents: OnceCell<HashMap<i64, message_content::Model>>,
     attachments: OnceCell<HashMap<i64, Vec<entity::document::Model>>>,
-    /// Received messages' inline parts, by Content-ID, and those the
-    /// caller may open: read once for the page's HTML bodies.
-    inline: OnceCell<(HashMap<i64, Vec<(String, i64)>>, HashSet<i64>)>,
+    inline: OnceCell<InlineParts>,
     candidates: OnceCell<Arc<CandidateSet>>,
     senders: OnceCell<HashMap<i64, user::Model>>,
     templates: OnceCell<HashMap<i64, Template>>,
@@ -63,6 +61,15 @@ struct MessagePage {
     answered: OnceCell<HashMap<String, Message>>,
     applications: OnceCell<Arc<ApplicationSet>>,
     interviews: OnceCell<HashMap<i64, Interview>>,
+}
+
+/// The page's received messages' inline parts, read once for their HTML
+/// bodies.
+struct InlineParts {
+    /// `(Content-ID, document)` of each message's parts.
+    by_message: HashMap<i64, Vec<(String, i64)>>,
+    /// The parts' documents the caller may open.
+    openable: HashSet<i64>,
 }
 
 impl MessagePage {
@@ -172,7 +179,7 @@ impl Message {
         if actor.token_id.is_none() {
             return Ok(HashMap::new());
         }
-        let (parts, openable) = self
+        let parts = self
             .page
             .inline
             .get_or_try_init(|| async {
@@ -186,12 +193,15 @@ impl Message {
                 let parts = messages::inline_parts(db, &received).await?;
                 let documents = parts.values().flatten().map(|(_, document)| *document);
                 let openable = documents::openable(db, actor, documents).await?;
-                Ok::<_, ApiError>((parts, openable))
+                Ok::<_, ApiError>(InlineParts {
+                    by_message: parts,
+                    openable,
+                })
             })
             .await?;
         let mut links = HashMap::new();
-        for (content_id, document) in parts.get(&self.row().id).into_iter().flatten() {
-            if openable.contains(document) {
+        for (content_id, document) in parts.by_message.get(&self.row().id).into_iter().flatten() {
+            if parts.openable.contains(document) {
                 let link = signed_link(ctx, actor, *document, Disposition::Inline)?;
                 links.insert(content_id.clone(), link);
             }
