@@ -467,6 +467,30 @@ mod tests {
     }
 
     #[test]
+    fn an_ics_file_is_read_as_the_calendar_and_inline_parts_keep_their_id() {
+        let raw = "From: ada@example.org\r\nSubject: Accepted\r\nMIME-Version: 1.0\r\n\
+                   Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                   Content-Type: text/html\r\n\r\n<img src=\"cid:part1.x@example.org\">\r\n--b\r\n\
+                   Content-Type: image/png\r\nContent-ID: <part1.x@example.org>\r\n\
+                   Content-Disposition: inline\r\n\r\nPNG\r\n--b\r\n\
+                   Content-Type: application/ics; name=invite.ics\r\n\
+                   Content-Transfer-Encoding: base64\r\n\r\n\
+                   QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UkVQTFkNCkVORDpWQ0FMRU5EQVINCg==\r\n--b--\r\n";
+        let mail = parsed(raw);
+        assert_eq!(
+            mail.calendar.as_deref(),
+            Some("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n")
+        );
+        assert_eq!(mail.attachments.len(), 1);
+        assert_eq!(
+            mail.attachments[0].content_id.as_deref(),
+            Some("part1.x@example.org")
+        );
+        let html = mail.html_body.expect("an HTML body");
+        assert!(html.contains("cid:part1.x@example.org"), "{html}");
+    }
+
+    #[test]
     fn what_is_not_an_email_is_refused() {
         for raw in ["", "just some words", "Subject: no sender\r\n\r\nbody"] {
             let err = parse(raw.as_bytes(), 1024).expect_err(raw);
