@@ -105,6 +105,8 @@ stored_enum!(
         Accepted = "ACCEPTED",
         Declined = "DECLINED",
         Tentative = "TENTATIVE",
+        /// The invitation's message came back undelivered.
+        Bounced = "BOUNCED",
     }
 );
 

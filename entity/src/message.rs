@@ -52,6 +52,9 @@ pub struct Model {
     /// is addressed to. The copy keeps the candidate's `candidate_id` (who
     /// may see it follows the candidate) but is not mail to the candidate.
     pub participant_user_id: Option<i64>,
+    /// When a received message was read, by anyone at the company: the
+    /// recruiting mailbox is shared. Always `None` on mail we send.
+    pub read_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

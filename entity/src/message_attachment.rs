@@ -11,6 +11,9 @@ pub struct Model {
     pub document_id: i64,
     /// Order of the attachment within the message.
     pub position: i32,
+    /// The part's Content-ID (RFC 2392) without angle brackets, when the
+    /// received message's HTML may show it through a `cid:` URL.
+    pub content_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

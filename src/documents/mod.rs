@@ -233,6 +233,23 @@ pub fn visible(actor: &Actor) -> Select<document::Entity> {
         )
 }
 
+/// Which of the documents `ids` the actor may open (see [`visible`]), in
+/// one query.
+pub async fn openable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: impl IntoIterator<Item = i64>,
+) -> ApiResult<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = visible(actor)
+        .filter(document::Column::Id.is_in(ids))
+        .select_only()
+        .column(document::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
 /// A condition every row meets, or none.
 fn allowed(yes: bool) -> Condition {
     if yes {

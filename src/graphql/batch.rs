@@ -33,6 +33,7 @@ pub struct CandidateSet {
     pub rows: Vec<candidate::Model>,
     applications: OnceCell<Arc<ApplicationSet>>,
     documents: OnceCell<CandidatesDocuments>,
+    unread: OnceCell<HashMap<i64, i64>>,
 }
 
 /// The documents of a set of candidates: one [`DocumentSet`] for all of
@@ -127,17 +128,9 @@ impl DocumentSet {
         db: &DatabaseConnection,
         actor: &Actor,
     ) -> Result<&std::collections::HashSet<i64>, ApiError> {
-        use sea_orm::QuerySelect as _;
         self.openable
-            .get_or_try_init(|| async {
-                let ids: Vec<i64> = crate::documents::visible(actor)
-                    .filter(document::Column::Id.is_in(self.rows.iter().map(|d| d.id)))
-                    .select_only()
-                    .column(document::Column::Id)
-                    .into_tuple()
-                    .all(db)
-                    .await?;
-                Ok::<_, ApiError>(ids.into_iter().collect())
+            .get_or_try_init(|| {
+                crate::documents::openable(db, actor, self.rows.iter().map(|d| d.id))
             })
             .await
     }
@@ -167,7 +160,22 @@ impl CandidateSet {
             rows,
             applications: OnceCell::new(),
             documents: OnceCell::new(),
+            unread: OnceCell::new(),
         })
+    }
+
+    /// Unread received messages of each candidate in the set that has any.
+    pub async fn unread(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, i64>, ApiError> {
+        self.unread
+            .get_or_try_init(|| {
+                let ids: Vec<i64> = self.rows.iter().map(|c| c.id).collect();
+                async move { crate::mail::read_state::unread_counts(db, actor, &ids).await }
+            })
+            .await
     }
 
     /// The documents of every candidate in the set that the caller may see,

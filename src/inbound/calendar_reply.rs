@@ -1,8 +1,26 @@
 //! A candidate's answer to an invitation, as their calendar sends it: an
 //! iTIP REPLY (RFC 5546 §3.2.3) whose one ATTENDEE carries a PARTSTAT.
+//!
+//! Which invitation a reply answers is told by the event's UID, which is
+//! the interview's and is only ever sent to its candidate and
+//! participants. The reply answers for the candidate whose invitation
+//! carried that UID when its ATTENDEE is their address now, or an address
+//! one of their invitations to the interview was sent to: a candidate
+//! whose address changed since still answers the invitation they hold,
+//! from either address. Its SEQUENCE says which revision it answers
+//! (RFC 5546 §2.1.4): an answer to an older revision than the candidate
+//! holds is filed in their thread but changes nothing.
 
-use entity::enums::InvitationStatus;
+use entity::enums::{InvitationStatus, MessageDirection, RecipientKind};
+use entity::{interview, message, message_recipient};
 use icalendar::parser::{Component, read_calendar, unfold};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, Query};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _, QueryTrait as _,
+};
+
+use crate::error::ApiResult;
 
 /// Deeper nesting than any reply has (VCALENDAR, VEVENT, VALARM); refusing
 /// it before parsing bounds the parser's recursion on hostile input.
@@ -76,6 +94,58 @@ pub fn read(text: &str) -> Option<CalendarReply> {
         answer,
         sequence,
     })
+}
+
+/// The latest invitation (or update) of the company's interview with the
+/// reply's UID that was sent to the candidate at the reply's ATTENDEE
+/// address: the message whose thread the reply belongs to, and proof that
+/// the attendee is the candidate it was sent to.
+pub async fn invitation_answered(
+    db: &impl ConnectionTrait,
+    company_id: i64,
+    reply: &CalendarReply,
+) -> ApiResult<Option<message::Model>> {
+    let interviews = interview::Entity::find()
+        .select_only()
+        .column(interview::Column::Id)
+        .filter(interview::Column::CompanyId.eq(company_id))
+        .filter(interview::Column::Uid.eq(reply.uid.as_str()))
+        .into_query();
+    // Correlated, so only the recipients of the interview's invitations
+    // are read. The attendee is in lower case; the address as written.
+    let to_attendee = Query::select()
+        .expr(Expr::val(1))
+        .from(message_recipient::Entity)
+        .and_where(
+            Expr::col((
+                message_recipient::Entity,
+                message_recipient::Column::MessageId,
+            ))
+            .equals((message::Entity, message::Column::Id)),
+        )
+        .and_where(
+            Expr::col((message_recipient::Entity, message_recipient::Column::Kind))
+                .eq(sea_orm::ActiveEnum::to_value(&RecipientKind::To)),
+        )
+        .and_where(
+            Expr::expr(Func::lower(Expr::col((
+                message_recipient::Entity,
+                message_recipient::Column::Address,
+            ))))
+            .eq(reply.attendee.as_str()),
+        )
+        .to_owned();
+    Ok(message::Entity::find()
+        .filter(message::Column::CompanyId.eq(company_id))
+        .filter(message::Column::InterviewId.in_subquery(interviews))
+        .filter(message::Column::Direction.eq(MessageDirection::Outbound))
+        .filter(message::Column::CalendarMethod.eq("REQUEST"))
+        .filter(message::Column::ParticipantUserId.is_null())
+        .filter(message::Column::CandidateId.is_not_null())
+        .filter(Expr::exists(to_attendee))
+        .order_by_desc(message::Column::Id)
+        .one(db)
+        .await?)
 }
 
 /// Whether components nest at most [`MAX_DEPTH`] deep. Property names are

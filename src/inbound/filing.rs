@@ -54,8 +54,9 @@ pub(super) async fn file(
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Filed>> {
     crate::db::write_transaction!(db, |txn| {
+        let reply = incoming.calendar.as_deref().and_then(calendar_reply::read);
         let (thread, new_candidate, new_application) =
-            match thread_of(txn, settings, company, incoming).await? {
+            match thread_of(txn, settings, company, incoming, reply.as_ref()).await? {
                 Some(thread) => (thread, false, None),
                 None if incoming.system_sender => return Ok(None),
                 None => {
@@ -116,20 +117,19 @@ pub(super) async fn file(
             now,
         )
         .await?;
-        let answered_interview_id =
-            match incoming.calendar.as_deref().and_then(calendar_reply::read) {
-                Some(reply) => {
-                    crate::interviews::invitations::record_reply(
-                        txn,
-                        company.id,
-                        &thread.candidate,
-                        &reply,
-                        now,
-                    )
-                    .await?
-                }
-                None => None,
-            };
+        let answered_interview_id = match &reply {
+            Some(reply) => {
+                crate::interviews::invitations::record_reply(
+                    txn,
+                    company.id,
+                    &thread.candidate,
+                    reply,
+                    now,
+                )
+                .await?
+            }
+            None => None,
+        };
         // After the application's own message, so the thread reads in order;
         // never to a program (RFC 3834 §2).
         if let Some((application, position)) =
@@ -157,12 +157,15 @@ pub(super) async fn file(
     })
 }
 
-/// The candidate the email answers or comes from, if any is known.
+/// The candidate the email answers or comes from, if any is known: by the
+/// reply token, by the Message-IDs it answers, by the invitation a
+/// calendar reply answers (its UID and attendee), else by the sender.
 async fn thread_of(
     db: &impl ConnectionTrait,
     settings: &Settings,
     company: &company::Model,
     incoming: &Incoming,
+    reply: Option<&calendar_reply::CalendarReply>,
 ) -> ApiResult<Option<Thread>> {
     let tokens = reply_tokens(settings, company, incoming);
     if !tokens.is_empty() {
@@ -194,6 +197,12 @@ async fn thread_of(
                 .unwrap_or(usize::MAX);
             (rank, m.direction != MessageDirection::Outbound)
         });
+        if let Some(thread) = thread_of_message(db, answered).await? {
+            return Ok(Some(thread));
+        }
+    }
+    if let Some(reply) = reply {
+        let answered = calendar_reply::invitation_answered(db, company.id, reply).await?;
         if let Some(thread) = thread_of_message(db, answered).await? {
             return Ok(Some(thread));
         }
@@ -417,6 +426,7 @@ async fn attach(
             message_id: Set(message_id),
             document_id: Set(document.id),
             position: Set(position),
+            content_id: Set(attachment.content_id.clone()),
         }
         .insert(db)
         .await?;

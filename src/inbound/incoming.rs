@@ -2,6 +2,8 @@
 //! form by mail-parser: owned, bounded and sanitised, so that nothing later
 //! has to deal with the message's encodings or with hostile markup.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use mail_parser::{Address, HeaderValue, MimeHeaders as _, PartType};
 use sha2::{Digest as _, Sha256};
@@ -38,6 +40,9 @@ pub struct Attachment {
     pub file_name: String,
     pub content_type: String,
     pub content: Bytes,
+    /// Its Content-ID without angle brackets, by which the HTML body may
+    /// show it (`cid:`, RFC 2392).
+    pub content_id: Option<String>,
 }
 
 /// A received email.
@@ -60,9 +65,10 @@ pub struct Incoming {
     pub delivered_to: Vec<String>,
     pub subject: String,
     pub text_body: String,
-    /// Sanitised: no script, no event handler, no form, only safe URLs.
+    /// Sanitised: no script, no event handler, no form, only safe URLs;
+    /// remote and `cid:` images kept (see [`super::received_html`]).
     pub html_body: Option<String>,
-    /// The iCalendar object of a `text/calendar` part.
+    /// The iCalendar object of a `text/calendar` or `application/ics` part.
     pub calendar: Option<String>,
     pub attachments: Vec<Attachment>,
     /// Set when the email is a delivery status notification (RFC 3464).
@@ -117,7 +123,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
     let mut total = 0usize;
     for part in message.attachments() {
         let content_type = content_type(part);
-        if content_type == "text/calendar" {
+        if is_calendar(&content_type) {
             calendar = calendar.or_else(|| calendar_text(part));
             continue;
         }
@@ -135,13 +141,14 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
             file_name: file_name(part, attachments.len() + 1, &content_type),
             content_type,
             content: Bytes::copy_from_slice(content),
+            content_id: content_id(part),
         });
     }
     if calendar.is_none() {
         calendar = message
             .text_bodies()
             .chain(message.html_bodies())
-            .find(|part| content_type(part) == "text/calendar")
+            .find(|part| is_calendar(&content_type(part)))
             .and_then(calendar_text);
     }
     let has_html = message
@@ -181,7 +188,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         html_body: if has_html {
             message
                 .body_html(0)
-                .map(|html| without_nul(&ammonia::clean(&html)))
+                .map(|html| without_nul(&super::received_html::stored(&html)))
         } else {
             None
         },
@@ -238,12 +245,33 @@ fn system_sender(message: &mail_parser::Message<'_>, from: &Mailbox) -> bool {
         || local.ends_with("-request")
 }
 
-/// The text of a `text/calendar` part, unless it is far larger than any
-/// answer to an invitation.
+/// Whether a part holds an iCalendar object: `text/calendar` (RFC 5545
+/// §8.1), or `application/ics`, as some mail programs send a calendar's
+/// answer.
+fn is_calendar(content_type: &str) -> bool {
+    matches!(content_type, "text/calendar" | "application/ics")
+}
+
+/// The text of a calendar part, unless it is far larger than any answer to
+/// an invitation. An `application/ics` part is read as UTF-8, iCalendar's
+/// default charset (RFC 5545 §3.1.4).
 fn calendar_text(part: &mail_parser::MessagePart<'_>) -> Option<String> {
-    part.text_contents()
-        .filter(|text| text.len() <= MAX_CALENDAR_BYTES)
-        .map(without_nul)
+    if part.contents().len() > MAX_CALENDAR_BYTES {
+        return None;
+    }
+    let text = part
+        .text_contents()
+        .map_or_else(|| String::from_utf8_lossy(part.contents()), Cow::Borrowed);
+    Some(without_nul(&text))
+}
+
+/// A part's Content-ID without angle brackets, when it is one a `cid:`
+/// address can name (RFC 2392: a message ID, one line).
+fn content_id(part: &mail_parser::MessagePart<'_>) -> Option<String> {
+    let id = part.content_id()?.trim();
+    let id = id.strip_prefix('<').unwrap_or(id);
+    let id = id.strip_suffix('>').unwrap_or(id);
+    (id.len() <= MAX_HEADER_CHARS && plain(id)).then(|| id.to_owned())
 }
 
 /// Text without NUL characters, which PostgreSQL cannot store in text.
@@ -436,6 +464,30 @@ mod tests {
             assert!(!html.contains(bad), "{bad} left in {html}");
         }
         assert_eq!(mail.text_body.trim(), "Hellox");
+    }
+
+    #[test]
+    fn an_ics_file_is_read_as_the_calendar_and_inline_parts_keep_their_id() {
+        let raw = "From: ada@example.org\r\nSubject: Accepted\r\nMIME-Version: 1.0\r\n\
+                   Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+                   Content-Type: text/html\r\n\r\n<img src=\"cid:part1.x@example.org\">\r\n--b\r\n\
+                   Content-Type: image/png\r\nContent-ID: <part1.x@example.org>\r\n\
+                   Content-Disposition: inline\r\n\r\nPNG\r\n--b\r\n\
+                   Content-Type: application/ics; name=invite.ics\r\n\
+                   Content-Transfer-Encoding: base64\r\n\r\n\
+                   QkVHSU46VkNBTEVOREFSDQpNRVRIT0Q6UkVQTFkNCkVORDpWQ0FMRU5EQVINCg==\r\n--b--\r\n";
+        let mail = parsed(raw);
+        assert_eq!(
+            mail.calendar.as_deref(),
+            Some("BEGIN:VCALENDAR\r\nMETHOD:REPLY\r\nEND:VCALENDAR\r\n")
+        );
+        assert_eq!(mail.attachments.len(), 1);
+        assert_eq!(
+            mail.attachments[0].content_id.as_deref(),
+            Some("part1.x@example.org")
+        );
+        let html = mail.html_body.expect("an HTML body");
+        assert!(html.contains("cid:part1.x@example.org"), "{html}");
     }
 
     #[test]

@@ -8,10 +8,13 @@
 //!   and an application by email when its subject names an open position,
 //!   acknowledged as the position's category decides.
 //! - Attachments become the candidate's documents; HTML is sanitised before
-//!   it is stored.
-//! - An iTIP REPLY from the candidate's calendar sets their answer on the
-//!   interview's invitation; one from an interview participant's calendar
-//!   sets that participant's answer and is not filed in any thread.
+//!   it is stored, and again as it is shown, without remote images unless
+//!   the reader asks for them (see [`received_html`]).
+//! - An iTIP REPLY from the candidate's calendar (in a `text/calendar` or
+//!   `application/ics` part) sets their answer on the interview's
+//!   invitation, found by the event's UID even when the candidate's address
+//!   changed since; one from an interview participant's calendar sets that
+//!   participant's answer and is not filed in any thread.
 //! - A delivery status notification marks our message BOUNCED with the
 //!   reason, and is not filed in any thread.
 //!
@@ -22,6 +25,7 @@ mod delivery_report;
 mod filing;
 mod flat_message;
 mod incoming;
+pub mod received_html;
 pub mod smtp_listener;
 
 use bytes::Bytes;
@@ -34,7 +38,7 @@ use crate::blobs::BlobStore;
 use crate::error::{ApiError, ApiResult};
 use crate::settings::Settings;
 
-pub use calendar_reply::CalendarReply;
+pub use calendar_reply::{CalendarReply, invitation_answered};
 pub use filing::Filed;
 
 /// What became of a received email.

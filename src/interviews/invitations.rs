@@ -223,11 +223,12 @@ fn responded(
 
 /// Sets the answer the candidate's calendar sent back by email (an iTIP
 /// REPLY, RFC 5546 §3.2.3) on the invitation they hold. Only the
-/// interview's own candidate answers for it: a reply naming another
-/// company's interview, sent for another attendee, about a cancelled
-/// interview, or to an invitation older than the one they hold (a lower
-/// SEQUENCE, RFC 5546 §2.1.5) changes nothing. Returns the interview whose
-/// answer was set.
+/// interview's own candidate answers for it, as the ATTENDEE at their
+/// address or at one their invitations to it went to (see
+/// [`crate::inbound::CalendarReply`]): a reply naming another company's
+/// interview, sent for another attendee, about a cancelled interview, or to
+/// an invitation older than the one they hold (a lower SEQUENCE, RFC 5546
+/// §2.1.5) changes nothing. Returns the interview whose answer was set.
 pub async fn record_reply(
     db: &sea_orm::DatabaseTransaction,
     company_id: i64,
@@ -251,8 +252,14 @@ pub async fn record_reply(
         .map(|a| a.candidate_id);
     if interview.status == InterviewStatus::Cancelled
         || candidate_of_interview != Some(candidate.id)
-        || !reply.attendee.eq_ignore_ascii_case(&candidate.email)
     {
+        return Ok(None);
+    }
+    let invited = reply.attendee.eq_ignore_ascii_case(&candidate.email)
+        || crate::inbound::invitation_answered(db, company_id, reply)
+            .await?
+            .is_some_and(|m| m.candidate_id == Some(candidate.id));
+    if !invited {
         return Ok(None);
     }
     let held = invitation::Entity::find()

@@ -1,6 +1,7 @@
 //! The one owner of message rows: every change of a message's status —
 //! queue, schedule, claim, send, fail, retry, cancel, bounce, receive, the
-//! rewrite of a waiting invitation — is written here, and nowhere else.
+//! rewrite of a waiting invitation — is written here, and nowhere else; so
+//! is a received message's read state.
 //!
 //! Keeping them together keeps the lifecycle's rules in one place (a claim's
 //! outcome counts only while the claim holds; a message that has left cannot
@@ -16,7 +17,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use entity::enums::{InvitationStatus, MessageDirection, MessageStatus, RecipientKind};
+use entity::enums::{
+    InvitationMethod, InvitationStatus, MessageDirection, MessageStatus, RecipientKind,
+};
 use entity::{
     email_batch, invitation, message, message_attachment, message_content, message_recipient,
 };
@@ -180,6 +183,7 @@ async fn enqueue_chunk(
                 message_id: Set(row.id),
                 document_id: Set(*document_id),
                 position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+                content_id: Set(None),
             }
         }));
         rows.push(row);
@@ -446,6 +450,9 @@ pub async fn rewrite_waiting(
 }
 
 /// Marks a message that left as bounced, with the delivery report's reason.
+/// An interview invitation (or update) it carried is BOUNCED too, unless
+/// the candidate answered it: an answer proves it arrived, whatever a
+/// report says later.
 pub async fn bounce(
     txn: &DatabaseTransaction,
     row: &message::Model,
@@ -458,11 +465,50 @@ pub async fn bounce(
         .col_expr(message::Column::LastError, Expr::value(Some(reason)))
         .exec(txn)
         .await?;
+    invitation::Entity::update_many()
+        .filter(invitation::Column::MessageId.eq(row.id))
+        .filter(invitation::Column::Method.eq(InvitationMethod::Request))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending))
+        .col_expr(
+            invitation::Column::Status,
+            Expr::value(InvitationStatus::Bounced),
+        )
+        .exec(txn)
+        .await?;
     if row.status != MessageStatus::Bounced {
         let event = event_of(row, EventType::MessageBounced, MessageStatus::Bounced);
         events::append(txn, vec![event], now).await?;
     }
     Ok(())
+}
+
+/// Marks the company's received messages `ids` read at `now`, or unread
+/// again; one already read keeps the time it was first read, and mail we
+/// sent has no read state. Returns how many changed.
+pub async fn set_read(
+    txn: &DatabaseTransaction,
+    company_id: i64,
+    ids: &[i64],
+    read: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<u64> {
+    let update = message::Entity::update_many()
+        .filter(message::Column::CompanyId.eq(company_id))
+        .filter(message::Column::Id.is_in(ids.iter().copied()))
+        .filter(message::Column::Direction.eq(MessageDirection::Inbound));
+    let update = if read {
+        update
+            .filter(message::Column::ReadAt.is_null())
+            .col_expr(message::Column::ReadAt, Expr::value(Some(now)))
+    } else {
+        update
+            .filter(message::Column::ReadAt.is_not_null())
+            .col_expr(
+                message::Column::ReadAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+    };
+    Ok(update.exec(txn).await?.rows_affected)
 }
 
 /// Deletes a candidate's messages (with their contents, recipients and

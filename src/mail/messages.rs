@@ -181,6 +181,31 @@ pub async fn attachments(
     Ok(by_message)
 }
 
+/// The inline parts of each of `messages` (received attachments with a
+/// Content-ID their HTML may show): `(content ID, document ID)`, in one
+/// statement for the whole page.
+pub async fn inline_parts(
+    db: &impl ConnectionTrait,
+    messages: &[i64],
+) -> ApiResult<HashMap<i64, Vec<(String, i64)>>> {
+    let mut by_message: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for link in message_attachment::Entity::find()
+        .filter(message_attachment::Column::MessageId.is_in(messages.iter().copied()))
+        .filter(message_attachment::Column::ContentId.is_not_null())
+        .order_by_asc(message_attachment::Column::Position)
+        .all(db)
+        .await?
+    {
+        if let Some(content_id) = link.content_id {
+            by_message
+                .entry(link.message_id)
+                .or_default()
+                .push((content_id, link.document_id));
+        }
+    }
+    Ok(by_message)
+}
+
 /// The API's name of a status.
 pub fn status_name(status: MessageStatus) -> &'static str {
     match status {

@@ -9,6 +9,7 @@ pub mod implicit_tls;
 pub mod message_state;
 pub mod messages;
 pub mod outbox;
+pub mod read_state;
 pub mod secrets;
 pub mod send;
 pub mod smtp;

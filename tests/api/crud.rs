@@ -335,6 +335,7 @@ async fn erasing_a_candidate_removes_their_messages_and_sent_documents() {
             message_id: Set(sent.id),
             document_id: Set(cv.id),
             position: Set(0),
+            content_id: Set(None),
         }
         .insert(db)
         .await

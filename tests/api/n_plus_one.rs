@@ -298,3 +298,41 @@ async fn the_user_list_with_working_hours_costs_the_same_for_two_users_or_twelve
     })
     .await;
 }
+
+/// Unread counts on a page of candidates, and a page of unread mail with
+/// its HTML (inline images through links) and read state.
+const UNREAD: &str = "query($first: Int!) { candidates(first: $first) { nodes { email unreadCount } }
+    viewer { unreadMessages(first: $first) { totalCount nodes { readAt htmlBody attachments { id } } } } }";
+
+#[tokio::test]
+async fn unread_mail_costs_the_same_for_three_candidates_or_twelve() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        for i in 0..12 {
+            let email = format!("reader{i}@example.com");
+            create_candidate(&app, &admin, &format!("R{i}"), "Reader", &email).await;
+            crate::inbound::deliver(&app, &crate::reading::html_mail(&email, i)).await;
+        }
+        let (small, _) = cost(&app, &admin, UNREAD, 3).await;
+        let (large, data) = cost(&app, &admin, UNREAD, 12).await;
+        assert_eq!(
+            small, large,
+            "statements for 3 vs 12 candidates and messages"
+        );
+        let candidates = data["candidates"]["nodes"].as_array().unwrap();
+        assert_eq!(candidates.len(), 12);
+        assert!(
+            candidates.iter().all(|c| c["unreadCount"] == 1),
+            "{candidates:?}"
+        );
+        let unread = &data["viewer"]["unreadMessages"];
+        assert_eq!(unread["totalCount"], 12);
+        for message in unread["nodes"].as_array().unwrap() {
+            assert_eq!(message["readAt"], Value::Null);
+            let html = message["htmlBody"].as_str().unwrap();
+            assert!(html.contains("src=\"/files/"), "{html}");
+            assert!(!html.contains("track.example"), "{html}");
+        }
+    })
+    .await;
+}

@@ -556,6 +556,18 @@ fn cases() -> Vec<Case> {
             "mutation { cancelScheduledMessage(input: { id: \"$sched_$caller\" }) { message { status } } }",
             [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
         ),
+        case(
+            "{ viewer { unreadMessages { totalCount } } }",
+            [Allowed, Allowed, FORBIDDEN, Allowed],
+        ),
+        case(
+            "{ candidate(id: \"$seen\") { unreadCount } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
+        case(
+            "mutation { markMessagesRead(input: { messageIds: [\"$message_seen\"] }) { changed } }",
+            [Allowed, Allowed, FORBIDDEN, NOT_FOUND],
+        ),
         // Automatic replies and the public form: recruiting admins set them
         // up (`submitApplication` needs no token: see tests/api/intake.rs).
         case(
@@ -1430,6 +1442,11 @@ fn id_cases() -> Vec<IdCase> {
             "cancelEmailBatch",
             "mutation { cancelEmailBatch(input: { batchId: \"$ID\" }) { changed batch { id } alreadySending { id } } }",
             &["batch"],
+        ),
+        id_case(
+            "markMessagesRead",
+            "mutation { markMessagesRead(input: { messageIds: [\"$ID\"] }) { changed messages { id } } }",
+            &["msg_hidden"],
         ),
         // Documents.
         id_case(

@@ -13,6 +13,7 @@ use crate::graphql::types::{
 };
 use crate::mail::email_settings::{self, EmailSettingsChange};
 use crate::mail::message_state::Change;
+use crate::mail::read_state;
 use crate::mail::send::{self, MAX_ATTACHMENTS, MAX_RECIPIENTS, SendRequest, Sent, Targets};
 use crate::mail::waiting;
 use crate::organisation;
@@ -147,6 +148,24 @@ struct CancelScheduledMessageInput {
 #[derive(SimpleObject)]
 struct CancelScheduledMessagePayload {
     message: Message,
+}
+
+#[derive(InputObject)]
+struct MarkMessagesReadInput {
+    /// At most 500 messages. Messages the company sent may be named: they
+    /// have no read state and stay as they are.
+    message_ids: Vec<ID>,
+    /// `false` marks them unread again.
+    #[graphql(default = true)]
+    read: bool,
+}
+
+#[derive(SimpleObject)]
+struct MarkMessagesReadPayload {
+    /// The messages named, in the order given.
+    messages: Vec<Message>,
+    /// How many changed: those not already read (or unread).
+    changed: u64,
 }
 
 #[derive(InputObject)]
@@ -309,6 +328,30 @@ impl MailMutation {
         }
         Ok(CancelScheduledMessagePayload {
             message: Message::new(row),
+        })
+    }
+
+    /// Marks received messages read, or unread again, for everyone at the
+    /// company: read state belongs to the message, as the recruiting
+    /// mailbox is shared. A message already read keeps when it was first
+    /// read. One the caller may not see is `NOT_FOUND`, and then none is
+    /// marked.
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn mark_messages_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkMessagesReadInput,
+    ) -> Result<MarkMessagesReadPayload, ApiError> {
+        let ids = decode_up_to(
+            &input.message_ids,
+            Kind::Message,
+            "messageIds",
+            read_state::MAX_MARKED,
+        )?;
+        let marked = read_state::mark(db(ctx)?, ctx.actor()?, &ids, input.read, Utc::now()).await?;
+        Ok(MarkMessagesReadPayload {
+            messages: Message::page(marked.messages),
+            changed: marked.changed,
         })
     }
 

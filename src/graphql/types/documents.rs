@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::document;
 
 use super::{Candidate, DocumentCategory, DocumentSource, User, loading};
+use crate::access::Actor;
 use crate::documents::links::{self, Disposition, Grant, Signer};
 use crate::error::ApiError;
 use crate::graphql::batch::DocumentSet;
@@ -51,6 +52,29 @@ impl Document {
     fn row(&self) -> &document::Model {
         &self.set.rows[self.at]
     }
+}
+
+/// A link that opens document `id` for `actor`, who may open it (the
+/// caller has checked): see `Document.url`.
+pub(crate) fn signed_link(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: i64,
+    disposition: Disposition,
+) -> Result<String, ApiError> {
+    let token_id = actor
+        .token_id
+        .ok_or_else(|| ApiError::forbidden("only a caller with an API token can open documents"))?;
+    let grant = Grant {
+        company_id: actor.company_id,
+        document_id: id,
+        user_id: actor.user_id,
+        token_id,
+        expires: (Utc::now() + links::LIFETIME).timestamp(),
+        disposition,
+    };
+    let signer = Signer::new(&settings(ctx)?.secret_key);
+    Ok(signer.link(&Kind::Document.id(id), &grant))
 }
 
 #[Object]
@@ -127,18 +151,6 @@ impl Document {
                 "VIEW access to the document's category is required to open it",
             ));
         }
-        let token_id = actor.token_id.ok_or_else(|| {
-            ApiError::forbidden("only a caller with an API token can open documents")
-        })?;
-        let grant = Grant {
-            company_id: actor.company_id,
-            document_id: row.id,
-            user_id: actor.user_id,
-            token_id,
-            expires: (Utc::now() + links::LIFETIME).timestamp(),
-            disposition,
-        };
-        let signer = Signer::new(&settings(ctx)?.secret_key);
-        Ok(signer.link(&Kind::Document.id(row.id), &grant))
+        signed_link(ctx, actor, row.id, disposition)
     }
 }

@@ -131,6 +131,9 @@ pub enum InvitationStatus {
     Accepted,
     Declined,
     Tentative,
+    /// The invitation came back undelivered (a delivery report named it):
+    /// the candidate never saw it. Check their address and invite again.
+    Bounced,
 }
 
 /// An interview participant's answer to their calendar invitation (the

@@ -9,7 +9,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageStatus as Stored, RecipientKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use entity::{
@@ -19,17 +19,20 @@ use entity::{
 use sea_orm::{ColumnTrait as _, QueryFilter as _};
 use tokio::sync::OnceCell;
 
+use super::documents::signed_link;
 use super::{
     Application, Candidate, Document, EmailTemplate, Interview, MessageDirection, MessageStatus,
     SmtpSecurity, User, loading,
 };
 use crate::access::{Require, Section};
+use crate::documents::links::Disposition;
 use crate::email_templates::{self, Template};
 use crate::error::ApiError;
 use crate::graphql::batch::{ApplicationSet, CandidateSet};
 use crate::graphql::ids::Kind;
 use crate::graphql::pagination::{Conn, Page, fetch_page};
 use crate::graphql::state::{max_page_size, settings};
+use crate::inbound::received_html;
 use crate::mail::messages;
 use crate::{applications, candidates, documents, interviews};
 
@@ -49,6 +52,7 @@ struct MessagePage {
     recipients: OnceCell<HashMap<i64, Vec<message_recipient::Model>>>,
     contents: OnceCell<HashMap<i64, message_content::Model>>,
     attachments: OnceCell<HashMap<i64, Vec<entity::document::Model>>>,
+    inline: OnceCell<InlineParts>,
     candidates: OnceCell<Arc<CandidateSet>>,
     senders: OnceCell<HashMap<i64, user::Model>>,
     templates: OnceCell<HashMap<i64, Template>>,
@@ -57,6 +61,15 @@ struct MessagePage {
     answered: OnceCell<HashMap<String, Message>>,
     applications: OnceCell<Arc<ApplicationSet>>,
     interviews: OnceCell<HashMap<i64, Interview>>,
+}
+
+/// The page's received messages' inline parts, read once for their HTML
+/// bodies.
+struct InlineParts {
+    /// `(Content-ID, document)` of each message's parts.
+    by_message: HashMap<i64, Vec<(String, i64)>>,
+    /// The parts' documents the caller may open.
+    openable: HashSet<i64>,
 }
 
 impl MessagePage {
@@ -158,6 +171,44 @@ impl Message {
             .collect())
     }
 
+    /// Links to this message's inline parts the caller may open, by
+    /// Content-ID. Parts and rights are read once for the page; without an
+    /// API token there is no link to give.
+    async fn inline_links(&self, ctx: &Context<'_>) -> Result<HashMap<String, String>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        if actor.token_id.is_none() {
+            return Ok(HashMap::new());
+        }
+        let parts = self
+            .page
+            .inline
+            .get_or_try_init(|| async {
+                let received: Vec<i64> = self
+                    .page
+                    .rows
+                    .iter()
+                    .filter(|m| m.direction == entity::enums::MessageDirection::Inbound)
+                    .map(|m| m.id)
+                    .collect();
+                let parts = messages::inline_parts(db, &received).await?;
+                let documents = parts.values().flatten().map(|(_, document)| *document);
+                let openable = documents::openable(db, actor, documents).await?;
+                Ok::<_, ApiError>(InlineParts {
+                    by_message: parts,
+                    openable,
+                })
+            })
+            .await?;
+        let mut links = HashMap::new();
+        for (content_id, document) in parts.by_message.get(&self.row().id).into_iter().flatten() {
+            if parts.openable.contains(document) {
+                let link = signed_link(ctx, actor, *document, Disposition::Inline)?;
+                links.insert(content_id.clone(), link);
+            }
+        }
+        Ok(links)
+    }
+
     async fn content(&self, ctx: &Context<'_>) -> Result<&message_content::Model, ApiError> {
         let (db, _) = loading(ctx)?;
         let all = self
@@ -198,8 +249,31 @@ impl Message {
     async fn text_body(&self, ctx: &Context<'_>) -> Result<&str, ApiError> {
         Ok(&self.content(ctx).await?.text_body)
     }
-    async fn html_body(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
-        Ok(self.content(ctx).await?.html_body.as_deref())
+    /// The HTML body. On received mail, sanitised for this reader: remote
+    /// images and other remote resources (which tell the sender when the
+    /// message is opened) are left out unless `remoteImages` is true, and
+    /// images the message carries itself (`cid:`) are links to its
+    /// attachments, like `Document.url`, for those who may open them.
+    /// Stylesheets of received mail are never kept; inline styles are.
+    async fn html_body(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] remote_images: bool,
+    ) -> Result<Option<String>, ApiError> {
+        let Some(html) = self.content(ctx).await?.html_body.as_deref() else {
+            return Ok(None);
+        };
+        if self.row().direction != entity::enums::MessageDirection::Inbound {
+            return Ok(Some(html.to_owned()));
+        }
+        let inline = self.inline_links(ctx).await?;
+        Ok(Some(received_html::shown(html, remote_images, inline)))
+    }
+    /// When a received message was first read, by anyone at the company
+    /// (the recruiting mailbox is shared); `null` while unread, and on mail
+    /// the company sent.
+    async fn read_at(&self) -> Option<DateTime<Utc>> {
+        self.row().read_at
     }
     /// The sender as `Name <address>`.
     async fn from(&self) -> String {

@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{api_token, company, recruiting_role, role_document_permission, user};
+use entity::{api_token, company, message, recruiting_role, role_document_permission, user};
 
-use super::{BusyTime, Company, DocumentAccess, ExternalCalendar, WorkingHours, loading};
-use crate::access::{Actor, Section};
+use super::{BusyTime, Company, DocumentAccess, ExternalCalendar, Message, WorkingHours, loading};
+use crate::access::{Actor, Require, Section};
 use crate::error::ApiError;
 use crate::graphql::ids::Kind;
+use crate::graphql::pagination::{Conn, Page, paginate};
+use crate::graphql::state::max_page_size;
+use crate::mail::read_state;
 use crate::scheduling::calendars;
 use crate::scheduling::working_hours::{self, Availability};
 use tokio::sync::OnceCell;
@@ -52,6 +55,24 @@ impl Viewer {
             self.actor.positions,
             crate::access::PositionScope::Assigned(_)
         )
+    }
+    /// Received messages the caller may see that nobody at the company has
+    /// read yet (read state is shared: see `markMessagesRead`), oldest
+    /// first; `totalCount` is the number waiting.
+    #[graphql(
+        guard = "Require::Section(Section::Messages)",
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn unread_messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Message>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let (db, _) = loading(ctx)?;
+        let select = read_state::unread(&self.actor);
+        paginate(db, select, message::Column::Id, page, Message::page).await
     }
 }
 

@@ -124,6 +124,14 @@ impl Candidate {
         let messages = Message::page(rows.rows);
         Ok(rows.shape.into_connection(messages))
     }
+    /// Received messages in the candidate's thread that nobody at the
+    /// company has read yet (see `markMessagesRead`).
+    #[graphql(guard = "Require::Section(Section::Messages)")]
+    async fn unread_count(&self, ctx: &Context<'_>) -> Result<i64, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let counts = self.set.unread(db, actor).await?;
+        Ok(counts.get(&self.row().id).copied().unwrap_or(0))
+    }
     /// The candidate's interviews, in the order they were scheduled.
     #[graphql(
         guard = "Require::Section(Section::Interviews)",
