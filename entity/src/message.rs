@@ -1,7 +1,7 @@
 //! One email in either direction, with its delivery lifecycle. Its bodies
 //! are in `message_content`, so the row stays small while its state changes.
 
-use crate::enums::{MessageDirection, MessageStatus};
+use crate::enums::{MachineMailKind, MessageDirection, MessageStatus};
 use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "messages")]
@@ -52,6 +52,9 @@ pub struct Model {
     /// is addressed to. The copy keeps the candidate's `candidate_id` (who
     /// may see it follows the candidate) but is not mail to the candidate.
     pub participant_user_id: Option<i64>,
+    /// Set on received mail that a program sent (a report, an automatic
+    /// answer, a list's notice): kept out of every candidate's thread.
+    pub machine_kind: Option<MachineMailKind>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -55,7 +55,10 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
 /// A candidate's file that came from outside (the career page's form, an
 /// email), its content already stored.
 pub struct ReceivedFile<'a> {
-    pub candidate: &'a entity::candidate::Model,
+    pub company_id: i64,
+    /// `None` for the attachment of an email set aside for a recruiter to
+    /// assign (`unassignedMessages`): it moves to the candidate with it.
+    pub candidate_id: Option<i64>,
     pub category_id: i64,
     pub file_name: String,
     pub content_type: String,
@@ -72,8 +75,8 @@ pub async fn file_received(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<document::Model> {
     Ok(document::ActiveModel {
-        company_id: Set(file.candidate.company_id),
-        candidate_id: Set(Some(file.candidate.id)),
+        company_id: Set(file.company_id),
+        candidate_id: Set(file.candidate_id),
         document_category_id: Set(Some(file.category_id)),
         file_name: Set(file.file_name),
         content_type: Set(file.content_type),
