@@ -61,9 +61,20 @@ async fn bounce(
         .flat_map(|r| &r.failures)
         .map(|f| f.recipient.to_lowercase())
         .collect();
+    // A report that names the returned message by Message-ID is about that
+    // message only: when it is not one of ours (another company's, say),
+    // the recipient does not make it about one of ours.
+    let names_original = !machine.original_ids.is_empty()
+        || incoming
+            .report
+            .as_ref()
+            .is_some_and(|r| r.original_message_id.is_some());
     let ours = match ours(txn, settings, company, incoming).await? {
         Some(ours) => ours,
-        None if machine.delay_only || incoming.report.is_some() && structured.is_empty() => {
+        None if names_original
+            || machine.delay_only
+            || incoming.report.is_some() && structured.is_empty() =>
+        {
             return Ok(None);
         }
         None => {

@@ -278,8 +278,8 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
         let content = app.state.mail.blobs.get(&stored[0].blob_key).await.unwrap();
         assert_eq!(content.as_ref(), PDF);
 
-        // An email naming no open position still makes a candidate, with no
-        // application and no acknowledgement.
+        // An email naming no open position makes no candidate: it waits in
+        // `unassignedMessages` for a recruiter.
         let unsolicited = deliver(
             &app,
             &format!(
@@ -288,11 +288,22 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
             ),
         )
         .await;
-        assert_eq!(unsolicited["outcome"], "NEW_CANDIDATE");
+        assert_eq!(unsolicited["outcome"], "UNASSIGNED", "{unsolicited:#}");
+        assert_eq!(unsolicited["candidateId"], Value::Null);
         assert_eq!(unsolicited["applicationId"], Value::Null);
-        let grace = thread(&app, unsolicited["candidateId"].as_str().unwrap()).await;
-        assert_eq!(grace.len(), 1);
-        assert_eq!(grace[0]["direction"], "INBOUND");
+        let waiting = app
+            .ok(
+                &app.admin,
+                "{ unassignedMessages { nodes { id from candidate { id } } } candidates { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            waiting["unassignedMessages"]["nodes"],
+            json!([{ "id": unsolicited["messageId"], "from": "Grace Hopper <grace@example.org>",
+                "candidate": null }])
+        );
+        assert_eq!(waiting["candidates"]["totalCount"], 1);
 
         // A job board's automatic forward applies too, but is not answered
         // (RFC 3834 §2).
@@ -359,8 +370,12 @@ async fn a_delivery_report_marks_our_message_bounced() {
         // The report is not a message of the candidate's.
         assert_eq!(thread(&app, &candidate).await.len(), 1);
 
+        // A report about a message that is not ours is kept aside, and does
+        // not touch ours even though its recipient failed.
         let stranger = deliver(&app, &report("<not-ours@acme.example>")).await;
-        assert_eq!(stranger, json!({ "outcome": "UNKNOWN_REPORT" }));
+        assert_eq!(stranger["outcome"], "UNKNOWN_REPORT", "{stranger:#}");
+        assert_eq!(stranger["machineKind"], "DELIVERY_REPORT");
+        assert_eq!(stranger["candidateId"], Value::Null);
         let stored = entity::message::Entity::find_by_id(row(&sent["id"], Kind::Message))
             .one(&app.state.db)
             .await
@@ -554,7 +569,7 @@ async fn bad_deliveries_are_refused_with_their_code_and_nothing_is_stored() {
         for (slug, token) in [(&slug, &token), (&other_slug, &other_token)] {
             let (status, body) = post(&app, slug, Some(token), both).await;
             assert_eq!(status, 200, "{body:#}");
-            assert_eq!(body["data"]["inbound"]["outcome"], "NEW_CANDIDATE");
+            assert_eq!(body["data"]["inbound"]["outcome"], "UNASSIGNED");
         }
 
         // A replaced token is refused at once; the new one works.
@@ -773,12 +788,24 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
             .await;
         assert!(automatic.starts_with("250 2.0.0"), "{automatic}");
         assert!(smtp.say("QUIT").await.starts_with("221"));
-        let candidates = app
-            .ok(&app.admin, "{ candidates { nodes { email } } }", json!({}))
+        // Neither made a candidate: the person's mail waits to be assigned,
+        // the automatic one is kept aside as a machine's.
+        let kept = app
+            .ok(
+                &app.admin,
+                "{ candidates { totalCount } people: unassignedMessages { nodes { subject machineKind } }
+                   machines: unassignedMessages(machine: true) { nodes { subject machineKind } } }",
+                json!({}),
+            )
             .await;
+        assert_eq!(kept["candidates"]["totalCount"], 0);
         assert_eq!(
-            candidates["candidates"]["nodes"],
-            json!([{ "email": "ada@example.org" }])
+            kept["people"]["nodes"],
+            json!([{ "subject": "Hello", "machineKind": null }])
+        );
+        assert_eq!(
+            kept["machines"]["nodes"],
+            json!([{ "subject": "Away", "machineKind": "AUTO_REPLY" }])
         );
     })
     .await;
@@ -845,7 +872,8 @@ async fn odd_mail_is_filed_safely_or_set_aside() {
             ),
         )
         .await;
-        assert_eq!(notice, json!({ "outcome": "IGNORED" }));
+        assert_eq!(notice["outcome"], "UNKNOWN_REPORT", "{notice:#}");
+        assert_eq!(notice["machineKind"], "DELIVERY_REPORT");
         let everyone = app
             .ok(&app.admin, "{ candidates { totalCount } }", json!({}))
             .await;
