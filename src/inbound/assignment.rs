@@ -12,7 +12,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::{Gender, MessageDirection};
 use entity::{candidate, document, message, message_attachment};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Select};
+use sea_orm::{
+    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Select,
+};
 
 use crate::access::{Actor, Section};
 use crate::candidates::{self, NewCandidate};
@@ -100,7 +102,10 @@ pub async fn assign(
             }
         };
         let claimed = message::Entity::update_many()
-            .col_expr(message::Column::CandidateId, Expr::value(Some(candidate.id)))
+            .col_expr(
+                message::Column::CandidateId,
+                Expr::value(Some(candidate.id)),
+            )
             .filter(message::Column::Id.eq(row.id))
             .filter(message::Column::CompanyId.eq(actor.company_id))
             .filter(message::Column::CandidateId.is_null())
@@ -115,7 +120,10 @@ pub async fn assign(
             .filter(message_attachment::Column::MessageId.eq(row.id))
             .into_query();
         document::Entity::update_many()
-            .col_expr(document::Column::CandidateId, Expr::value(Some(candidate.id)))
+            .col_expr(
+                document::Column::CandidateId,
+                Expr::value(Some(candidate.id)),
+            )
             .filter(document::Column::CompanyId.eq(actor.company_id))
             .filter(document::Column::CandidateId.is_null())
             .filter(document::Column::Id.in_subquery(attached))

@@ -246,7 +246,11 @@ async fn thread_of_message(
 
 /// The tokens of `<slug>-jobs+<token>@<inbound domain>` addresses the email
 /// was sent or delivered to: the Reply-To of our messages.
-pub(super) fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incoming) -> Vec<String> {
+pub(super) fn reply_tokens(
+    settings: &Settings,
+    company: &company::Model,
+    incoming: &Incoming,
+) -> Vec<String> {
     let domain = settings.inbound_domain.as_str();
     incoming
         .to

@@ -96,9 +96,9 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
     let written_from = message.from().and_then(|from| from.first());
     let kind = machine_mail::classify(
         &message,
-        from.as_ref().map(|m| m.address.as_str()).or_else(|| {
-            written_from.map(|a| a.address.as_deref().unwrap_or_default())
-        }),
+        from.as_ref()
+            .map(|m| m.address.as_str())
+            .or_else(|| written_from.map(|a| a.address.as_deref().unwrap_or_default())),
         from.as_ref()
             .and_then(|m| m.name.as_deref())
             .or_else(|| written_from.and_then(|a| a.name.as_deref())),

@@ -225,9 +225,9 @@ fn machine_kind(incoming: &incoming::Incoming) -> Option<MachineMailKind> {
     let kind = incoming.machine.kind?;
     let person_answers = !is_report(kind)
         && incoming
-        .calendar
-        .as_deref()
-        .and_then(calendar_reply::read)
-        .is_some();
+            .calendar
+            .as_deref()
+            .and_then(calendar_reply::read)
+            .is_some();
     (!person_answers).then_some(kind)
 }

@@ -132,7 +132,9 @@ async fn complaint(
         return Ok(None);
     };
     // A participant's copy went to an employee, not to the candidate.
-    let Some(candidate_id) = ours.candidate_id.filter(|_| ours.participant_user_id.is_none())
+    let Some(candidate_id) = ours
+        .candidate_id
+        .filter(|_| ours.participant_user_id.is_none())
     else {
         return Ok(None);
     };

@@ -113,7 +113,10 @@ pub async fn send(
                 if context.candidate.complained_at.is_none() {
                     return true;
                 }
-                if !skipped.iter().any(|s| s.candidate_id == context.candidate.id) {
+                if !skipped
+                    .iter()
+                    .any(|s| s.candidate_id == context.candidate.id)
+                {
                     skipped.push(Skipped {
                         candidate_id: context.candidate.id,
                         reason: SkipReason::Complained,

@@ -52,7 +52,10 @@ fn flufl_samples() -> Vec<(String, Vec<u8>)> {
             .arg(&root)
             .status()
             .expect("tar runs");
-        assert!(unpacked.success(), "the flufl.bounce archive did not unpack");
+        assert!(
+            unpacked.success(),
+            "the flufl.bounce archive did not unpack"
+        );
         data
     });
     let mut samples: Vec<(String, Vec<u8>)> = std::fs::read_dir(data)
@@ -73,7 +76,11 @@ fn flufl_samples() -> Vec<(String, Vec<u8>)> {
 /// `inbound` answer.
 async fn post(app: &TestApp, raw: &[u8]) -> (u16, Value) {
     let company = app
-        .ok(&app.admin, "{ viewer { company { slug inboundToken } } }", json!({}))
+        .ok(
+            &app.admin,
+            "{ viewer { company { slug inboundToken } } }",
+            json!({}),
+        )
         .await["viewer"]["company"]
         .clone();
     let response = app
