@@ -211,8 +211,12 @@ async fn require_change(
 
 /// The documents `actor` may see, as one condition (see the module's rule).
 pub fn visible(actor: &Actor) -> Select<document::Entity> {
+    // An attachment of received mail waiting to be assigned
+    // (`unassignedMessages`) is no company document: it is shown on its
+    // message only, and joins a candidate's documents once assigned.
     let company_documents = Condition::all()
         .add(document::Column::CandidateId.is_null())
+        .add(document::Column::Source.ne(DocumentSource::Inbound))
         .add(allowed(actor.can(Section::Messages)));
     let mut category = Condition::any().add(document::Column::DocumentCategoryId.is_null());
     category = match actor.viewable_categories() {

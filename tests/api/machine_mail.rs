@@ -480,6 +480,26 @@ async fn unassigned_mail_is_assigned_once_by_one_recruiter() {
             listed["unassignedMessages"]["nodes"][0]["attachments"],
             json!([{ "fileName": "cv.pdf" }])
         );
+        // A stranger's file is no company document to attach to mail.
+        let library = app
+            .ok(&app.admin, "{ documents { totalCount } }", json!({}))
+            .await;
+        assert_eq!(library["documents"]["totalCount"], 0);
+        // Users limited to their positions see no unassigned mail.
+        let (_, _, manager) = crate::helpers::user_with_role(
+            &app,
+            &app.admin,
+            "manager",
+            json!({ "sections": ["CANDIDATES", "MESSAGES"], "assignedPositionsOnly": true }),
+        )
+        .await;
+        let seen = app
+            .ok(&manager, "{ unassignedMessages { totalCount } }", json!({}))
+            .await;
+        assert_eq!(seen["unassignedMessages"]["totalCount"], 0);
+        let hidden = json!({ "i": { "messageId": sam["messageId"],
+            "newCandidate": { "firstName": "Sam", "lastName": "Rivera" } } });
+        assert_eq!(app.error_code(Some(&manager), ASSIGN, hidden).await, "NOT_FOUND");
 
         // Bad input: neither or both targets, a made-up message.
         let neither = json!({ "i": { "messageId": sam["messageId"] } });
