@@ -94,7 +94,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         .and_then(|from| mailboxes(Some(from)).into_iter().next());
     // A From with an empty address (`"Mail System" <>`) is a mail system's.
     let written_from = message.from().and_then(|from| from.first());
-    let kind = machine_mail::classify(
+    let classified = machine_mail::classify(
         &message,
         from.as_ref()
             .map(|m| m.address.as_str())
@@ -105,7 +105,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
     );
     let from = match from {
         Some(from) => from,
-        None if kind.is_some() => Mailbox {
+        None if classified.is_some() => Mailbox {
             address: MAIL_SYSTEM.to_owned(),
             name: written_from
                 .and_then(|a| a.name.as_deref())
@@ -203,7 +203,7 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         references: message
             .header_raw("References")
             .map(|raw| single_line(raw, MAX_HEADER_CHARS * 4)),
-        machine: machine_mail::read(&message, raw, kind),
+        machine: machine_mail::read(&message, raw, classified),
         spam: message
             .header_raw("X-Spam-Flag")
             .is_some_and(|flag| flag.trim().eq_ignore_ascii_case("yes")),

@@ -29,6 +29,8 @@ const OPENING_CHARS: usize = 4000;
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct MachineMail {
     pub kind: Option<MachineMailKind>,
+    /// Only the wording told (see [`Classified::by_wording`]).
+    pub by_wording: bool,
     /// Message-IDs (`<id>` form) of the messages the report returns or
     /// quotes, in the order they appear.
     pub original_ids: Vec<String>,
@@ -42,6 +44,16 @@ pub struct MachineMail {
     pub text: String,
 }
 
+/// What program sent an email, and whether only its wording tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Classified {
+    pub kind: MachineMailKind,
+    /// Told by the subject or the first lines only, not by any header, type
+    /// or sender: a person might have written the same words (the caller
+    /// lets a known candidate's mail through).
+    pub by_wording: bool,
+}
+
 /// The kind of program `message` comes from, if it is one; `sender` is the
 /// From address (empty for `"Mail System" <>`, `None` without a From), and
 /// `sender_name` its display name.
@@ -49,33 +61,26 @@ pub fn classify(
     message: &Message<'_>,
     sender: Option<&str>,
     sender_name: Option<&str>,
-) -> Option<MachineMailKind> {
-    if let Some(kind) = report_kind(message) {
-        return Some(kind);
-    }
+) -> Option<Classified> {
     let subject = message.subject().unwrap_or_default().to_lowercase();
-    if dmarc_aggregate(message, &subject) {
-        return Some(MachineMailKind::DmarcAggregateReport);
-    }
     let local = sender
         .map(|address| address.rsplit_once('@').map_or(address, |(local, _)| local))
         .unwrap_or_default()
         .to_ascii_lowercase();
     let name = sender_name.unwrap_or_default().to_lowercase();
-    if header(message, "X-Failed-Recipients").is_some()
+    let report = report_kind(message);
+    let dmarc = dmarc_aggregate(message, &subject);
+    let system = header(message, "X-Failed-Recipients").is_some()
         || sender.is_some_and(str::is_empty)
         || MAIL_SYSTEM_LOCAL_PARTS.contains(&local.as_str())
-        || MAIL_SYSTEM_NAMES.iter().any(|n| name.contains(n))
-        || BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s))
-    {
-        return Some(MachineMailKind::DeliveryReport);
-    }
-    if list_mail(message, &local, &subject) {
-        return Some(MachineMailKind::ListMail);
-    }
-    if auto_reply(message, &subject) {
-        return Some(MachineMailKind::AutoReply);
-    }
+        || MAIL_SYSTEM_NAMES.iter().any(|n| name.contains(n));
+    let bounce_subject = BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s));
+    let list = list_headers(message, &local);
+    let list_notice = subject.contains("awaits moderator approval");
+    let responder = auto_reply_headers(message);
+    let away = AUTO_REPLY_SUBJECTS
+        .iter()
+        .any(|s| subject.trim_start().starts_with(s));
     let opening: String = message
         .body_text(0)
         .unwrap_or_default()
@@ -83,22 +88,39 @@ pub fn classify(
         .take(OPENING_CHARS)
         .collect::<String>()
         .to_lowercase();
-    if BOUNCE_PHRASES.iter().any(|p| opening.contains(p)) {
-        return Some(MachineMailKind::DeliveryReport);
-    }
+    let bounce_text = BOUNCE_PHRASES.iter().any(|p| opening.contains(p));
     // RFC 5321 §4.5.5: reports and automatic answers come from a null
-    // return path; nothing above said which one this is.
-    if header(message, "Return-Path").is_some_and(|path| path == "<>") {
-        return Some(MachineMailKind::AutoReply);
-    }
-    None
+    // return path.
+    let null_path = header(message, "Return-Path").is_some_and(|path| path == "<>");
+    let kind = if let Some(kind) = report {
+        kind
+    } else if dmarc {
+        MachineMailKind::DmarcAggregateReport
+    } else if system || bounce_subject {
+        MachineMailKind::DeliveryReport
+    } else if list || list_notice {
+        MachineMailKind::ListMail
+    } else if responder || away {
+        MachineMailKind::AutoReply
+    } else if bounce_text {
+        MachineMailKind::DeliveryReport
+    } else if null_path {
+        MachineMailKind::AutoReply
+    } else {
+        return None;
+    };
+    let by_headers = report.is_some() || dmarc || system || list || responder || null_path;
+    Some(Classified {
+        kind,
+        by_wording: !by_headers,
+    })
 }
 
 /// Reads what a machine's mail says about the messages it reports on.
-pub fn read(message: &Message<'_>, raw: &[u8], kind: Option<MachineMailKind>) -> MachineMail {
-    if kind.is_none() {
+pub fn read(message: &Message<'_>, raw: &[u8], classified: Option<Classified>) -> MachineMail {
+    let Some(Classified { kind, by_wording }) = classified else {
         return MachineMail::default();
-    }
+    };
     // The report's own header is skipped: its Message-ID is not the
     // returned one.
     let body_at = raw
@@ -145,12 +167,13 @@ pub fn read(message: &Message<'_>, raw: &[u8], kind: Option<MachineMailKind>) ->
         add(word);
     }
     let subject = message.subject().unwrap_or_default().to_lowercase();
-    let delay_only = kind == Some(MachineMailKind::DeliveryReport)
+    let delay_only = kind == MachineMailKind::DeliveryReport
         && (DELAY_SUBJECTS.iter().any(|s| subject.contains(s))
             || (text.to_ascii_lowercase().contains("action: delayed")
                 && !text.to_ascii_lowercase().contains("action: failed")));
     MachineMail {
-        kind,
+        kind: Some(kind),
+        by_wording,
         original_ids: message_ids_in(&text),
         addresses,
         delay_only,
@@ -233,8 +256,9 @@ fn dmarc_aggregate(message: &Message<'_>, subject: &str) -> bool {
     })
 }
 
-/// A mailing list's post or its manager's notice.
-fn list_mail(message: &Message<'_>, local: &str, subject: &str) -> bool {
+/// Headers and senders of mailing lists and their managers (RFC 2369,
+/// RFC 2919).
+fn list_headers(message: &Message<'_>, local: &str) -> bool {
     let precedence = header(message, "Precedence").map(|v| v.to_ascii_lowercase());
     [
         "List-Id",
@@ -250,14 +274,13 @@ fn list_mail(message: &Message<'_>, local: &str, subject: &str) -> bool {
         || ["-request", "-bounces", "-owner", "-admin"]
             .iter()
             .any(|end| local.ends_with(end))
-        || subject.contains("awaits moderator approval")
 }
 
-/// An automatic answer: RFC 3834 §5 `Auto-Submitted` (`auto-replied`,
-/// `auto-notified`; `auto-generated` alone is left to the caller, as job
-/// boards mark the applications they forward with it), the headers
-/// responders add, and the subjects of vacation notices.
-fn auto_reply(message: &Message<'_>, subject: &str) -> bool {
+/// The headers of an automatic answer: RFC 3834 §5 `Auto-Submitted`
+/// (`auto-replied`, `auto-notified`; `auto-generated` alone is left to the
+/// caller, as job boards mark the applications they forward with it), and
+/// those responders add.
+fn auto_reply_headers(message: &Message<'_>) -> bool {
     let auto_submitted = header(message, "Auto-Submitted")
         .map(|v| v.to_ascii_lowercase())
         .is_some_and(|v| v.starts_with("auto-replied") || v.starts_with("auto-notified"));
@@ -274,12 +297,7 @@ fn auto_reply(message: &Message<'_>, subject: &str) -> bool {
         .iter()
         .filter_map(|name| header(message, name))
         .any(|v| v.eq_ignore_ascii_case("auto_reply"));
-    auto_submitted
-        || responder
-        || precedence
-        || AUTO_REPLY_SUBJECTS
-            .iter()
-            .any(|s| subject.trim_start().starts_with(s))
+    auto_submitted || responder || precedence
 }
 
 /// The trimmed raw value of a header.
@@ -477,6 +495,7 @@ mod tests {
             from.and_then(|a| a.address.as_deref()),
             from.and_then(|a| a.name.as_deref()),
         )
+        .map(|c| c.kind)
     }
 
     fn with_headers(headers: &str) -> Option<MachineMailKind> {
@@ -622,11 +641,7 @@ mod tests {
         let message = mail_parser::MessageParser::default()
             .parse(raw.as_bytes())
             .expect("parses");
-        let read = read(
-            &message,
-            raw.as_bytes(),
-            Some(MachineMailKind::DeliveryReport),
-        );
+        let read = read(&message, raw.as_bytes(), delivery_report());
         assert_eq!(read.original_ids, ["<abc@acme.example>"]);
         assert!(
             read.addresses.contains(&"ada@example.org".to_owned()),
@@ -641,6 +656,42 @@ mod tests {
     }
 
     fn read_delay(message: &Message<'_>, raw: &[u8]) -> bool {
-        read(message, raw, Some(MachineMailKind::DeliveryReport)).delay_only
+        read(message, raw, delivery_report()).delay_only
+    }
+
+    fn delivery_report() -> Option<Classified> {
+        Some(Classified {
+            kind: MachineMailKind::DeliveryReport,
+            by_wording: false,
+        })
+    }
+
+    #[test]
+    fn what_only_the_wording_tells_is_marked_so() {
+        let told = |raw: &str| {
+            let message = mail_parser::MessageParser::default()
+                .parse(raw.as_bytes())
+                .expect("parses");
+            let from = message.from().and_then(|f| f.first());
+            classify(&message, from.and_then(|a| a.address.as_deref()), None)
+        };
+        let person =
+            told("From: ada@example.org\r\nSubject: Was my CV not delivered?\r\n\r\nHi\r\n");
+        assert_eq!(
+            person,
+            Some(Classified {
+                kind: MachineMailKind::DeliveryReport,
+                by_wording: true
+            })
+        );
+        let daemon =
+            told("From: MAILER-DAEMON@mx.example.org\r\nSubject: failure notice\r\n\r\nx\r\n");
+        assert_eq!(
+            daemon,
+            Some(Classified {
+                kind: MachineMailKind::DeliveryReport,
+                by_wording: false
+            })
+        );
     }
 }

@@ -135,7 +135,7 @@ pub async fn receive(
     if let Some(known) = earlier(db, company, &incoming).await? {
         return Ok(seen(&known));
     }
-    let machine = machine_kind(&incoming);
+    let machine = machine_kind(db, company, &incoming).await?;
     if let Some(kind) = machine {
         let acted = crate::db::write_transaction!(db, |txn| {
             reports::act(txn, settings, company, &incoming, kind, now).await
@@ -220,14 +220,38 @@ pub fn is_report(kind: MachineMailKind) -> bool {
 
 /// The kind of machine the email comes from, as filing treats it. An
 /// answer to an invitation from a calendar (iTIP REPLY) is a person's,
-/// whatever automatic or list headers it carries; reports never are.
-fn machine_kind(incoming: &incoming::Incoming) -> Option<MachineMailKind> {
-    let kind = incoming.machine.kind?;
-    let person_answers = !is_report(kind)
+/// whatever automatic or list headers it carries, and so is mail from a
+/// known candidate that only its wording made look automatic ("Was my CV
+/// not delivered?"); reports never are.
+async fn machine_kind(
+    db: &impl ConnectionTrait,
+    company: &company::Model,
+    incoming: &incoming::Incoming,
+) -> ApiResult<Option<MachineMailKind>> {
+    let Some(kind) = incoming.machine.kind else {
+        return Ok(None);
+    };
+    let calendar_answer = !is_report(kind)
         && incoming
             .calendar
             .as_deref()
             .and_then(calendar_reply::read)
             .is_some();
-    (!person_answers).then_some(kind)
+    if calendar_answer {
+        return Ok(None);
+    }
+    if incoming.machine.by_wording
+        && let Ok(sender) = crate::domain::EmailAddress::parse(&incoming.from.address)
+    {
+        let known = entity::candidate::Entity::find()
+            .filter(entity::candidate::Column::CompanyId.eq(company.id))
+            .filter(entity::candidate::Column::Email.eq(sender.normalized()))
+            .one(db)
+            .await?
+            .is_some();
+        if known {
+            return Ok(None);
+        }
+    }
+    Ok(Some(kind))
 }

@@ -224,6 +224,21 @@ async fn reports_automatic_answers_and_list_notices_make_no_candidate() {
             .map(|m| m["machineKind"].as_str().unwrap())
             .collect();
         assert_eq!(kinds, cases.map(|(_, _, kind)| kind));
+        // A known candidate's words that sound like a machine's are still
+        // hers; a stranger's are kept aside.
+        let kim = create_candidate(&app, &app.admin, "Kim", "Park", "kim@example.org").await;
+        let worried = |from: &str, n: u32| {
+            format!(
+                "From: {from}\r\nSubject: Was my Backend Engineer CV not delivered?\r\n\
+                 Message-ID: <worried-{n}@example.org>\r\nDate: Mon, 7 Dec 2026 14:00:00 +0000\r\n\r\n\
+                 I got no answer yet.\r\n"
+            )
+        };
+        let hers = deliver(&app, &worried("Kim Park <kim@example.org>", 1)).await;
+        assert_eq!(hers["outcome"], "FILED", "{hers:#}");
+        assert_eq!(hers["candidateId"], kim.as_str());
+        let stranger = deliver(&app, &worried("someone@example.net", 2)).await;
+        assert_eq!(stranger["machineKind"], "DELIVERY_REPORT", "{stranger:#}");
         // Report data is nobody's document.
         assert!(
             kept["machines"]["nodes"]
