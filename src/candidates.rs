@@ -17,7 +17,7 @@ use crate::events::{self, EventType, NewEvent};
 use crate::graphql::ids::Kind;
 
 /// A validated new candidate.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewCandidate {
     pub first_name: Name,
     pub last_name: Name,
@@ -173,8 +173,21 @@ pub async fn create(
     new: NewCandidate,
 ) -> ApiResult<candidate::Model> {
     let now = Utc::now();
-    let row = candidate::ActiveModel {
-        company_id: Set(actor.company_id),
+    crate::db::write_transaction!(db, |txn| {
+        insert(txn, actor.company_id, new.clone(), now).await
+    })
+}
+
+/// Writes a new candidate of `company_id`, with its event, in the caller's
+/// transaction; `CONFLICT` when the company has one with the same address.
+pub async fn insert(
+    db: &sea_orm::DatabaseTransaction,
+    company_id: i64,
+    new: NewCandidate,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<candidate::Model> {
+    let created = candidate::ActiveModel {
+        company_id: Set(company_id),
         first_name: Set(new.first_name.into_inner()),
         last_name: Set(new.last_name.into_inner()),
         email: Set(new.email.normalized()),
@@ -184,16 +197,12 @@ pub async fn create(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
-    crate::db::write_transaction!(db, |txn| {
-        let created = row
-            .clone()
-            .insert(txn)
-            .await
-            .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
-        events::append(txn, vec![created_event(&created)], now).await?;
-        Ok(created)
-    })
+    }
+    .insert(db)
+    .await
+    .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
+    events::append(db, vec![created_event(&created)], now).await?;
+    Ok(created)
 }
 
 /// `candidate.created`, for a candidate written in the caller's transaction.

@@ -151,7 +151,7 @@ async fn free_slug(db: &impl ConnectionTrait, slug: &Slug) -> ApiResult<String> 
         .unwrap_or_else(|| slug.as_str().to_owned()))
 }
 
-/// The company's inbound address `<slug>-jobs@<inbound domain>` (SPEC §1.1).
+/// The company's inbound address `<slug>-jobs@<inbound domain>`.
 pub fn inbound_address(slug: &str, inbound_domain: &str) -> String {
     format!("{slug}-jobs@{inbound_domain}")
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub phone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the candidate reported one of our messages as spam (a
+    /// feedback-loop complaint, RFC 5965): bulk sends leave them out.
+    pub complained_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

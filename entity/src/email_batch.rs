@@ -12,6 +12,10 @@ pub struct Model {
     /// Makes a retried bulk send return the first result.
     pub idempotency_key: Option<String>,
     pub total: i32,
+    /// The candidates left out of the send and why, as a JSON array of
+    /// `{"candidateId": n, "reason": "COMPLAINED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub skipped: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -141,3 +141,23 @@ stored_enum!(
         DocumentRequest = "DOCUMENT_REQUEST",
     }
 );
+
+stored_enum!(
+    /// What kind of program sent a received email that no person wrote.
+    MachineMailKind {
+        /// A delivery status notification (RFC 3464) or a mail server's
+        /// bounce in one of the older non-standard formats.
+        DeliveryReport = "DELIVERY_REPORT",
+        /// A feedback-loop complaint (ARF, RFC 5965).
+        FeedbackReport = "FEEDBACK_REPORT",
+        /// A DMARC aggregate report (RFC 7489 §7.2).
+        DmarcAggregateReport = "DMARC_AGGREGATE_REPORT",
+        /// A DMARC failure report (RFC 6591, ARF with `auth-failure`).
+        DmarcFailureReport = "DMARC_FAILURE_REPORT",
+        /// An automatic answer: vacation notice, auto-responder, read
+        /// receipt (RFC 3834, RFC 8098).
+        AutoReply = "AUTO_REPLY",
+        /// A mailing list's post or its manager's notice (RFC 2369, RFC 2919).
+        ListMail = "LIST_MAIL",
+    }
+);

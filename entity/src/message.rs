@@ -1,7 +1,7 @@
 //! One email in either direction, with its delivery lifecycle. Its bodies
 //! are in `message_content`, so the row stays small while its state changes.
 
-use crate::enums::{MessageDirection, MessageStatus};
+use crate::enums::{MachineMailKind, MessageDirection, MessageStatus};
 use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "messages")]
@@ -55,6 +55,9 @@ pub struct Model {
     /// When a received message was read, by anyone at the company: the
     /// recruiting mailbox is shared. Always `None` on mail we send.
     pub read_at: Option<DateTimeUtc>,
+    /// Set on received mail that a program sent (a report, an automatic
+    /// answer, a list's notice): kept out of every candidate's thread.
+    pub machine_kind: Option<MachineMailKind>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

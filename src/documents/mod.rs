@@ -55,7 +55,10 @@ pub async fn find(db: &impl ConnectionTrait, actor: &Actor, id: i64) -> ApiResul
 /// A candidate's file that came from outside (the career page's form, an
 /// email), its content already stored.
 pub struct ReceivedFile<'a> {
-    pub candidate: &'a entity::candidate::Model,
+    pub company_id: i64,
+    /// `None` for the attachment of an email set aside for a recruiter to
+    /// assign (`unassignedMessages`): it moves to the candidate with it.
+    pub candidate_id: Option<i64>,
     pub category_id: i64,
     pub file_name: String,
     pub content_type: String,
@@ -72,8 +75,8 @@ pub async fn file_received(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<document::Model> {
     Ok(document::ActiveModel {
-        company_id: Set(file.candidate.company_id),
-        candidate_id: Set(Some(file.candidate.id)),
+        company_id: Set(file.company_id),
+        candidate_id: Set(file.candidate_id),
         document_category_id: Set(Some(file.category_id)),
         file_name: Set(file.file_name),
         content_type: Set(file.content_type),
@@ -208,8 +211,12 @@ async fn require_change(
 
 /// The documents `actor` may see, as one condition (see the module's rule).
 pub fn visible(actor: &Actor) -> Select<document::Entity> {
+    // An attachment of received mail waiting to be assigned
+    // (`unassignedMessages`) is no company document: it is shown on its
+    // message only, and joins a candidate's documents once assigned.
     let company_documents = Condition::all()
         .add(document::Column::CandidateId.is_null())
+        .add(document::Column::Source.ne(DocumentSource::Inbound))
         .add(allowed(actor.can(Section::Messages)));
     let mut category = Condition::any().add(document::Column::DocumentCategoryId.is_null());
     category = match actor.viewable_categories() {

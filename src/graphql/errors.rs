@@ -1,4 +1,4 @@
-//! Gives every error an `extensions.code` (SPEC §3).
+//! Gives every error an `extensions.code`, the contract integrators branch on.
 //!
 //! Resolver errors carry an [`ApiError`] as their source and take its code.
 //! Errors the library raises before execution (syntax, unknown fields, depth or

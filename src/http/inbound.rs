@@ -78,13 +78,23 @@ fn refused(err: &ApiError) -> HttpResponse {
 /// The outcome with the global IDs the API uses for the same objects.
 fn describe(outcome: &Outcome) -> serde_json::Value {
     match outcome {
-        Outcome::Filed(filed) => json!({
-            "outcome": if filed.new_candidate { "NEW_CANDIDATE" } else { "FILED" },
-            "messageId": Kind::Message.id(filed.message_id).to_string(),
-            "candidateId": Kind::Candidate.id(filed.candidate_id).to_string(),
-            "applicationId": filed.new_application_id.map(|id| Kind::Application.id(id).to_string()),
-            "interviewId": filed.answered_interview_id.map(|id| Kind::Interview.id(id).to_string()),
-        }),
+        Outcome::Filed(filed) => {
+            let outcome = match (filed.candidate_id, filed.machine_kind) {
+                (Some(_), _) if filed.new_candidate => "NEW_CANDIDATE",
+                (Some(_), _) => "FILED",
+                (None, None) => "UNASSIGNED",
+                (None, Some(kind)) if crate::inbound::is_report(kind) => "UNKNOWN_REPORT",
+                (None, Some(_)) => "IGNORED",
+            };
+            json!({
+                "outcome": outcome,
+                "messageId": Kind::Message.id(filed.message_id).to_string(),
+                "candidateId": filed.candidate_id.map(|id| Kind::Candidate.id(id).to_string()),
+                "applicationId": filed.new_application_id.map(|id| Kind::Application.id(id).to_string()),
+                "interviewId": filed.answered_interview_id.map(|id| Kind::Interview.id(id).to_string()),
+                "machineKind": filed.machine_kind.map(|kind| sea_orm::ActiveEnum::to_value(&kind)),
+            })
+        }
         Outcome::Duplicate { message_id } => json!({
             "outcome": "DUPLICATE",
             "messageId": Kind::Message.id(*message_id).to_string(),
@@ -96,12 +106,18 @@ fn describe(outcome: &Outcome) -> serde_json::Value {
             "outcome": if *bounced { "BOUNCED" } else { "REPORT" },
             "messageId": Kind::Message.id(*message_id).to_string(),
         }),
-        Outcome::UnknownReport => json!({ "outcome": "UNKNOWN_REPORT" }),
+        Outcome::Complaint {
+            message_id,
+            candidate_id,
+        } => json!({
+            "outcome": "COMPLAINT",
+            "messageId": Kind::Message.id(*message_id).to_string(),
+            "candidateId": Kind::Candidate.id(*candidate_id).to_string(),
+        }),
         Outcome::OwnMessage { message_id } => json!({
             "outcome": "OWN_MESSAGE",
             "messageId": Kind::Message.id(*message_id).to_string(),
         }),
-        Outcome::Ignored => json!({ "outcome": "IGNORED" }),
         Outcome::ParticipantAnswer {
             interview_id,
             recorded,

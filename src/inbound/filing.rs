@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    ApplicationSource, ApplicationStatus, Gender, MessageDirection, PositionStatus, RecipientKind,
+    ApplicationSource, ApplicationStatus, Gender, MachineMailKind, MessageDirection,
+    PositionStatus, RecipientKind,
 };
 use entity::{
     application, candidate, company, message, message_attachment, message_content,
@@ -27,7 +28,12 @@ use crate::settings::Settings;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Filed {
     pub message_id: i64,
-    pub candidate_id: i64,
+    /// `None` when the email was set aside: from an unknown sender that
+    /// applies for no open position (`unassignedMessages`), or from a
+    /// machine that answers nothing of ours.
+    pub candidate_id: Option<i64>,
+    /// Set when a program sent the email.
+    pub machine_kind: Option<MachineMailKind>,
     /// Set when the email was an application that made one.
     pub new_application_id: Option<i64>,
     /// Whether the sender was unknown and became a candidate.
@@ -43,34 +49,47 @@ struct Thread {
     subsidiary_id: Option<i64>,
 }
 
-/// Files the email; `None` when it answers nothing and comes from a mail
-/// system, so there is no one to file it for.
+/// Files the email: in its candidate's thread; as a new candidate's
+/// application when an unknown sender names an open position; else set
+/// aside with no candidate. Mail from a machine (`machine`) is always set
+/// aside, and its attachments (returned messages, report data) not kept.
 pub(super) async fn file(
     db: &impl crate::db::Writable,
     settings: &Settings,
     company: &company::Model,
     incoming: &Incoming,
+    machine: Option<MachineMailKind>,
     stored: &[StoredBlob],
     now: DateTime<Utc>,
-) -> ApiResult<Option<Filed>> {
+) -> ApiResult<Filed> {
     crate::db::write_transaction!(db, |txn| {
         let reply = incoming.calendar.as_deref().and_then(calendar_reply::read);
-        let (thread, new_candidate, new_application) =
-            match thread_of(txn, settings, company, incoming, reply.as_ref()).await? {
-                Some(thread) => (thread, false, None),
-                None if incoming.system_sender => return Ok(None),
-                None => {
-                    let (thread, application) = applicant(txn, company, incoming, now).await?;
-                    (thread, true, application)
-                }
-            };
+        let (thread, new_candidate, new_application) = match machine {
+            Some(_) => (None, false, None),
+            None => match thread_of(txn, settings, company, incoming, reply.as_ref()).await? {
+                Some(thread) => (Some(thread), false, None),
+                // Spam never becomes a candidate on its own: only mail
+                // naming an open position applies; the rest waits for a person.
+                None if incoming.spam => (None, false, None),
+                None => match position_named(txn, company, &incoming.subject).await? {
+                    Some(position) => {
+                        let (thread, application) =
+                            applicant(txn, company, incoming, position, now).await?;
+                        (Some(thread), true, Some(application))
+                    }
+                    None => (None, false, None),
+                },
+            },
+        };
+        let candidate = thread.as_ref().map(|t| &t.candidate);
         let message = message_state::receive(
             txn,
             Received {
                 company_id: company.id,
-                candidate_id: thread.candidate.id,
-                application_id: thread.application_id,
-                subsidiary_id: thread.subsidiary_id,
+                candidate_id: candidate.map(|c| c.id),
+                machine_kind: machine,
+                application_id: thread.as_ref().and_then(|t| t.application_id),
+                subsidiary_id: thread.as_ref().and_then(|t| t.subsidiary_id),
                 subject: incoming.subject.clone(),
                 from_address: incoming.from.address.clone(),
                 from_name: incoming.from.name.clone(),
@@ -107,53 +126,44 @@ pub(super) async fn file(
                 .exec(txn)
                 .await?;
         }
-        attach(
-            txn,
-            company,
-            &thread.candidate,
-            message.id,
-            incoming,
-            stored,
-            now,
-        )
-        .await?;
-        let answered_interview_id = match &reply {
-            Some(reply) => {
+        if machine.is_none() {
+            attach(txn, company, candidate, message.id, incoming, stored, now).await?;
+        }
+        let answered_interview_id = match (&reply, candidate) {
+            (Some(reply), Some(candidate)) => {
                 crate::interviews::invitations::record_reply(
-                    txn,
-                    company.id,
-                    &thread.candidate,
-                    reply,
-                    now,
+                    txn, company.id, candidate, reply, now,
                 )
                 .await?
             }
-            None => None,
+            _ => None,
         };
         // After the application's own message, so the thread reads in order;
         // never to a program (RFC 3834 §2).
-        if let Some((application, position)) =
-            new_application.as_ref().filter(|_| !incoming.automatic)
-        {
+        if let (Some((application, position)), Some(candidate)) = (
+            new_application.as_ref().filter(|_| !incoming.automatic),
+            candidate,
+        ) {
             crate::intake::auto_reply::acknowledge(
                 txn,
                 settings,
                 company,
                 position,
-                &thread.candidate,
+                candidate,
                 application,
                 ApplicationSource::Email,
                 now,
             )
             .await?;
         }
-        Ok(Some(Filed {
+        Ok(Filed {
             message_id: message.id,
-            candidate_id: thread.candidate.id,
+            candidate_id: candidate.map(|c| c.id),
+            machine_kind: machine,
             new_application_id: new_application.map(|(application, _)| application.id),
             new_candidate,
             answered_interview_id,
-        }))
+        })
     })
 }
 
@@ -245,7 +255,11 @@ async fn thread_of_message(
 
 /// The tokens of `<slug>-jobs+<token>@<inbound domain>` addresses the email
 /// was sent or delivered to: the Reply-To of our messages.
-fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incoming) -> Vec<String> {
+pub(super) fn reply_tokens(
+    settings: &Settings,
+    company: &company::Model,
+    incoming: &Incoming,
+) -> Vec<String> {
     let domain = settings.inbound_domain.as_str();
     incoming
         .to
@@ -272,14 +286,15 @@ fn reply_tokens(settings: &Settings, company: &company::Model, incoming: &Incomi
 /// Reply tokens looked up for one email; a reply carries one.
 const MAX_TOKENS: usize = 20;
 
-/// A sender the company does not know yet: a new candidate, with an
-/// application by email to the open position the subject names.
+/// A sender the company does not know yet who applies for `position`: a
+/// new candidate with an application by email.
 async fn applicant(
     db: &sea_orm::DatabaseTransaction,
     company: &company::Model,
     incoming: &Incoming,
+    position: position::Model,
     now: DateTime<Utc>,
-) -> ApiResult<(Thread, Option<(application::Model, position::Model)>)> {
+) -> ApiResult<(Thread, (application::Model, position::Model))> {
     let email = EmailAddress::parse(&incoming.from.address).map_err(|_| {
         ApiError::validation(
             "message.from",
@@ -290,12 +305,13 @@ async fn applicant(
         )
     })?;
     let (first_name, last_name) = names(&incoming.from, &email);
+    // Not `candidates::insert`: a name read from an email may lack a last name.
     let candidate = candidate::ActiveModel {
         company_id: Set(company.id),
         first_name: Set(first_name),
         last_name: Set(last_name),
         email: Set(email.normalized()),
-        // Nothing in an email tells; neutral forms are used (SPEC §1.2).
+        // Nothing in an email tells; neutral forms are used.
         gender: Set(Gender::Unknown),
         preferred_language: Set(None),
         phone: Set(None),
@@ -307,14 +323,6 @@ async fn applicant(
     .await
     .map_err(|e| ApiError::from_write(e, "a candidate with this email address"))?;
     crate::events::append(db, vec![crate::candidates::created_event(&candidate)], now).await?;
-    let Some(position) = position_named(db, company, &incoming.subject).await? else {
-        let thread = Thread {
-            candidate,
-            application_id: None,
-            subsidiary_id: None,
-        };
-        return Ok((thread, None));
-    };
     let application = application::ActiveModel {
         company_id: Set(company.id),
         candidate_id: Set(candidate.id),
@@ -339,7 +347,7 @@ async fn applicant(
         application_id: Some(application.id),
         subsidiary_id: Some(position.subsidiary_id),
     };
-    Ok((thread, Some((application, position))))
+    Ok((thread, (application, position)))
 }
 
 /// The open position whose name the subject contains; the longest such
@@ -397,12 +405,13 @@ fn names(from: &Mailbox, email: &EmailAddress) -> (String, String) {
     )
 }
 
-/// The email's attachments as the candidate's documents, attached to the
-/// message in their order.
+/// The email's attachments as the candidate's documents (or, for mail set
+/// aside, documents of no candidate yet), attached to the message in their
+/// order.
 async fn attach(
     db: &impl ConnectionTrait,
     company: &company::Model,
-    candidate: &candidate::Model,
+    candidate: Option<&candidate::Model>,
     message_id: i64,
     incoming: &Incoming,
     stored: &[StoredBlob],
@@ -414,7 +423,8 @@ async fn attach(
     let category_id = crate::intake::category_for(db, company.id, FileKind::Other, now).await?;
     for (position, (attachment, blob)) in (0..).zip(incoming.attachments.iter().zip(stored)) {
         let received = ReceivedFile {
-            candidate,
+            company_id: company.id,
+            candidate_id: candidate.map(|c| c.id),
             category_id,
             file_name: attachment.file_name.clone(),
             content_type: attachment.content_type.clone(),

@@ -10,6 +10,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::delivery_report::{self, DeliveryReport};
 use super::flat_message::FlatMessage;
+use super::machine_mail::{self, MachineMail};
 use crate::error::{ApiError, ApiResult};
 
 /// RFC 5322 §2.1.1: a header line is at most 998 characters, which bounds a
@@ -76,11 +77,18 @@ pub struct Incoming {
     /// Sent by a program, not a person (RFC 3834 §2): never answered
     /// automatically, so two responders cannot answer each other forever.
     pub automatic: bool,
-    /// From a mail system rather than a mailbox (a null return path,
-    /// MAILER-DAEMON, postmaster, list software): filed only in a thread it
-    /// answers, never made a candidate.
-    pub system_sender: bool,
+    /// What kind of program sent it, if one did (see `machine_mail`), and
+    /// what its report says: such mail never makes a candidate and is kept
+    /// out of candidates' threads.
+    pub machine: MachineMail,
+    /// Marked as spam by a filter on the way (`X-Spam-Flag: YES`): never
+    /// made a candidate on its own.
+    pub spam: bool,
 }
+
+/// The address stored as the sender of a report whose From has none: the
+/// name RFC 5321 §4.5.5 mail systems use for themselves.
+const MAIL_SYSTEM: &str = "MAILER-DAEMON";
 
 /// Reads `raw`; refuses what is not an email with a sender, and attachments
 /// totalling more than `max_attachment_bytes`.
@@ -89,10 +97,34 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         .ok_or_else(|| ApiError::validation("message", "the body is not an RFC 5322 message"))?;
     let from = message
         .from()
-        .and_then(|from| mailboxes(Some(from)).into_iter().next())
-        .ok_or_else(|| {
-            ApiError::validation("message.from", "the message has no sender address (From)")
-        })?;
+        .and_then(|from| mailboxes(Some(from)).into_iter().next());
+    // A From with an empty address (`"Mail System" <>`) is a mail system's.
+    let written_from = message.from().and_then(|from| from.first());
+    let classified = machine_mail::classify(
+        &message,
+        from.as_ref()
+            .map(|m| m.address.as_str())
+            .or_else(|| written_from.map(|a| a.address.as_deref().unwrap_or_default())),
+        from.as_ref()
+            .and_then(|m| m.name.as_deref())
+            .or_else(|| written_from.and_then(|a| a.name.as_deref())),
+    );
+    let from = match from {
+        Some(from) => from,
+        None if classified.is_some() => Mailbox {
+            address: MAIL_SYSTEM.to_owned(),
+            name: written_from
+                .and_then(|a| a.name.as_deref())
+                .map(|name| single_line(name, MAX_NAME_CHARS))
+                .filter(|name| !name.is_empty()),
+        },
+        None => {
+            return Err(ApiError::validation(
+                "message.from",
+                "the message has no sender address (From)",
+            ));
+        }
+    };
     let in_reply_to = message_ids(message.in_reply_to()).into_iter().next();
     let mut references = message_ids(message.references());
     references.reverse();
@@ -178,7 +210,10 @@ pub fn parse(raw: &[u8], max_attachment_bytes: usize) -> ApiResult<Incoming> {
         references: message
             .header_raw("References")
             .map(|raw| single_line(raw, MAX_HEADER_CHARS * 4)),
-        system_sender: system_sender(&message, &from),
+        machine: machine_mail::read(&message, raw, classified),
+        spam: message
+            .header_raw("X-Spam-Flag")
+            .is_some_and(|flag| flag.trim().eq_ignore_ascii_case("yes")),
         from,
         to,
         cc,
@@ -226,23 +261,6 @@ fn derived_message_id(
         "<{}@derived.recruitmail.invalid>",
         hex::encode(digest.finalize())
     )
-}
-
-/// Whether the sender is a mail system (RFC 5321 §4.5.5: reports come
-/// from a null return path) or list software rather than a person.
-fn system_sender(message: &mail_parser::Message<'_>, from: &Mailbox) -> bool {
-    let null_path = message
-        .header_raw("Return-Path")
-        .is_some_and(|path| path.trim() == "<>");
-    let local = from
-        .address
-        .rsplit_once('@')
-        .map_or(from.address.as_str(), |(local, _)| local)
-        .to_ascii_lowercase();
-    null_path
-        || matches!(local.as_str(), "mailer-daemon" | "postmaster")
-        || local.starts_with("owner-")
-        || local.ends_with("-request")
 }
 
 /// Whether a part holds an iCalendar object: `text/calendar` (RFC 5545

@@ -4,9 +4,15 @@
 //! - A reply finds its candidate by the reply token in the address it was
 //!   sent to, else by the Message-IDs it answers (`In-Reply-To`,
 //!   `References`), else by the sender's address.
-//! - Mail from an unknown sender is an application: it makes a candidate,
-//!   and an application by email when its subject names an open position,
-//!   acknowledged as the position's category decides.
+//! - Mail from an unknown sender whose subject names an open position is an
+//!   application: it makes a candidate and an application by email,
+//!   acknowledged as the position's category decides. Other mail from
+//!   unknown senders is set aside, with no candidate, for a recruiter to
+//!   assign (`unassignedMessages`, `assignMessage`).
+//! - Mail from machines (see `machine_mail`) never makes a candidate and is
+//!   never filed in a thread: a bounce of one of our messages marks it
+//!   BOUNCED, a complaint flags its candidate (see `reports`), and the rest
+//!   is set aside with its kind.
 //! - Attachments become the candidate's documents; HTML is sanitised before
 //!   it is stored, and again as it is shown, without remote images unless
 //!   the reader asks for them (see [`received_html`]).
@@ -20,18 +26,21 @@
 //!
 //! Receiving the same email twice (a forwarder retrying) files it once.
 
+pub mod assignment;
 mod calendar_reply;
 mod delivery_report;
 mod filing;
 mod flat_message;
 mod incoming;
+mod machine_mail;
 pub mod received_html;
+mod reports;
 pub mod smtp_listener;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use entity::enums::{MessageDirection, MessageStatus, RecipientKind};
-use entity::{company, message, message_recipient};
+use entity::enums::{MachineMailKind, MessageDirection};
+use entity::{company, message};
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use crate::blobs::BlobStore;
@@ -44,21 +53,20 @@ pub use filing::Filed;
 /// What became of a received email.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
-    /// Filed as a new message (see [`Filed`]).
+    /// Filed as a new message (see [`Filed`]): in a candidate's thread, or
+    /// set aside with no candidate.
     Filed(Filed),
     /// The same email (by Message-ID) was received before: that message.
     Duplicate { message_id: i64 },
     /// A delivery report about one of our messages, now BOUNCED when the
     /// report says a recipient failed.
     Report { message_id: i64, bounced: bool },
-    /// A delivery report about no message of this company: nothing to do.
-    UnknownReport,
+    /// A feedback-loop complaint (RFC 5965) about one of our messages: its
+    /// candidate is flagged as having complained.
+    Complaint { message_id: i64, candidate_id: i64 },
     /// A copy of a message recruitmail sent (the company's mailbox was in
     /// Cc or Bcc): it is already in its thread.
     OwnMessage { message_id: i64 },
-    /// Mail from a mail system (a report that is not RFC 3464, a list's
-    /// notice) that answers no message of ours: not made a candidate.
-    Ignored,
     /// An interview participant's calendar answer (iTIP REPLY): recorded on
     /// the participant (`recorded` false when it changed nothing) and not
     /// filed in any thread, since the employee is not a candidate.
@@ -133,10 +141,14 @@ pub async fn receive(
     if let Some(known) = earlier(db, company, &incoming).await? {
         return Ok(seen(&known));
     }
-    if let Some(report) = &incoming.report {
-        return crate::db::write_transaction!(db, |txn| {
-            apply_report(txn, company, report, now).await
-        });
+    let machine = machine_kind(db, company, &incoming).await?;
+    if let Some(kind) = machine {
+        let acted = crate::db::write_transaction!(db, |txn| {
+            reports::act(txn, settings, company, &incoming, kind, now).await
+        })?;
+        if let Some(outcome) = acted {
+            return Ok(outcome);
+        }
     }
     if let Some(reply) = incoming.calendar.as_deref().and_then(calendar_reply::read) {
         let from = incoming.from.address.as_str();
@@ -154,13 +166,15 @@ pub async fn receive(
             });
         }
     }
+    // Mail from machines keeps no attachments: they are returned messages
+    // and report data, nobody's documents.
     let mut stored = Vec::with_capacity(incoming.attachments.len());
-    for attachment in &incoming.attachments {
+    for attachment in incoming.attachments.iter().filter(|_| machine.is_none()) {
         stored.push(blobs.put(attachment.content.clone()).await?);
     }
     let mut attempt = 1;
     loop {
-        match filing::file(db, settings, company, &incoming, &stored, now).await {
+        match filing::file(db, settings, company, &incoming, machine, &stored, now).await {
             Err(ApiError::Conflict(_)) if attempt < FILING_ATTEMPTS => attempt += 1,
             Err(ApiError::Conflict(what)) => {
                 // The same email filed meanwhile by another request.
@@ -170,8 +184,7 @@ pub async fn receive(
                 return Err(ApiError::Conflict(what));
             }
             Err(other) => return Err(other),
-            Ok(Some(filed)) => return Ok(Outcome::Filed(filed)),
-            Ok(None) => return Ok(Outcome::Ignored),
+            Ok(filed) => return Ok(Outcome::Filed(filed)),
         }
     }
 }
@@ -205,51 +218,46 @@ async fn earlier(
         .await?)
 }
 
-/// Marks the reported message BOUNCED when a recipient failed for good.
-async fn apply_report(
-    db: &sea_orm::DatabaseTransaction,
+/// Whether mail of this kind reports on other mail (a bounce, a complaint,
+/// a DMARC report) rather than answering it.
+pub fn is_report(kind: MachineMailKind) -> bool {
+    !matches!(kind, MachineMailKind::AutoReply | MachineMailKind::ListMail)
+}
+
+/// The kind of machine the email comes from, as filing treats it. An
+/// answer to an invitation from a calendar (iTIP REPLY) is a person's,
+/// whatever automatic or list headers it carries, and so is mail from a
+/// known candidate that only its wording made look automatic ("Was my CV
+/// not delivered?"); reports never are.
+async fn machine_kind(
+    db: &impl ConnectionTrait,
     company: &company::Model,
-    report: &delivery_report::DeliveryReport,
-    now: DateTime<Utc>,
-) -> ApiResult<Outcome> {
-    let Some(original) = &report.original_message_id else {
-        return Ok(Outcome::UnknownReport);
+    incoming: &incoming::Incoming,
+) -> ApiResult<Option<MachineMailKind>> {
+    let Some(kind) = incoming.machine.kind else {
+        return Ok(None);
     };
-    let Some(ours) = message::Entity::find()
-        .filter(message::Column::CompanyId.eq(company.id))
-        .filter(message::Column::MessageIdHeader.eq(original.as_str()))
-        .filter(message::Column::Direction.eq(MessageDirection::Outbound))
-        .one(db)
-        .await?
-    else {
-        return Ok(Outcome::UnknownReport);
-    };
-    // A report can only be about mail that left; one about a message we
-    // still hold (a forged or confused report) changes nothing. A colleague
-    // in Cc who could not be reached does not make the message bounce.
-    let left = matches!(ours.status, MessageStatus::Sent | MessageStatus::Bounced);
-    let addressees: Vec<String> = message_recipient::Entity::find()
-        .filter(message_recipient::Column::MessageId.eq(ours.id))
-        .filter(message_recipient::Column::Kind.eq(RecipientKind::To))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.address.to_lowercase())
-        .collect();
-    let failed_addressee = report
-        .failures
-        .iter()
-        .any(|f| addressees.contains(&f.recipient.to_lowercase()));
-    if !failed_addressee || !left {
-        return Ok(Outcome::Report {
-            message_id: ours.id,
-            bounced: ours.status == MessageStatus::Bounced,
-        });
+    let calendar_answer = !is_report(kind)
+        && incoming
+            .calendar
+            .as_deref()
+            .and_then(calendar_reply::read)
+            .is_some();
+    if calendar_answer {
+        return Ok(None);
     }
-    let id = ours.id;
-    crate::mail::message_state::bounce(db, &ours, report.reason(), now).await?;
-    Ok(Outcome::Report {
-        message_id: id,
-        bounced: true,
-    })
+    if incoming.machine.by_wording
+        && let Ok(sender) = crate::domain::EmailAddress::parse(&incoming.from.address)
+    {
+        let known = entity::candidate::Entity::find()
+            .filter(entity::candidate::Column::CompanyId.eq(company.id))
+            .filter(entity::candidate::Column::Email.eq(sender.normalized()))
+            .one(db)
+            .await?
+            .is_some();
+        if known {
+            return Ok(None);
+        }
+    }
+    Ok(Some(kind))
 }

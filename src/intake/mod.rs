@@ -238,7 +238,8 @@ async fn file(
         for (file, blob) in form.files.iter().zip(stored) {
             let category_id = category_for(txn, company.id, file.kind, now).await?;
             let received = ReceivedFile {
-                candidate: &candidate,
+                company_id: candidate.company_id,
+                candidate_id: Some(candidate.id),
                 category_id,
                 file_name: stored_name(file),
                 content_type: file.content_type.to_owned(),
@@ -279,7 +280,8 @@ async fn note(
         db,
         Received {
             company_id: company.id,
-            candidate_id: candidate.id,
+            candidate_id: Some(candidate.id),
+            machine_kind: None,
             application_id: Some(application.id),
             subsidiary_id: Some(position.subsidiary_id),
             subject: format!("Application: {}", position.name),

@@ -210,7 +210,10 @@ async fn enqueue_chunk(
 #[derive(Debug)]
 pub struct Received {
     pub company_id: i64,
-    pub candidate_id: i64,
+    /// `None` for mail set aside: from an unknown sender that applies for
+    /// nothing (until a recruiter assigns it), or from a machine.
+    pub candidate_id: Option<i64>,
+    pub machine_kind: Option<entity::enums::MachineMailKind>,
     pub application_id: Option<i64>,
     pub subsidiary_id: Option<i64>,
     pub subject: String,
@@ -230,7 +233,8 @@ pub async fn receive(
 ) -> ApiResult<message::Model> {
     let row = message::ActiveModel {
         company_id: Set(received.company_id),
-        candidate_id: Set(Some(received.candidate_id)),
+        candidate_id: Set(received.candidate_id),
+        machine_kind: Set(received.machine_kind),
         application_id: Set(received.application_id),
         subsidiary_id: Set(received.subsidiary_id),
         direction: Set(MessageDirection::Inbound),

@@ -31,9 +31,12 @@ pub fn visible(actor: &Actor) -> Select<message::Entity> {
 
 /// Mail to and from candidates only: without interview participants'
 /// copies of interview emails, which are mail to employees (see
-/// `crate::interviews::participants`).
+/// `crate::interviews::participants`), nor received mail set aside with no
+/// candidate (`crate::inbound::assignment`).
 pub fn of_candidates(query: Select<message::Entity>) -> Select<message::Entity> {
-    query.filter(message::Column::ParticipantUserId.is_null())
+    query
+        .filter(message::Column::ParticipantUserId.is_null())
+        .filter(message::Column::CandidateId.is_not_null())
 }
 
 /// Most characters of an inbox search: enough for any phrase a person types,

@@ -99,11 +99,33 @@ pub async fn send(
             Targets::Applications(ids) => Addressees::Applications(ids),
         };
         let mut contexts = load_contexts(txn, actor, addressees).await?;
-        crate::scheduling::links::fill_urls(txn, settings, &mut contexts, now).await?;
         let only_candidate = match contexts.as_slice() {
             [one] => Some(one.candidate.id),
             _ => None,
         };
+        let bulk = contexts.len() > 1;
+        // A bulk send leaves out whoever reported our mail as spam: more
+        // of it would hurt every sender of the company with their mail
+        // provider. A message written to them alone still goes.
+        let mut skipped: Vec<Skipped> = Vec::new();
+        if bulk {
+            contexts.retain(|context| {
+                if context.candidate.complained_at.is_none() {
+                    return true;
+                }
+                if !skipped
+                    .iter()
+                    .any(|s| s.candidate_id == context.candidate.id)
+                {
+                    skipped.push(Skipped {
+                        candidate_id: context.candidate.id,
+                        reason: SkipReason::Complained,
+                    });
+                }
+                false
+            });
+        }
+        crate::scheduling::links::fill_urls(txn, settings, &mut contexts, now).await?;
         let threading = match request.in_reply_to {
             Some(id) => Some(threading(txn, actor, id, only_candidate).await?),
             None => None,
@@ -121,13 +143,17 @@ pub async fn send(
             .one(txn)
             .await?
             .ok_or(ApiError::NotFound("company"))?;
-        let batch = if contexts.len() > 1 {
+        let batch = if bulk {
             Some(
                 email_batch::ActiveModel {
                     company_id: Set(actor.company_id),
                     created_by_id: Set(Some(actor.user_id)),
                     idempotency_key: Set(request.idempotency_key.clone()),
                     total: Set(i32::try_from(contexts.len()).unwrap_or(i32::MAX)),
+                    skipped: Set((!skipped.is_empty())
+                        .then(|| serde_json::to_string(&skipped))
+                        .transpose()
+                        .map_err(|e| ApiError::Internal(e.into()))?),
                     created_at: Set(now),
                     ..Default::default()
                 }
@@ -247,6 +273,32 @@ pub async fn send(
             )),
         }
     })
+}
+
+/// Why a bulk send left a candidate out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SkipReason {
+    /// They complained about our mail (`candidates.complained_at`).
+    Complained,
+}
+
+/// A candidate a bulk send left out, as `email_batches.skipped` keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Skipped {
+    pub candidate_id: i64,
+    pub reason: SkipReason,
+}
+
+/// The candidates `batch` left out; nothing when none (or the stored list
+/// cannot be read, which only a hand-edited row could cause).
+pub fn skipped_of(batch: &email_batch::Model) -> Vec<Skipped> {
+    batch
+        .skipped
+        .as_deref()
+        .and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or_default()
 }
 
 /// Most Message-IDs carried in `References`: the newest, as RFC 5322

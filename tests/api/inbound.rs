@@ -278,8 +278,8 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
         let content = app.state.mail.blobs.get(&stored[0].blob_key).await.unwrap();
         assert_eq!(content.as_ref(), PDF);
 
-        // An email naming no open position still makes a candidate, with no
-        // application and no acknowledgement.
+        // An email naming no open position makes no candidate: it waits in
+        // `unassignedMessages` for a recruiter.
         let unsolicited = deliver(
             &app,
             &format!(
@@ -288,11 +288,22 @@ async fn an_unknown_sender_applies_by_email_with_documents_and_is_acknowledged()
             ),
         )
         .await;
-        assert_eq!(unsolicited["outcome"], "NEW_CANDIDATE");
+        assert_eq!(unsolicited["outcome"], "UNASSIGNED", "{unsolicited:#}");
+        assert_eq!(unsolicited["candidateId"], Value::Null);
         assert_eq!(unsolicited["applicationId"], Value::Null);
-        let grace = thread(&app, unsolicited["candidateId"].as_str().unwrap()).await;
-        assert_eq!(grace.len(), 1);
-        assert_eq!(grace[0]["direction"], "INBOUND");
+        let waiting = app
+            .ok(
+                &app.admin,
+                "{ unassignedMessages { nodes { id from candidate { id } } } candidates { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            waiting["unassignedMessages"]["nodes"],
+            json!([{ "id": unsolicited["messageId"], "from": "Grace Hopper <grace@example.org>",
+                "candidate": null }])
+        );
+        assert_eq!(waiting["candidates"]["totalCount"], 1);
 
         // A job board's automatic forward applies too, but is not answered
         // (RFC 3834 §2).
@@ -359,8 +370,12 @@ async fn a_delivery_report_marks_our_message_bounced() {
         // The report is not a message of the candidate's.
         assert_eq!(thread(&app, &candidate).await.len(), 1);
 
+        // A report about a message that is not ours is kept aside, and does
+        // not touch ours even though its recipient failed.
         let stranger = deliver(&app, &report("<not-ours@acme.example>")).await;
-        assert_eq!(stranger, json!({ "outcome": "UNKNOWN_REPORT" }));
+        assert_eq!(stranger["outcome"], "UNKNOWN_REPORT", "{stranger:#}");
+        assert_eq!(stranger["machineKind"], "DELIVERY_REPORT");
+        assert_eq!(stranger["candidateId"], Value::Null);
         let stored = entity::message::Entity::find_by_id(row(&sent["id"], Kind::Message))
             .one(&app.state.db)
             .await
@@ -536,7 +551,6 @@ async fn bad_deliveries_are_refused_with_their_code_and_nothing_is_stored() {
             ("unknown company", "no-such-company", Some(&token), fine, 401, "UNAUTHENTICATED"),
             ("not an email", &slug, Some(&token), b"\x00\x01binary garbage", 400, "VALIDATION"),
             ("no sender", &slug, Some(&token), b"Subject: Hi\r\n\r\nHello\r\n", 400, "VALIDATION"),
-            ("unusable sender", &slug, Some(&token), b"From: \"a b\"@example.org\r\nSubject: Hi\r\n\r\nHi\r\n", 400, "VALIDATION"),
             ("attachments over the limit", &slug, Some(&token), big_attachment.as_bytes(), 413, "PAYLOAD_TOO_LARGE"),
             ("body over the limit", &slug, Some(&token), &huge, 413, "PAYLOAD_TOO_LARGE"),
         ];
@@ -548,13 +562,30 @@ async fn bad_deliveries_are_refused_with_their_code_and_nothing_is_stored() {
         assert_eq!(count().await, before, "nothing was filed");
         let candidates = app.ok(&app.admin, "{ candidates { totalCount } }", json!({})).await;
         assert_eq!(candidates["candidates"]["totalCount"], 0);
+        // A sender no one can write back to: kept for a recruiter to read,
+        // but no candidate can be made of it.
+        let unusable = b"From: \"a b\"@example.org\r\nSubject: Hi\r\n\r\nHi\r\n";
+        let (got, body) = post(&app, &slug, Some(&token), unusable).await;
+        assert_eq!(got, 200, "{body:#}");
+        assert_eq!(body["data"]["inbound"]["outcome"], "UNASSIGNED");
+        let code = app
+            .error_code(
+                Some(&app.admin),
+                "mutation($i: AssignMessageInput!) { assignMessage(input: $i) { candidate { id } } }",
+                json!({ "i": { "messageId": body["data"]["inbound"]["messageId"],
+                    "newCandidate": { "firstName": "A", "lastName": "B" } } }),
+            )
+            .await;
+        assert_eq!(code, "VALIDATION");
+        let candidates = app.ok(&app.admin, "{ candidates { totalCount } }", json!({})).await;
+        assert_eq!(candidates["candidates"]["totalCount"], 0);
 
         // One email sent to both companies is filed by each.
         let both = b"From: ada@example.org\r\nSubject: Hi\r\nMessage-ID: <both@example.org>\r\n\r\nHello\r\n";
         for (slug, token) in [(&slug, &token), (&other_slug, &other_token)] {
             let (status, body) = post(&app, slug, Some(token), both).await;
             assert_eq!(status, 200, "{body:#}");
-            assert_eq!(body["data"]["inbound"]["outcome"], "NEW_CANDIDATE");
+            assert_eq!(body["data"]["inbound"]["outcome"], "UNASSIGNED");
         }
 
         // A replaced token is refused at once; the new one works.
@@ -773,12 +804,24 @@ async fn the_smtp_listener_refuses_what_it_cannot_take_and_keeps_serving() {
             .await;
         assert!(automatic.starts_with("250 2.0.0"), "{automatic}");
         assert!(smtp.say("QUIT").await.starts_with("221"));
-        let candidates = app
-            .ok(&app.admin, "{ candidates { nodes { email } } }", json!({}))
+        // Neither made a candidate: the person's mail waits to be assigned,
+        // the automatic one is kept aside as a machine's.
+        let kept = app
+            .ok(
+                &app.admin,
+                "{ candidates { totalCount } people: unassignedMessages { nodes { subject machineKind } }
+                   machines: unassignedMessages(machine: true) { nodes { subject machineKind } } }",
+                json!({}),
+            )
             .await;
+        assert_eq!(kept["candidates"]["totalCount"], 0);
         assert_eq!(
-            candidates["candidates"]["nodes"],
-            json!([{ "email": "ada@example.org" }])
+            kept["people"]["nodes"],
+            json!([{ "subject": "Hello", "machineKind": null }])
+        );
+        assert_eq!(
+            kept["machines"]["nodes"],
+            json!([{ "subject": "Away", "machineKind": "AUTO_REPLY" }])
         );
     })
     .await;
@@ -845,7 +888,8 @@ async fn odd_mail_is_filed_safely_or_set_aside() {
             ),
         )
         .await;
-        assert_eq!(notice, json!({ "outcome": "IGNORED" }));
+        assert_eq!(notice["outcome"], "UNKNOWN_REPORT", "{notice:#}");
+        assert_eq!(notice["machineKind"], "DELIVERY_REPORT");
         let everyone = app
             .ok(&app.admin, "{ candidates { totalCount } }", json!({}))
             .await;

@@ -31,6 +31,7 @@ mod interview_reminders;
 mod interviews;
 mod introspection;
 mod invitation_outcomes;
+mod machine_mail;
 mod mail_model;
 mod migrations;
 mod n_plus_one;

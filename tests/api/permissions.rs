@@ -1414,6 +1414,16 @@ fn id_cases() -> Vec<IdCase> {
             &["msg_hidden"],
         ),
         id_case(
+            "assignMessage",
+            "mutation { assignMessage(input: { messageId: \"$ID\", candidateId: \"$c3\" }) { message { id } } }",
+            &["msg_hidden"],
+        ),
+        id_case(
+            "assignMessage",
+            "mutation { assignMessage(input: { messageId: \"$msg_hidden\", candidateId: \"$ID\" }) { message { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
             "cancelScheduledMessage",
             "mutation { cancelScheduledMessage(input: { id: \"$ID\" }) { message { status } } }",
             &["msg_hidden_scheduled"],

@@ -1,5 +1,5 @@
 //! Mutation roots, one per feature, merged into [`MutationRoot`]. Each mutation
-//! takes one `input` object and returns a payload object (SPEC §3).
+//! takes one `input` object and returns a payload object.
 
 mod availability;
 mod documents;

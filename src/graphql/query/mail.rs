@@ -83,6 +83,30 @@ impl MailQuery {
         Ok(rows.shape.into_connection(nodes))
     }
 
+    /// Received mail set aside with no candidate, oldest first: from unknown
+    /// senders that apply for no open position (`machine` false, the
+    /// default), or from machines that answer nothing of ours (`machine`
+    /// true: reports, automatic answers, list notices; `Message.machineKind`
+    /// says which). `assignMessage` files one in a candidate's thread.
+    #[graphql(
+        guard = "Require::Section(Section::Messages)",
+        complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity)"
+    )]
+    async fn unassigned_messages(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] machine: bool,
+    ) -> Result<Conn<Message>, ApiError> {
+        let page = Page::new(first, after.as_deref(), max_page_size(ctx)?)?;
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let select = crate::inbound::assignment::unassigned(actor, machine);
+        let rows = fetch_page(db, select, message::Column::Id, page).await?;
+        let nodes = Message::page(rows.rows);
+        Ok(rows.shape.into_connection(nodes))
+    }
+
     /// One bulk send, with its progress.
     #[graphql(guard = "Require::Section(Section::Messages)")]
     async fn email_batch(&self, ctx: &Context<'_>, id: ID) -> Result<EmailBatch, ApiError> {

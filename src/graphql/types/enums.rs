@@ -171,3 +171,30 @@ pub enum StarterTemplateKind {
     /// Asks the candidate for more documents.
     DocumentRequest,
 }
+
+/// What kind of program sent a received email no person wrote.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::MachineMailKind")]
+pub enum MachineMailKind {
+    /// A bounce: a delivery status notification (RFC 3464) or a mail
+    /// server's report in an older format.
+    DeliveryReport,
+    /// A feedback-loop complaint (ARF, RFC 5965).
+    FeedbackReport,
+    /// A DMARC aggregate report (RFC 7489).
+    DmarcAggregateReport,
+    /// A DMARC failure report (RFC 6591).
+    DmarcFailureReport,
+    /// An automatic answer or vacation notice (RFC 3834), or a read receipt.
+    AutoReply,
+    /// A mailing list's post or its manager's notice.
+    ListMail,
+}
+
+/// Why a bulk send left a candidate out.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The candidate reported one of our messages as spam
+    /// (`Candidate.complainedAt`).
+    Complained,
+}

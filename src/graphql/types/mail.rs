@@ -327,6 +327,11 @@ impl Message {
                 .collect(),
         ))
     }
+    /// Set on received mail a program sent (a report, an automatic answer,
+    /// a list's notice): it is kept out of candidates' threads.
+    async fn machine_kind(&self) -> Option<super::MachineMailKind> {
+        self.row().machine_kind.map(Into::into)
+    }
     /// The Message-ID header (RFC 5322 §3.6.4), replies refer to it.
     async fn internet_message_id(&self) -> Option<&str> {
         self.row().message_id_header.as_deref()
@@ -655,6 +660,37 @@ impl EmailBatch {
     async fn created_at(&self) -> DateTime<Utc> {
         self.row().created_at
     }
+    /// Candidates the send left out, and why.
+    async fn skipped(&self, ctx: &Context<'_>) -> Result<Vec<SkippedCandidate>, ApiError> {
+        let skipped = crate::mail::send::skipped_of(self.row());
+        if skipped.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (db, actor) = loading(ctx)?;
+        let rows = candidates::visible(actor)
+            .filter(entity::candidate::Column::Id.is_in(skipped.iter().map(|s| s.candidate_id)))
+            .all(db)
+            .await?;
+        let set = CandidateSet::new(rows);
+        Ok(skipped
+            .into_iter()
+            .map(|s| SkippedCandidate {
+                candidate: Candidate::member(&set, s.candidate_id),
+                reason: match s.reason {
+                    crate::mail::send::SkipReason::Complained => super::SkipReason::Complained,
+                },
+            })
+            .collect())
+    }
+}
+
+/// A candidate a bulk send left out.
+#[derive(SimpleObject)]
+pub struct SkippedCandidate {
+    /// `null` when the caller may not see the candidate, or they were
+    /// erased since.
+    candidate: Option<Candidate>,
+    reason: super::SkipReason,
 }
 
 /// Where a subsidiary's recruiting mail comes from and goes through.

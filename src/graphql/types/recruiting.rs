@@ -184,6 +184,12 @@ impl Candidate {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row().updated_at
     }
+    /// When the candidate first reported one of our messages as spam (a
+    /// feedback-loop complaint, RFC 5965); bulk sends leave them out
+    /// (`EmailBatch.skipped`).
+    async fn complained_at(&self) -> Option<DateTime<Utc>> {
+        self.row().complained_at
+    }
 }
 
 /// A candidate's application to one position.
