@@ -18,6 +18,7 @@ mod m20261206_000010_webhooks;
 mod m20261207_000001_availability;
 mod m20261207_000002_participant_invitations_and_reminders;
 mod m20261207_000003_scheduling_links;
+mod m20261208_000001_company_time_zone;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_availability::Migration),
             Box::new(m20261207_000002_participant_invitations_and_reminders::Migration),
             Box::new(m20261207_000003_scheduling_links::Migration),
+            Box::new(m20261208_000001_company_time_zone::Migration),
         ]
     }
 }

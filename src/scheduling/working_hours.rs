@@ -3,13 +3,13 @@
 //!
 //! Users set their own; recruiting admins set anyone's in their company and
 //! the company's defaults. A company that set no defaults works Monday to
-//! Friday, 09:00–17:00 UTC ([`product_default`]).
+//! Friday, 09:00–17:00 in its default time zone ([`product_default`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
-use entity::{availability_override, company_working_hours, user, working_hours};
+use entity::{availability_override, company, company_working_hours, user, working_hours};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
@@ -33,14 +33,15 @@ const MAX_OVERRIDE_DAYS: i64 = 2 * 366;
 pub const MAX_USERS: usize = 500;
 
 /// Working hours for a company that set none: Monday to Friday, 09:00–17:00,
-/// in UTC (a company sets its own zone with its defaults).
-pub fn product_default() -> WorkingTime {
+/// in the company's default time zone (`updateCompany`); a company sets
+/// another zone with its own defaults.
+pub fn product_default(time_zone: Tz) -> WorkingTime {
     let day = vec![LocalSpan {
         start: 9 * 60,
         end: 17 * 60,
     }];
     WorkingTime {
-        time_zone: Tz::UTC,
+        time_zone,
         weekly: [
             day.clone(),
             day.clone(),
@@ -216,12 +217,24 @@ pub async fn company_working_time(
             },
             true,
         ),
-        None => (product_default(), false),
+        None => {
+            let zone: Option<String> = company::Entity::find_by_id(company_id)
+                .select_only()
+                .column(company::Column::DefaultTimeZone)
+                .into_tuple()
+                .one(db)
+                .await?;
+            (
+                product_default(zone.as_deref().map_or(Tz::UTC, decode_zone)),
+                false,
+            )
+        }
     })
 }
 
-/// The availability of the company's users among `user_ids`, in four
-/// statements whatever their number; users of other companies are left out.
+/// The availability of the company's users among `user_ids`, in at most
+/// five statements whatever their number; users of other companies are left
+/// out.
 pub async fn availability(
     db: &impl ConnectionTrait,
     company_id: i64,
@@ -292,7 +305,8 @@ pub async fn availability(
 
 /// The working time of each of the company's users among `user_ids`, the
 /// company's defaults applied to those who set none; users of other
-/// companies are left out. Four statements whatever the number of users.
+/// companies are left out. At most five statements whatever the number of
+/// users.
 pub async fn working_times(
     db: &impl ConnectionTrait,
     company_id: i64,
@@ -564,9 +578,9 @@ mod tests {
     }
 
     #[test]
-    fn the_product_default_is_weekdays_nine_to_five_utc() {
-        let default = product_default();
-        assert_eq!(default.time_zone, Tz::UTC);
+    fn the_product_default_is_weekdays_nine_to_five_in_the_companys_zone() {
+        let default = product_default(Tz::Europe__Paris);
+        assert_eq!(default.time_zone, Tz::Europe__Paris);
         let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         let saturday = NaiveDate::from_ymd_opt(2026, 12, 12).unwrap();
         assert_eq!(

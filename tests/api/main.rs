@@ -28,6 +28,7 @@ mod interview_participants;
 mod interview_reminders;
 mod interviews;
 mod introspection;
+mod languages;
 mod mail_model;
 mod migrations;
 mod n_plus_one;
