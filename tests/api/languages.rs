@@ -308,6 +308,15 @@ async fn an_admin_sets_the_companys_name_language_and_time_zone() {
     .await;
 }
 
+/// What is sent, the code and field expected, and a word the message says.
+type BadInput = (
+    &'static str,
+    Value,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 #[tokio::test]
 async fn a_bad_language_or_time_zone_is_refused_and_changes_nothing() {
     on_each_backend(async |app| {
@@ -318,7 +327,7 @@ async fn a_bad_language_or_time_zone_is_refused_and_changes_nothing() {
             json!({ "sections": ["CANDIDATES", "MESSAGES", "INTERVIEWS"] }),
         )
         .await;
-        let cases: [(&str, Value, &str, Option<&str>, Option<&str>); 6] = [
+        let cases: [BadInput; 6] = [
             (
                 "not a tag",
                 json!({ "name": "X", "defaultLanguage": "français" }),
