@@ -7,7 +7,7 @@ use sea_orm::{
     IntoActiveModel as _, QueryFilter as _, Set,
 };
 
-use crate::access::token;
+use crate::access::{Actor, token};
 use crate::domain::{EmailAddress, LanguageTag, Name, Slug};
 use crate::error::{ApiError, ApiResult};
 use crate::{people, starter};
@@ -73,6 +73,7 @@ async fn create(
                 .as_ref()
                 .map_or("en", |(tag, _)| tag.as_str())
                 .to_owned()),
+            default_time_zone: Set("UTC".into()),
             created_at: Set(now),
             ..Default::default()
         }
@@ -188,6 +189,64 @@ pub fn parse_inbound_address(address: &str, inbound_domain: &str) -> Option<Inbo
     (!slug.is_empty() && slug.len() <= 100).then(|| InboundAddress {
         slug: slug.to_owned(),
         token,
+    })
+}
+
+/// What `updateCompany` changes; `None` leaves a value as it is.
+#[derive(Debug, Default)]
+pub struct CompanyChange {
+    pub name: Option<Name>,
+    /// One of the languages recruitmail writes in ([`default_language`]).
+    pub default_language: Option<LanguageTag>,
+    pub default_time_zone: Option<chrono_tz::Tz>,
+}
+
+/// A company's default language: a well-formed BCP 47 tag (RFC 5646) whose
+/// language recruitmail writes in (`fr`, `fr-CA` …), since every notice the
+/// company's candidates get without a language of their own is written in
+/// it.
+pub fn default_language(raw: &str) -> Result<LanguageTag, String> {
+    let tag = LanguageTag::parse(raw)?;
+    if crate::languages::Language::supported(tag.as_str()).is_none() {
+        let codes: Vec<&str> = crate::languages::codes().collect();
+        return Err(format!(
+            "recruitmail writes in {}; `{}` is none of them",
+            codes.join(", "),
+            tag.as_str()
+        ));
+    }
+    Ok(tag)
+}
+
+/// Renames the actor's company or changes its defaults. The slug, and so
+/// the inbound address, stays: the company's mail server forwards to it.
+pub async fn update(
+    db: &impl crate::db::Writable,
+    actor: &Actor,
+    change: CompanyChange,
+) -> ApiResult<company::Model> {
+    crate::db::write_transaction!(db, |txn| {
+        let found = company::Entity::find_by_id(actor.company_id)
+            .one(txn)
+            .await?
+            .ok_or(ApiError::NotFound("company"))?;
+        if change.name.is_none()
+            && change.default_language.is_none()
+            && change.default_time_zone.is_none()
+        {
+            return Ok(found);
+        }
+        let mut row = found.into_active_model();
+        if let Some(name) = &change.name {
+            row.name = Set(name.as_str().to_owned());
+        }
+        if let Some(language) = &change.default_language {
+            row.default_language = Set(language.as_str().to_owned());
+        }
+        if let Some(zone) = change.default_time_zone {
+            row.default_time_zone = Set(zone.name().to_owned());
+        }
+        Ok(row.update(txn).await?)
     })
 }
 

@@ -1,6 +1,6 @@
 //! The one error type at the API boundary.
 //!
-//! Each variant maps to an `extensions.code` of SPEC §3. Internal causes are
+//! Each variant maps to an `extensions.code` of the API contract. Internal causes are
 //! logged with their whole chain and never sent to the client: the message a
 //! client reads is written for the client.
 //!

@@ -45,6 +45,8 @@ pub mod instances;
 pub mod intake;
 /// Interviews and the calendar invitations sent for them.
 pub mod interviews;
+/// The languages recruitmail writes in: CLDR dates and times, catalogs of texts.
+pub mod languages;
 /// Outbound mail: SMTP settings, the outbox and its dispatcher.
 pub mod mail;
 /// Which network addresses are the server's own surroundings.

@@ -19,6 +19,9 @@ pub struct Model {
     pub form_key: String,
     /// BCP 47 tag used when a candidate has no preferred language.
     pub default_language: String,
+    /// IANA time zone of the company's defaults (working hours); `UTC`
+    /// until an admin sets it.
+    pub default_time_zone: String,
     pub created_at: DateTimeUtc,
     /// The document category that received files (mail attachments, the
     /// form's other documents) and uploads without a category are filed in;

@@ -18,6 +18,7 @@ mod m20261206_000010_webhooks;
 mod m20261207_000001_availability;
 mod m20261207_000002_participant_invitations_and_reminders;
 mod m20261207_000003_scheduling_links;
+mod m20261208_000001_company_time_zone;
 mod m20261208_000002_starter_templates;
 mod m20261208_000004_machine_mail;
 mod m20261208_000005_read_state_and_inline_parts;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_availability::Migration),
             Box::new(m20261207_000002_participant_invitations_and_reminders::Migration),
             Box::new(m20261207_000003_scheduling_links::Migration),
+            Box::new(m20261208_000001_company_time_zone::Migration),
             Box::new(m20261208_000002_starter_templates::Migration),
             Box::new(m20261208_000004_machine_mail::Migration),
             Box::new(m20261208_000005_read_state_and_inline_parts::Migration),

@@ -21,7 +21,7 @@ use super::cache::ActorCache;
 
 use super::token;
 
-/// A section of the recruiting screens a role may open (SPEC §1.8).
+/// A section of the recruiting screens a role may open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
 pub enum Section {
     /// Candidates, their applications and documents.

@@ -14,7 +14,8 @@ use sea_orm::{
 use crate::access::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::interviews::details;
-use crate::templates::{Signature, Values, dates};
+use crate::languages::Language;
+use crate::templates::{Signature, Values};
 use crate::{applications, candidates};
 
 /// The rows a message to one candidate draws on.
@@ -39,7 +40,10 @@ pub struct MessageContext {
 
 impl MessageContext {
     /// The placeholder values for a message in `language`, written on `today`.
+    /// A tag recruitmail does not write in falls back to the company's
+    /// default language ([`Self::written_in`]).
     pub fn values(&self, language: &str, today: NaiveDate) -> Values {
+        let language = self.written_in(language);
         let c = &self.candidate;
         Values {
             first_name: Some(c.first_name.clone()),
@@ -54,12 +58,12 @@ impl MessageContext {
             application_date: self
                 .application
                 .as_ref()
-                .map(|a| dates::date(a.created_at.date_naive(), language)),
-            today: Some(dates::date(today, language)),
+                .map(|a| language.date(a.created_at.date_naive())),
+            today: Some(language.date(today)),
             interview: self
                 .interview
                 .as_ref()
-                .map(|i| details::values(i, &self.participants, language)),
+                .map(|i| details::values(i, &self.participants, &language)),
             scheduling_link: self.scheduling_link.clone(),
             ..Values::for_gender(c.gender)
         }
@@ -72,6 +76,13 @@ impl MessageContext {
             .preferred_language
             .as_deref()
             .unwrap_or(&self.company.default_language)
+    }
+
+    /// The language recruitmail writes its own words in for a message in
+    /// `tag` (a template variant's, or [`Self::language`]): that one, else
+    /// the company's default, else English.
+    pub fn written_in(&self, tag: &str) -> Language {
+        Language::resolve(Some(tag), &self.company.default_language)
     }
 
     /// Values for today.

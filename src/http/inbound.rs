@@ -1,6 +1,6 @@
 //! `POST /inbound/{company-slug}`: a raw RFC 5322 message, as the company's
 //! mail server (or a forwarding service) hands it over, with the company's
-//! inbound token as the bearer token (SPEC §2).
+//! inbound token as the bearer token.
 //!
 //! The HTTP status tells a forwarder what to do with the email: 200 filed
 //! (or filed before), 4xx never worth retrying, 5xx try again later.

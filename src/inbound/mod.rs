@@ -1,4 +1,4 @@
-//! Mail arriving at a company's inbound address (SPEC §1.6): the company's
+//! Mail arriving at a company's inbound address: the company's
 //! recruiting mailbox forwards it there, and recruitmail files it.
 //!
 //! - A reply finds its candidate by the reply token in the address it was

@@ -1,4 +1,4 @@
-//! Automatic acknowledgements (SPEC §1.7): each recruiting category decides
+//! Automatic acknowledgements: each recruiting category decides
 //! whether applications from the online form and/or by email are answered,
 //! with which template and in whose name.
 

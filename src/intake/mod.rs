@@ -1,4 +1,4 @@
-//! Applications arriving from outside (SPEC §1.7): the career page's form
+//! Applications arriving from outside: the career page's form
 //! now, email later, each acknowledged as its category decides.
 
 pub mod auto_reply;
@@ -18,6 +18,7 @@ use crate::candidates::Phone;
 use crate::documents::ReceivedFile;
 use crate::domain::{EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
+use crate::languages::{Language, Text, fill};
 use crate::mail::message_state::{self, Received};
 use crate::settings::Settings;
 
@@ -284,7 +285,11 @@ async fn note(
             machine_kind: None,
             application_id: Some(application.id),
             subsidiary_id: Some(position.subsidiary_id),
-            subject: format!("Application: {}", position.name),
+            subject: fill(
+                Language::resolve(None, &company.default_language)
+                    .text(Text::ApplicationFormSubject),
+                &[("position", &position.name)],
+            ),
             from_address: candidate.email.clone(),
             from_name: Some(crate::candidates::full_name(candidate)),
             message_id_header: None,

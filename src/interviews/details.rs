@@ -3,11 +3,16 @@
 
 use entity::interview;
 
+use crate::languages::{Language, Text};
 use crate::templates::{InterviewValues, dates};
 
 /// The interview's placeholder values in `language`, with its participants'
 /// names.
-pub fn values(row: &interview::Model, participants: &[String], language: &str) -> InterviewValues {
+pub fn values(
+    row: &interview::Model,
+    participants: &[String],
+    language: &Language,
+) -> InterviewValues {
     dates::interview(
         &row.title,
         row.starts_at,
@@ -20,52 +25,30 @@ pub fn values(row: &interview::Model, participants: &[String], language: &str) -
     )
 }
 
-/// The labels of one language; English where there is no translation.
-pub(super) struct Labels {
-    pub date: &'static str,
-    pub time: &'static str,
-    pub location: &'static str,
-    pub link: &'static str,
-    pub participants: &'static str,
-}
-
-const ENGLISH: Labels = Labels {
-    date: "Date",
-    time: "Time",
-    location: "Location",
-    link: "Video link",
-    participants: "Participants",
-};
-
-const GERMAN: Labels = Labels {
-    date: "Datum",
-    time: "Uhrzeit",
-    location: "Ort",
-    link: "Videolink",
-    participants: "Teilnehmende",
-};
-
 /// The details, one per line, in `language`: the title, then date, time
 /// span with time zone and duration, location, link and participants as far
 /// as the interview has them.
-pub fn details_text(values: &InterviewValues, language: &str) -> String {
-    let labels = labels(language);
+pub fn details_text(values: &InterviewValues, language: &Language) -> String {
+    let line = |label: Text, value: &str| format!("{} {value}", language.text(label));
     let mut lines = vec![
         values.title.clone(),
-        format!("{}: {}", labels.date, values.date),
-        format!(
-            "{}: {}–{} {} ({})",
-            labels.time, values.time, values.end_time, values.time_zone, values.duration
+        line(Text::DetailsDate, &values.date),
+        line(
+            Text::DetailsTime,
+            &format!(
+                "{}–{} {} ({})",
+                values.time, values.end_time, values.time_zone, values.duration
+            ),
         ),
     ];
     if let Some(location) = &values.location {
-        lines.push(format!("{}: {location}", labels.location));
+        lines.push(line(Text::DetailsLocation, location));
     }
     if let Some(link) = &values.link {
-        lines.push(format!("{}: {link}", labels.link));
+        lines.push(line(Text::DetailsLink, link));
     }
     if let Some(participants) = &values.participants {
-        lines.push(format!("{}: {participants}", labels.participants));
+        lines.push(line(Text::DetailsParticipants, participants));
     }
     lines.join("\n")
 }
@@ -93,22 +76,6 @@ pub fn details_html(text: &str) -> String {
     html
 }
 
-/// The details' labels in `language`.
-pub(super) fn labels(language: &str) -> &'static Labels {
-    if is_german(language) {
-        &GERMAN
-    } else {
-        &ENGLISH
-    }
-}
-
-pub(super) fn is_german(language: &str) -> bool {
-    language
-        .split('-')
-        .next()
-        .is_some_and(|primary| primary.eq_ignore_ascii_case("de"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,10 +94,10 @@ mod tests {
             Some("Room 1"),
             None,
             &people,
-            "en",
+            &Language::resolve(Some("en-GB"), "de"),
         );
         assert_eq!(
-            details_text(&friday, "en"),
+            details_text(&friday, &Language::resolve(Some("en-GB"), "de")),
             "Interview\nDate: Friday, 27 March 2026\n\
              Time: 09:00–10:00 Europe/Paris (CET) (1 h)\n\
              Location: Room 1\nParticipants: Bo Lead, Cy Dev"
@@ -143,12 +110,12 @@ mod tests {
             None,
             Some("https://meet.example/x"),
             &[],
-            "de-AT",
+            &Language::resolve(Some("de-AT"), "en"),
         );
         assert_eq!(
-            details_text(&monday, "de-AT"),
+            details_text(&monday, &Language::resolve(Some("de-AT"), "en")),
             "Gespräch\nDatum: Montag, 30. März 2026\n\
-             Uhrzeit: 09:00–09:45 Europe/Paris (CEST) (45 min)\n\
+             Uhrzeit: 09:00–09:45 Europe/Paris (CEST) (45 Min.)\n\
              Videolink: https://meet.example/x"
         );
     }
@@ -174,8 +141,59 @@ mod tests {
             None,
             None,
             &[],
-            "en",
+            &Language::english(),
         );
-        assert!(details_text(&night, "en").contains("Time: 01:30–03:30 Europe/Paris (CET) (1 h)"));
+        assert!(
+            details_text(&night, &Language::english())
+                .contains("Time: 1:30\u{202f}AM–3:30\u{202f}AM Europe/Paris (CET) (1 h)")
+        );
+    }
+
+    #[test]
+    fn details_in_every_language() {
+        let expected = [
+            (
+                "fr",
+                "Entretien\nDate\u{a0}: mercredi 3 juin 2026\n\
+                 Heure\u{a0}: 10:00–11:30 Europe/Paris (CEST) (1 h 30 min)\n\
+                 Lieu\u{a0}: Salle 2\nLien visio\u{a0}: https://meet.example/x\n\
+                 Participants\u{a0}: Bo Lead",
+            ),
+            (
+                "es",
+                "Entretien\nFecha: miércoles, 3 de junio de 2026\n\
+                 Hora: 10:00–11:30 Europe/Paris (CEST) (1 h 30 min)\n\
+                 Lugar: Salle 2\nEnlace de vídeo: https://meet.example/x\n\
+                 Participantes: Bo Lead",
+            ),
+            (
+                "it",
+                "Entretien\nData: mercoledì 3 giugno 2026\n\
+                 Ora: 10:00–11:30 Europe/Paris (CEST) (1 h 30 min)\n\
+                 Luogo: Salle 2\nLink video: https://meet.example/x\n\
+                 Partecipanti: Bo Lead",
+            ),
+            (
+                "nl",
+                "Entretien\nDatum: woensdag 3 juni 2026\n\
+                 Tijd: 10:00–11:30 Europe/Paris (CEST) (1 u 30 min)\n\
+                 Locatie: Salle 2\nVideolink: https://meet.example/x\n\
+                 Deelnemers: Bo Lead",
+            ),
+        ];
+        for (code, text) in expected {
+            let language = Language::resolve(Some(code), "en");
+            let values = dates::interview(
+                "Entretien",
+                Utc.with_ymd_and_hms(2026, 6, 3, 8, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 6, 3, 9, 30, 0).unwrap(),
+                "Europe/Paris",
+                Some("Salle 2"),
+                Some("https://meet.example/x"),
+                &["Bo Lead".to_owned()],
+                &language,
+            );
+            assert_eq!(details_text(&values, &language), text, "{code}");
+        }
     }
 }

@@ -504,11 +504,11 @@ async fn write(
             template: None,
         },
         Source::Notice(notice) => {
-            let language = context.language().to_owned();
+            let language = context.written_in(context.language());
             let (subject, body) = notices::template(*notice, &language);
             Written {
                 compiled: Content::compile_free(subject, &body)?,
-                language,
+                language: language.code().to_owned(),
                 template: None,
             }
         }

@@ -46,7 +46,7 @@ const MAX_LINK_CHARS: usize = 2000;
 
 /// The subject and HTML body of the built-in invitation in `language`, for
 /// an invitation sent without a template of the company's.
-pub fn standard_invitation(language: &str) -> (&'static str, String) {
+pub fn standard_invitation(language: &crate::languages::Language) -> (&'static str, String) {
     notices::template(notices::Notice::Invited, language)
 }
 

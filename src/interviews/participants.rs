@@ -86,7 +86,7 @@ pub(crate) async fn send(
         .map(|(_, u)| addressee(&u))
         .collect();
     let language = context.company.default_language.clone();
-    let (subject, body) = participant_template(notice, &language);
+    let (subject, body) = participant_template(notice, &context.written_in(&language));
     let compiled = Content::compile_free(subject, &body)?;
     // Internal mail: no signature, which is written for candidates.
     let rendered = compiled

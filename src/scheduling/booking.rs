@@ -27,6 +27,7 @@ use crate::domain::Name;
 use crate::email_templates::Content;
 use crate::error::{ApiError, ApiResult};
 use crate::interviews::{self, InvitationRequest, NewInterview, Reschedule};
+use crate::languages::Language;
 use crate::settings::Settings;
 
 /// What the candidate's page shows: nothing about other candidates or the
@@ -364,14 +365,12 @@ async fn standard_invitation(
         .one(db)
         .await?
         .ok_or(ApiError::NotFound("candidate"))?;
-    let language = match candidate.preferred_language {
-        Some(language) => language,
-        None => company::Entity::find_by_id(link.company_id)
-            .one(db)
-            .await?
-            .map(|c| c.default_language)
-            .unwrap_or_else(|| "en".to_owned()),
-    };
+    let company_default = company::Entity::find_by_id(link.company_id)
+        .one(db)
+        .await?
+        .map(|c| c.default_language)
+        .unwrap_or_default();
+    let language = Language::resolve(candidate.preferred_language.as_deref(), &company_default);
     let (subject, body) = interviews::standard_invitation(&language);
     Ok(Content::Free {
         subject: subject.to_owned(),

@@ -3,17 +3,17 @@
 //!
 //! Users set their own; recruiting admins set anyone's in their company and
 //! the company's defaults. A company that set no defaults works Monday to
-//! Friday, 09:00–17:00 UTC ([`product_default`]).
+//! Friday, 09:00–17:00 in its default time zone ([`product_default`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
-use entity::{availability_override, company_working_hours, user, working_hours};
+use entity::{availability_override, company, company_working_hours, user, working_hours};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _, QueryFilter as _,
-    QuerySelect as _, Set,
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, JoinType, PaginatorTrait as _,
+    QueryFilter as _, QuerySelect as _, Set,
 };
 
 use super::week::{DAY_MINUTES, LocalSpan, WorkingTime};
@@ -33,14 +33,15 @@ const MAX_OVERRIDE_DAYS: i64 = 2 * 366;
 pub const MAX_USERS: usize = 500;
 
 /// Working hours for a company that set none: Monday to Friday, 09:00–17:00,
-/// in UTC (a company sets its own zone with its defaults).
-pub fn product_default() -> WorkingTime {
+/// in the company's default time zone (`updateCompany`); a company sets
+/// another zone with its own defaults.
+pub fn product_default(time_zone: Tz) -> WorkingTime {
     let day = vec![LocalSpan {
         start: 9 * 60,
         end: 17 * 60,
     }];
     WorkingTime {
-        time_zone: Tz::UTC,
+        time_zone,
         weekly: [
             day.clone(),
             day.clone(),
@@ -204,19 +205,32 @@ pub async fn company_working_time(
     db: &impl ConnectionTrait,
     company_id: i64,
 ) -> ApiResult<(WorkingTime, bool)> {
-    let row = company_working_hours::Entity::find_by_id(company_id)
-        .one(db)
-        .await?;
+    // One statement: the company's zone, and its own hours if it set them.
+    let hours_of_company = company_working_hours::Entity::belongs_to(company::Entity)
+        .from(company_working_hours::Column::CompanyId)
+        .to(company::Column::Id)
+        .into();
+    let row: Option<(String, Option<String>, Option<String>)> =
+        company::Entity::find_by_id(company_id)
+            .select_only()
+            .column(company::Column::DefaultTimeZone)
+            .column(company_working_hours::Column::TimeZone)
+            .column(company_working_hours::Column::Weekly)
+            .join_rev(JoinType::LeftJoin, hours_of_company)
+            .into_tuple()
+            .one(db)
+            .await?;
     Ok(match row {
-        Some(row) => (
+        Some((_, Some(zone), Some(weekly))) => (
             WorkingTime {
-                time_zone: decode_zone(&row.time_zone),
-                weekly: decode_weekly(&row.weekly)?,
+                time_zone: decode_zone(&zone),
+                weekly: decode_weekly(&weekly)?,
                 overrides: BTreeMap::new(),
             },
             true,
         ),
-        None => (product_default(), false),
+        Some((company_zone, _, _)) => (product_default(decode_zone(&company_zone)), false),
+        None => (product_default(Tz::UTC), false),
     })
 }
 
@@ -564,9 +578,9 @@ mod tests {
     }
 
     #[test]
-    fn the_product_default_is_weekdays_nine_to_five_utc() {
-        let default = product_default();
-        assert_eq!(default.time_zone, Tz::UTC);
+    fn the_product_default_is_weekdays_nine_to_five_in_the_companys_zone() {
+        let default = product_default(Tz::Europe__Paris);
+        assert_eq!(default.time_zone, Tz::Europe__Paris);
         let monday = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         let saturday = NaiveDate::from_ymd_opt(2026, 12, 12).unwrap();
         assert_eq!(

@@ -1,42 +1,12 @@
-//! Dates and times as placeholders show them, in the message's language and
-//! the interview's time zone.
-//!
-//! English and German are spelled out; other languages get ISO 8601 dates,
-//! which every reader can parse. Times use the 24-hour clock.
+//! The interview placeholders: dates and times in the message's language and
+//! the interview's time zone. Their words and order come from CLDR through
+//! [`Language`].
 
-use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::{OffsetName as _, Tz};
 
 use super::placeholders::InterviewValues;
-
-/// A day, e.g. `3 November 2026` or `3. November 2026`.
-pub fn date(day: NaiveDate, language: &str) -> String {
-    match primary(language) {
-        "de" => format!(
-            "{}. {} {}",
-            day.day(),
-            GERMAN_MONTHS[month(day)],
-            day.year()
-        ),
-        "en" => format!(
-            "{} {} {}",
-            day.day(),
-            ENGLISH_MONTHS[month(day)],
-            day.year()
-        ),
-        _ => day.format("%Y-%m-%d").to_string(),
-    }
-}
-
-/// A day with its weekday, e.g. `Tuesday, 1 December 2026`.
-pub fn date_with_weekday(day: NaiveDate, language: &str) -> String {
-    let weekday = day.weekday().num_days_from_monday() as usize;
-    match primary(language) {
-        "de" => format!("{}, {}", GERMAN_DAYS[weekday], date(day, language)),
-        "en" => format!("{}, {}", ENGLISH_DAYS[weekday], date(day, language)),
-        _ => format!("{} ({})", date(day, language), day.weekday()),
-    }
-}
+use crate::languages::Language;
 
 /// The interview placeholders for an interview in `time_zone` (IANA name;
 /// an unknown one shows the times in UTC).
@@ -52,7 +22,7 @@ pub fn interview(
     location: Option<&str>,
     link: Option<&str>,
     participants: &[String],
-    language: &str,
+    language: &Language,
 ) -> InterviewValues {
     let zone: Tz = time_zone.parse().unwrap_or(Tz::UTC);
     let start = starts_at.with_timezone(&zone);
@@ -65,10 +35,10 @@ pub fn interview(
     };
     InterviewValues {
         title: title.to_owned(),
-        date: date_with_weekday(start.date_naive(), language),
-        time: start.format("%H:%M").to_string(),
-        end_time: end.format("%H:%M").to_string(),
-        duration: duration((ends_at - starts_at).num_minutes()),
+        date: language.date_with_weekday(start.date_naive()),
+        time: language.time(start.time()),
+        end_time: language.time(end.time()),
+        duration: language.duration((ends_at - starts_at).num_minutes()),
         time_zone: zone_name,
         location: location.map(str::to_owned),
         link: link.map(str::to_owned),
@@ -76,93 +46,11 @@ pub fn interview(
     }
 }
 
-/// `45 min`, `1 h`, `1 h 30 min`.
-fn duration(minutes: i64) -> String {
-    let (hours, minutes) = (minutes.max(0) / 60, minutes.max(0) % 60);
-    match (hours, minutes) {
-        (0, m) => format!("{m} min"),
-        (h, 0) => format!("{h} h"),
-        (h, m) => format!("{h} h {m} min"),
-    }
-}
-
-fn primary(language: &str) -> &str {
-    let primary = language.split('-').next().unwrap_or(language);
-    if primary.eq_ignore_ascii_case("de") {
-        "de"
-    } else if primary.eq_ignore_ascii_case("en") {
-        "en"
-    } else {
-        ""
-    }
-}
-
-fn month(day: NaiveDate) -> usize {
-    day.month0() as usize
-}
-
-const ENGLISH_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const GERMAN_MONTHS: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-const ENGLISH_DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const GERMAN_DAYS: [&str; 7] = [
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
-];
-
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone as _;
 
     use super::*;
-
-    #[test]
-    fn dates_in_english_german_and_iso() {
-        let day = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
-        assert_eq!(date(day, "en-GB"), "29 March 2026");
-        assert_eq!(date(day, "de"), "29. März 2026");
-        assert_eq!(date(day, "fr"), "2026-03-29");
-        assert_eq!(date_with_weekday(day, "de-AT"), "Sonntag, 29. März 2026");
-        assert_eq!(date_with_weekday(day, "en"), "Sunday, 29 March 2026");
-    }
 
     #[test]
     fn interview_times_follow_the_time_zone_across_daylight_saving() {
@@ -177,7 +65,7 @@ mod tests {
             Some("Paris"),
             None,
             &["Jonas Weber".into(), "Lea Fischer".into()],
-            "en",
+            &Language::resolve(Some("fr-FR"), "en"),
         );
         assert_eq!(values.time, "01:30");
         assert_eq!(values.end_time, "03:30");
@@ -187,13 +75,27 @@ mod tests {
             values.participants.as_deref(),
             Some("Jonas Weber, Lea Fischer")
         );
-        assert_eq!(values.date, "Sunday, 29 March 2026");
+        assert_eq!(values.date, "dimanche 29 mars 2026");
     }
 
     #[test]
-    fn durations_read_naturally() {
-        assert_eq!(duration(45), "45 min");
-        assert_eq!(duration(120), "2 h");
-        assert_eq!(duration(90), "1 h 30 min");
+    fn english_times_use_the_twelve_hour_clock() {
+        let start = Utc.with_ymd_and_hms(2026, 12, 1, 13, 30, 0).unwrap();
+        let end = Utc.with_ymd_and_hms(2026, 12, 1, 14, 15, 0).unwrap();
+        let values = interview(
+            "Talk",
+            start,
+            end,
+            "UTC",
+            None,
+            None,
+            &[],
+            &Language::english(),
+        );
+        assert_eq!(values.date, "Tuesday, December 1, 2026");
+        assert_eq!(values.time, "1:30\u{202f}PM");
+        assert_eq!(values.end_time, "2:15\u{202f}PM");
+        assert_eq!(values.duration, "45 min");
+        assert_eq!(values.time_zone, "UTC");
     }
 }

@@ -20,11 +20,46 @@ pub fn from_html(html: &str) -> Result<String, String> {
             "HTML elements nest more than {MAX_HTML_DEPTH} levels deep"
         ));
     }
+    let protect = !KEPT_SPACES
+        .iter()
+        .any(|(_, sentinel)| html.contains(*sentinel));
+    let html = if protect {
+        swap(html, |(space, sentinel)| (space, sentinel))
+    } else {
+        html.to_owned()
+    };
     let text = html2text::config::with_decorator(MailText::default())
         .allow_width_overflow()
         .string_from_read(html.as_bytes(), WIDTH)
         .map_err(|e| format!("the body could not be laid out as text: {e}"))?;
+    let text = if protect {
+        swap(&text, |(space, sentinel)| (sentinel, space))
+    } else {
+        text
+    };
     Ok(tidy(&without_repeated_links(&text)))
+}
+
+/// The no-break spaces the layout would collapse like ordinary ones (it
+/// keeps only U+00A0), each with a noncharacter that stands for it during
+/// layout: noncharacters are set aside for a program's internal use
+/// (Unicode §23.7) and never stand for text. CLDR writes U+202F in times
+/// (`9:00 AM`) and in French punctuation; kept, a time is not broken
+/// across lines by the reader's client. HTML already holding one of the
+/// noncharacters is laid out as it is.
+const KEPT_SPACES: [(char, char); 2] = [('\u{202F}', '\u{FDD0}'), ('\u{2007}', '\u{FDD1}')];
+
+/// `text` with each pair's first character replaced by its second.
+fn swap(text: &str, direction: impl Fn((char, char)) -> (char, char)) -> String {
+    text.chars()
+        .map(|c| {
+            KEPT_SPACES
+                .iter()
+                .map(|pair| direction(*pair))
+                .find_map(|(from, to)| (c == from).then_some(to))
+                .unwrap_or(c)
+        })
+        .collect()
 }
 
 /// `https://x <https://x>` becomes `https://x`: a link whose text is its
@@ -242,6 +277,14 @@ mod tests {
         // No `>` anywhere: one pass, not one search per `<`.
         let text = "<a".repeat(128_000);
         assert!(html_depth(&text) > MAX_HTML_DEPTH);
+    }
+
+    #[test]
+    fn cldr_no_break_spaces_survive_the_layout() {
+        assert_eq!(
+            from_html("<p>9:00\u{202f}AM–10:00\u{202f}AM, Date\u{a0}: 3</p>").unwrap(),
+            "9:00\u{202f}AM–10:00\u{202f}AM, Date\u{a0}: 3"
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ const BO: &str = "bo.lead@acme.example";
 const CY: &str = "cy.chair@acme.example";
 
 /// Delivers what is due and returns the emails that left, by recipient.
-async fn deliver_all(app: &TestApp, server: &SmtpServer) -> Vec<(String, Vec<u8>)> {
+pub(crate) async fn deliver_all(app: &TestApp, server: &SmtpServer) -> Vec<(String, Vec<u8>)> {
     let seen = server.delivered().len();
     let sent = tick(app, Utc::now()).await.sent;
     let delivered = server.wait_for(seen + sent);

@@ -150,7 +150,7 @@ async fn reminders_go_once_before_each_start_and_never_for_a_cancelled_interview
         assert_eq!(sent[1].0, "zoe@example.com");
         assert_eq!(sent[1].1, "Soon: Talk");
         let local = (now + Duration::hours(3)).with_timezone(&chrono_tz::Europe::Berlin);
-        assert!(sent[1].2.contains(&local.format("%H:%M").to_string()), "{}", sent[1].2);
+        assert!(sent[1].2.contains(&local.format("%-I:%M\u{202f}%p").to_string()), "{}", sent[1].2);
         assert_eq!(tick(&app, due + Duration::minutes(1)).await.sent, 0);
 
         // Moved two hours later: reminded again before the new start only.
@@ -190,7 +190,7 @@ async fn reminders_go_once_before_each_start_and_never_for_a_cancelled_interview
         assert_eq!(sent[0].1, "Reminder: Talk");
         assert_eq!(sent[1].1, "Soon: Talk");
         let local = last_start.with_timezone(&chrono_tz::Europe::Berlin);
-        assert!(sent[1].2.contains(&local.format("%H:%M").to_string()), "{}", sent[1].2);
+        assert!(sent[1].2.contains(&local.format("%-I:%M\u{202f}%p").to_string()), "{}", sent[1].2);
     })
     .await;
 }

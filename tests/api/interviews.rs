@@ -81,10 +81,15 @@ pub(crate) fn ical(day: NaiveDate, hour: u32) -> String {
     format!("{}T{hour:02}0000Z", day.format("%Y%m%d"))
 }
 
-/// `day` as the English details spell it, e.g. `Friday, 26 March 2027`.
+/// `day` as CLDR writes it in English (`en`, American: month first), e.g.
+/// `Friday, March 26, 2027`.
 fn spelled(day: NaiveDate) -> String {
-    day.format("%A, %-d %B %Y").to_string()
+    day.format("%A, %B %-d, %Y").to_string()
 }
+
+/// 09:00–10:00 as CLDR writes it in English (`en`: 12-hour clock, a narrow
+/// no-break space before AM).
+const NINE_TO_TEN: &str = "9:00\u{202f}AM–10:00\u{202f}AM";
 
 pub(crate) const TITLE: &str = "Interview: Backend <Rust> & Go, {{ team }}; Paris";
 pub(crate) const LOCATION: &str = "Salle 3, 12 rue de la Paix; 2e étage";
@@ -412,7 +417,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(interview["timeZone"], "Europe/Paris");
         let details = interview["detailsText"].as_str().unwrap();
         assert!(
-            details.contains(&format!("Date: {}\nTime: 09:00–10:00 Europe/Paris (CET) (1 h)", spelled(friday()))),
+            details.contains(&format!("Date: {}\nTime: {NINE_TO_TEN} Europe/Paris (CET) (1 h)", spelled(friday()))),
             "{details}"
         );
         let mut names = [my_name.as_str(), "Bo, Lead"];
@@ -444,7 +449,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(value(&event, "DTSTART"), ical(friday(), 8));
         assert_eq!(value(&event, "DTEND"), ical(friday(), 9));
         assert!(text.contains("Please bring an ID; thanks, see you!"), "{text}");
-        assert!(text.contains("Time: 09:00–10:00 Europe/Paris (CET) (1 h)"), "{text}");
+        assert!(text.contains(&format!("Time: {NINE_TO_TEN} Europe/Paris (CET) (1 h)")), "{text}");
 
         let status = app.ok(&app.admin, INTERVIEW, json!({ "id": id })).await;
         assert_eq!(status["interview"]["invitationStatus"], "PENDING");
@@ -468,7 +473,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
             moved["interview"]["detailsText"]
                 .as_str()
                 .unwrap()
-                .contains(&format!("Date: {}\nTime: 09:00–10:00 Europe/Paris (CEST) (1 h)", spelled(monday())))
+                .contains(&format!("Date: {}\nTime: {NINE_TO_TEN} Europe/Paris (CEST) (1 h)", spelled(monday())))
         );
         assert_eq!(moved["message"]["subject"], format!("Updated: {TITLE}"));
         let (event, text, times) = deliver(&app, &server, "REQUEST").await;
@@ -477,7 +482,7 @@ async fn schedule_invite_reschedule_and_cancel_reach_the_candidates_calendar() {
         assert_eq!(value(&event, "SEQUENCE"), "1");
         assert_eq!(value(&event, "DTSTART"), ical(monday(), 7));
         assert_eq!(value(&event, "DTEND"), ical(monday(), 8));
-        assert!(text.contains("09:00–10:00 Europe/Paris (CEST)"), "{text}");
+        assert!(text.contains(&format!("{NINE_TO_TEN} Europe/Paris (CEST)")), "{text}");
 
         // Cancelled with notice: METHOD:CANCEL, STATUS:CANCELLED, SEQUENCE 2.
         let cancelled = app
@@ -669,7 +674,7 @@ async fn a_template_invitation_fills_the_interview_in_and_its_update_reuses_it()
         assert_eq!(sent["subject"], format!("Interview on {}", spelled(friday())));
         let text = sent["textBody"].as_str().unwrap();
         assert!(
-            text.starts_with(&format!("Dear Example,\n\nwe expect you on {} at 09:00 (Europe/Paris (CET)) in Salle 3", spelled(friday()))),
+            text.starts_with(&format!("Dear Example,\n\nwe expect you on {} at 9:00\u{202f}AM (Europe/Paris (CET)) in Salle 3", spelled(friday()))),
             "{text}"
         );
         // Delivered, then moved: the update is written from the same template.
@@ -680,7 +685,7 @@ async fn a_template_invitation_fills_the_interview_in_and_its_update_reuses_it()
             moved["textBody"]
                 .as_str()
                 .unwrap()
-                .contains("at 09:00 (Europe/Paris (CEST))")
+                .contains("at 9:00\u{202f}AM (Europe/Paris (CEST))")
         );
 
         // Without SMTP both go to the outbox folder, each with its calendar.
@@ -869,7 +874,7 @@ async fn an_invitation_still_waiting_leaves_with_the_new_details() {
         assert_eq!(rewritten["subject"], format!("On {}", spelled(monday())));
         assert_eq!(
             rewritten["textBody"],
-            format!("{}, 09:00", spelled(monday()))
+            format!("{}, 9:00\u{202f}AM", spelled(monday()))
         );
         assert_eq!(rewritten["scheduledAt"], waiting["scheduledAt"]);
 

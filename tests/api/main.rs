@@ -32,6 +32,7 @@ mod interviews;
 mod introspection;
 mod invitation_outcomes;
 mod machine_mail;
+mod languages;
 mod mail_model;
 mod migrations;
 mod n_plus_one;

@@ -599,6 +599,10 @@ fn cases() -> Vec<Case> {
             "mutation { rotateInboundToken(input: { confirm: true }) { company { id } } }",
             ADMINS,
         ),
+        case(
+            "mutation { updateCompany(input: { defaultTimeZone: \"UTC\" }) { company { id } } }",
+            ADMINS,
+        ),
         // Interviews: the Interviews section; hiring managers only about
         // applications to their positions.
         case("{ interviews { totalCount } }", ALL),

@@ -2,17 +2,40 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use entity::enums::PositionStatus as StoredPositionStatus;
 
 use crate::access::{ContextExt as _, Require};
+use crate::companies::{self, CompanyChange};
 use crate::domain::{EmailAddress, Name};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode, decode_all};
 use crate::graphql::input::{change, optional, parse};
 use crate::graphql::state::{db, rights_changed};
-use crate::graphql::types::{Category, DocumentCategory, Position, PositionStatus, Subsidiary};
+use crate::graphql::types::{
+    Category, Company, DocumentCategory, Position, PositionStatus, Subsidiary,
+};
+use crate::interviews::parse_time_zone;
 use crate::organisation::{self, SubsidiaryChange};
 use crate::positions::{self, NewPosition, PositionChange};
 
 #[derive(Default)]
 pub struct OrganisationMutation;
+
+/// What to change about the company; what is left out stays as it is.
+#[derive(InputObject)]
+struct UpdateCompanyInput {
+    /// The company's name. Its slug and inbound address stay as they are.
+    name: Option<String>,
+    /// BCP 47 tag of a language recruitmail writes in (`en`, `de`, `fr`,
+    /// `es`, `it`, `nl`, or a regional form such as `fr-CA`): what
+    /// candidates without a preferred language are written to in.
+    default_language: Option<String>,
+    /// IANA time zone (e.g. `Europe/Paris`) of the company's defaults, such
+    /// as its working hours while it set none of its own.
+    default_time_zone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct UpdateCompanyPayload {
+    company: Company,
+}
 
 #[derive(InputObject)]
 struct CreateSubsidiaryInput {
@@ -120,6 +143,33 @@ fn to_maybe(value: Option<String>) -> MaybeUndefined<String> {
 
 #[Object]
 impl OrganisationMutation {
+    /// Renames the company or changes its default language and time zone.
+    /// Recruiting admins only.
+    #[graphql(guard = "Require::Admin")]
+    async fn update_company(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateCompanyInput,
+    ) -> Result<UpdateCompanyPayload, ApiError> {
+        let change = CompanyChange {
+            name: optional(input.name.as_deref(), "name", Name::parse)?,
+            default_language: optional(
+                input.default_language.as_deref(),
+                "defaultLanguage",
+                companies::default_language,
+            )?,
+            default_time_zone: optional(
+                input.default_time_zone.as_deref(),
+                "defaultTimeZone",
+                parse_time_zone,
+            )?,
+        };
+        let row = companies::update(db(ctx)?, ctx.actor()?, change).await?;
+        Ok(UpdateCompanyPayload {
+            company: Company(row),
+        })
+    }
+
     /// Adds a subsidiary (legal entity). Recruiting admins only.
     #[graphql(guard = "Require::Admin")]
     async fn create_subsidiary(

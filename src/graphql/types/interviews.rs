@@ -18,6 +18,7 @@ use crate::access::{Actor, Require, Section};
 use crate::error::ApiError;
 use crate::graphql::ids::Kind;
 use crate::interviews::{self, details, invitations};
+use crate::languages::Language;
 use crate::mail::messages;
 use crate::{applications, candidates};
 
@@ -108,29 +109,34 @@ impl Interview {
             .ok_or(ApiError::NotFound("interview"))
     }
 
-    /// The details in `language`, by default the candidate's or the company's.
+    /// The details in `language`, by default the candidate's; a language
+    /// recruitmail does not write in falls back to the company's default.
     async fn details(
         &self,
         ctx: &Context<'_>,
         language: Option<String>,
     ) -> Result<String, ApiError> {
-        let language = match language {
-            Some(tag) => crate::domain::LanguageTag::parse(&tag)
-                .map_err(|m| ApiError::validation("language", format!("language: {m}")))?
-                .as_str()
-                .to_owned(),
-            None => match self.candidate_row()?.preferred_language.clone() {
-                Some(preferred) => preferred,
-                None => {
-                    let (db, actor) = loading(ctx)?;
-                    company::Entity::find_by_id(actor.company_id)
-                        .one(db)
-                        .await?
-                        .ok_or(ApiError::NotFound("company"))?
-                        .default_language
-                }
-            },
+        let wanted = match language {
+            Some(tag) => Some(
+                crate::domain::LanguageTag::parse(&tag)
+                    .map_err(|m| ApiError::validation("language", format!("language: {m}")))?
+                    .as_str()
+                    .to_owned(),
+            ),
+            None => self.candidate_row()?.preferred_language.clone(),
         };
+        let company_default = match wanted.as_deref().and_then(Language::supported) {
+            Some(_) => String::new(),
+            None => {
+                let (db, actor) = loading(ctx)?;
+                company::Entity::find_by_id(actor.company_id)
+                    .one(db)
+                    .await?
+                    .ok_or(ApiError::NotFound("company"))?
+                    .default_language
+            }
+        };
+        let language = Language::resolve(wanted.as_deref(), &company_default);
         let names: Vec<String> = self
             .people()
             .iter()
@@ -230,8 +236,10 @@ impl Interview {
     }
     /// The details as text to paste into a free-form email: title, date and
     /// time in the interview's zone, duration, location, link, participants.
-    /// In `language` (BCP 47; English or German labels), by default the
-    /// candidate's preferred language or else the company's.
+    /// In `language` (BCP 47; French, German, English, Spanish, Italian or
+    /// Dutch, dates as CLDR writes them for the whole tag), by default the
+    /// candidate's preferred language; any other falls back to the
+    /// company's default language.
     async fn details_text(
         &self,
         ctx: &Context<'_>,

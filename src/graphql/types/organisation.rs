@@ -54,7 +54,7 @@ impl Company {
             .map(DocumentCategory))
     }
     /// The working hours of users who set none of their own; Monday to
-    /// Friday, 09:00–17:00 UTC until an admin sets them.
+    /// Friday, 09:00–17:00 in `defaultTimeZone` until an admin sets them.
     async fn default_working_hours(&self, ctx: &Context<'_>) -> Result<WorkingHours, ApiError> {
         let db = crate::graphql::state::db(ctx)?;
         let (working_time, _) =
@@ -89,9 +89,15 @@ impl Company {
             crate::interviews::reminders::settings_of(db, self.0.id).await?,
         ))
     }
-    /// BCP 47 tag used when a candidate has no preferred language.
+    /// BCP 47 tag of the language candidates without a preferred language
+    /// are written to in (`updateCompany`).
     async fn default_language(&self) -> &str {
         &self.0.default_language
+    }
+    /// IANA time zone of the company's defaults, such as its working hours
+    /// while it set none; `UTC` until an admin sets it (`updateCompany`).
+    async fn default_time_zone(&self) -> &str {
+        &self.0.default_time_zone
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
