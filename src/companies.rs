@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::access::{Actor, token};
+use crate::audit::{self, Change};
 use crate::domain::{EmailAddress, LanguageTag, Name, Slug};
 use crate::error::{ApiError, ApiResult};
 use crate::{people, starter};
@@ -236,6 +237,14 @@ pub async fn update(
         {
             return Ok(found);
         }
+        let audited = |row: &company::Model| {
+            serde_json::json!({
+                "name": row.name,
+                "defaultLanguage": row.default_language,
+                "defaultTimeZone": row.default_time_zone,
+            })
+        };
+        let before = audited(&found);
         let mut row = found.into_active_model();
         if let Some(name) = &change.name {
             row.name = Set(name.as_str().to_owned());
@@ -246,7 +255,19 @@ pub async fn update(
         if let Some(zone) = change.default_time_zone {
             row.default_time_zone = Set(zone.name().to_owned());
         }
-        Ok(row.update(txn).await?)
+        let saved = row.update(txn).await?;
+        let change = Change::new("company.updated")
+            .on("Company", saved.id)
+            .before_after(before, audited(&saved));
+        audit::record(
+            txn,
+            actor.company_id,
+            Some(actor),
+            change,
+            chrono::Utc::now(),
+        )
+        .await?;
+        Ok(saved)
     })
 }
 

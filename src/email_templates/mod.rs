@@ -24,6 +24,7 @@ use sea_orm::{
 };
 
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::domain::{LanguageTag, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::templates::{Compiled, RenderError, TemplateError, choose_variant};
@@ -289,7 +290,26 @@ pub async fn create(
         }
         link_documents(txn, actor, row.id, &new.document_ids, max_attachment_bytes).await?;
         let template = find(txn, actor, row.id).await?;
+        let change = Change::new("email_template.created")
+            .on("EmailTemplate", template.row.id)
+            .with("after", audited(&template));
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
         Ok(template)
+    })
+}
+
+/// A template as the audit trail records it: its wording per language and
+/// the documents it attaches, by ID.
+fn audited(template: &Template) -> serde_json::Value {
+    serde_json::json!({
+        "name": template.row.name,
+        "interviewRelated": template.row.interview_related,
+        "variants": template
+            .variants
+            .iter()
+            .map(|v| serde_json::json!({ "language": v.language, "subject": v.subject, "body": v.body }))
+            .collect::<Vec<_>>(),
+        "documentIds": template.documents.iter().map(|d| d.id).collect::<Vec<_>>(),
     })
 }
 
@@ -397,6 +417,10 @@ pub async fn update(
             link_documents(txn, actor, id, document_ids, max_attachment_bytes).await?;
         }
         let template = find(txn, actor, id).await?;
+        let change = Change::new("email_template.updated")
+            .on("EmailTemplate", id)
+            .before_after(audited(&current), audited(&template));
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok(template)
     })
 }
@@ -459,6 +483,10 @@ pub async fn delete(db: &impl crate::db::Writable, actor: &Actor, id: i64) -> Ap
             .exec(txn)
             .await
             .map_err(|e| ApiError::from_write(e, "the template"))?;
+        let change = Change::new("email_template.deleted")
+            .on("EmailTemplate", id)
+            .with("name", row.name.clone());
+        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
         Ok(())
     })
 }

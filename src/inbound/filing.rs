@@ -131,10 +131,8 @@ pub(super) async fn file(
         }
         let answered_interview_id = match (&reply, candidate) {
             (Some(reply), Some(candidate)) => {
-                crate::interviews::invitations::record_reply(
-                    txn, company.id, candidate, reply, now,
-                )
-                .await?
+                crate::interviews::invitations::record_reply(txn, company.id, candidate, reply, now)
+                    .await?
             }
             _ => None,
         };

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::email_templates::{self, load_context, render_error, sender_signature};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::message_state;
@@ -19,7 +20,7 @@ use crate::settings::Settings;
 use crate::{organisation, people};
 
 /// A change of a category's automatic reply; `None` leaves a field.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct AutoReplyChange {
     pub online_applications: Option<bool>,
     pub email_applications: Option<bool>,
@@ -32,12 +33,46 @@ pub struct AutoReplyChange {
 /// interview; the sender must be an active user with a signature, since the
 /// reply is signed in their name; an enabled reply needs both.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     category_id: i64,
     change: AutoReplyChange,
 ) -> ApiResult<recruiting_category::Model> {
-    let found = organisation::find_category(db, actor, category_id).await?;
+    crate::db::write_transaction!(db, |txn| {
+        let found = organisation::find_category(txn, actor, category_id).await?;
+        let before = audited(&found);
+        let saved = save(txn, actor, found, change.clone()).await?;
+        let change = Change::new("auto_reply.updated")
+            .on("Category", saved.id)
+            .before_after(before, audited(&saved));
+        audit::record(
+            txn,
+            actor.company_id,
+            Some(actor),
+            change,
+            chrono::Utc::now(),
+        )
+        .await?;
+        Ok(saved)
+    })
+}
+
+/// A category's automatic reply as the audit trail records it.
+fn audited(row: &recruiting_category::Model) -> serde_json::Value {
+    serde_json::json!({
+        "onlineApplications": row.auto_reply_online,
+        "emailApplications": row.auto_reply_email,
+        "templateId": row.auto_reply_template_id,
+        "senderId": row.auto_reply_sender_id,
+    })
+}
+
+async fn save(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    found: recruiting_category::Model,
+    change: AutoReplyChange,
+) -> ApiResult<recruiting_category::Model> {
     let template_id = change.template_id.unwrap_or(found.auto_reply_template_id);
     let sender_id = change.sender_id.unwrap_or(found.auto_reply_sender_id);
     let online = change

@@ -20,6 +20,7 @@ use super::calendar::{self, Method};
 use super::notices::{self, Notice};
 use super::{Changed, find, locked, participants};
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::domain::EmailAddress;
 use crate::email_templates::{
     Content, MessageContext, Template, load_context, render_error, sender_signature,
@@ -124,6 +125,7 @@ pub async fn send_invitation(
             Some(context.candidate.id),
         )
         .await?;
+        let template_id = written.template.as_ref().map(|t| t.row.id);
         let message = enqueue(
             txn,
             settings,
@@ -132,7 +134,7 @@ pub async fn send_invitation(
                 context: &context,
                 rendered,
                 method: Method::Request,
-                template_id: written.template.as_ref().map(|t| t.row.id),
+                template_id,
                 source: match &request.content {
                     Content::Free { subject, body } => Some((subject.clone(), body.clone())),
                     Content::Template(_) => None,
@@ -145,6 +147,16 @@ pub async fn send_invitation(
             now,
         )
         .await?;
+        let change = Change::new("interview_invitation.sent")
+            .on("Message", message.id)
+            .with("interviewId", interview.id)
+            .with("candidateId", message.candidate_id)
+            .with("templateId", template_id)
+            .with(
+                "scheduledAt",
+                request.scheduled_at.map(|at| at.to_rfc3339()),
+            );
+        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
         Ok(Changed {
             interview,
             message: Some(message),

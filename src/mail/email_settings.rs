@@ -11,12 +11,13 @@ use super::secrets::{Cipher, OpenError};
 use super::smtp::{SmtpConfig, describe};
 use super::smtp_pool::SmtpPool;
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::organisation;
 
 /// A change of settings; `None` leaves a value, `Some(None)` clears it.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct EmailSettingsChange {
     pub email_address: Option<Option<EmailAddress>>,
     pub email_display_name: Option<Option<Name>>,
@@ -59,13 +60,53 @@ fn owner(subsidiary_id: i64) -> String {
 /// Applies `change` to a subsidiary of the actor's company. Turning custom SMTP
 /// on needs an address to send from and a host.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     cipher: &Cipher,
     subsidiary_id: i64,
     change: EmailSettingsChange,
 ) -> ApiResult<subsidiary::Model> {
-    let current = organisation::find_subsidiary(db, actor, subsidiary_id).await?;
+    crate::db::write_transaction!(db, |txn| {
+        let current = organisation::find_subsidiary(txn, actor, subsidiary_id).await?;
+        let before = audited(&current);
+        let saved = save(txn, current, cipher, change.clone()).await?;
+        let change = Change::new("email_settings.updated")
+            .on("Subsidiary", saved.id)
+            .before_after(before, audited(&saved));
+        audit::record(
+            txn,
+            actor.company_id,
+            Some(actor),
+            change,
+            chrono::Utc::now(),
+        )
+        .await?;
+        Ok(saved)
+    })
+}
+
+/// A subsidiary's sending settings as the audit trail records them: the
+/// password only as set or not (a changed password shows as the same
+/// mask; the entry still records who saved the settings).
+fn audited(row: &subsidiary::Model) -> serde_json::Value {
+    serde_json::json!({
+        "emailAddress": row.email_address,
+        "emailDisplayName": row.email_display_name,
+        "useCustomSmtp": row.use_custom_smtp,
+        "smtpHost": row.smtp_host,
+        "smtpPort": row.smtp_port,
+        "smtpSecurity": format!("{:?}", row.smtp_security),
+        "smtpUsername": row.smtp_username,
+        "smtpPassword": audit::mask(row.smtp_password_encrypted.as_deref()),
+    })
+}
+
+async fn save(
+    db: &impl ConnectionTrait,
+    current: subsidiary::Model,
+    cipher: &Cipher,
+    change: EmailSettingsChange,
+) -> ApiResult<subsidiary::Model> {
     let row = apply(current, cipher, change)?;
     let merged = row.clone().try_into_model()?;
     if merged.use_custom_smtp && merged.email_address.is_none() {

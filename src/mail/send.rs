@@ -15,6 +15,7 @@ use sea_orm::{
 use super::outbox::{Addressee, NewMessage, Threading};
 use super::{bulk_copies, message_state};
 use crate::access::{Actor, Section};
+use crate::audit::{self, Change};
 use crate::domain::EmailAddress;
 pub use crate::email_templates::Content;
 use crate::email_templates::{
@@ -263,6 +264,27 @@ pub async fn send(
                 .await?
                 .pop()
                 .or(last);
+        }
+        let template_id = template.as_ref().map(|t| t.row.id);
+        let change = match (&batch, &last) {
+            (Some(batch), _) => Change::new("email_batch.sent")
+                .on("EmailBatch", batch.id)
+                .with("messages", batch.total)
+                .with("skipped", skipped.len()),
+            (None, Some(message)) => Change::new("message.sent")
+                .on("Message", message.id)
+                .with("candidateId", message.candidate_id),
+            (None, None) => Change::new("message.sent"),
+        };
+        if batch.is_some() || last.is_some() {
+            let change = change
+                .with("templateId", template_id)
+                .with("attachments", attachments.len())
+                .with(
+                    "scheduledAt",
+                    request.scheduled_at.map(|at| at.to_rfc3339()),
+                );
+            audit::record(txn, actor.company_id, Some(actor), change, now).await?;
         }
         match (batch, last) {
             (Some(batch), _) => Ok(Sent::Batch(batch)),

@@ -24,6 +24,7 @@ use sea_orm::{
 pub use texts::{Texts, available as languages, for_language as texts};
 
 use crate::access::Actor;
+use crate::audit::{self, Change};
 use crate::email_templates::{self, MAX_TRANSLATIONS, Template};
 use crate::error::{ApiError, ApiResult};
 use crate::templates::Compiled;
@@ -89,6 +90,21 @@ pub async fn create_starter_templates(
         let mut templates = email_templates::complete(txn, rows).await?;
         templates.sort_by_key(|t| StarterKind::iter().position(|k| Some(k) == t.row.starter_kind));
         outcome.templates = templates;
+        if outcome.templates_created + outcome.translations_added > 0 {
+            let change = Change::new("starter_templates.created")
+                .with("language", texts.language)
+                .with("templatesCreated", outcome.templates_created)
+                .with("translationsAdded", outcome.translations_added)
+                .with(
+                    "templateIds",
+                    outcome
+                        .templates
+                        .iter()
+                        .map(|t| t.row.id)
+                        .collect::<Vec<_>>(),
+                );
+            audit::record(txn, company.id, Some(actor), change, Utc::now()).await?;
+        }
         Ok(outcome)
     })
 }

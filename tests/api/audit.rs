@@ -9,7 +9,8 @@ use std::process::Command;
 use sea_orm::{ConnectionTrait as _, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, on_each_backend, user_with_role};
+use crate::helpers::{Backend, TestApp, create_candidate, on_each_backend, user_with_role};
+use crate::outbound::applicant;
 
 const LOG: &str = "query($f: AuditLogFilter) { auditLog(first: 100, filter: $f) { nodes {
     seq action actor { email } actorId tokenId subjectType subjectId details prevHash hash } } }";
@@ -256,4 +257,106 @@ async fn concurrent_changes_extend_one_unbroken_chain() {
         assert!(ok, "{text}");
     })
     .await;
+}
+
+#[tokio::test]
+async fn sends_templates_and_sending_settings_are_recorded_without_personal_data() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (sub, ada, _) = applicant(&app, "Adaline", "adaline.private@example.com").await;
+        let bob = create_candidate(&app, &admin, "Bobbie", "Quill", "bobbie.quill@example.com").await;
+        app.ok(
+            &admin,
+            "mutation($i: UpdateRecruitingEmailSettingsInput!) { updateRecruitingEmailSettings(input: $i) { subsidiary { id } } }",
+            json!({ "i": { "subsidiaryId": sub, "useCustomSmtp": true, "emailAddress": "jobs@acme.example",
+                "smtpHost": "mail.acme.example", "smtpPort": 587, "smtpUsername": "jobs",
+                "smtpPassword": "pw-secret-1" } }),
+        )
+        .await;
+        let template = app
+            .ok(
+                &admin,
+                "mutation { createEmailTemplate(input: { name: \"Hello\", subject: \"Hi {{ first_name }}\",
+                    body: \"<p>Dear {{ first_name }}</p>\" }) { emailTemplate { id } } }",
+                json!({}),
+            )
+            .await["createEmailTemplate"]["emailTemplate"]["id"]
+            .clone();
+        app.ok(
+            &admin,
+            "mutation($id: ID!) { updateEmailTemplate(input: { id: $id, subject: \"Hello {{ first_name }}\" }) { emailTemplate { id } } }",
+            json!({ "id": template }),
+        )
+        .await;
+        let send = "mutation($i: SendEmailInput!) { sendEmail(input: $i) { message { id } batch { id } } }";
+        let one = app
+            .ok(&admin, send, json!({ "i": { "candidateIds": [ada], "templateId": template } }))
+            .await["sendEmail"]["message"]["id"]
+            .clone();
+        let batch = app
+            .ok(&admin, send, json!({ "i": { "candidateIds": [ada, bob], "templateId": template } }))
+            .await["sendEmail"]["batch"]["id"]
+            .clone();
+        app.ok(
+            &admin,
+            "mutation { updateCompany(input: { name: \"Acme Talent\" }) { company { name } } }",
+            json!({}),
+        )
+        .await;
+
+        let entries = log(&app, json!(null)).await;
+        let find = |action: &str| -> Value {
+            entries
+                .iter()
+                .find(|e| e["action"] == action)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {action} in {entries:#?}"))
+        };
+        let settings = find("email_settings.updated");
+        assert_eq!(settings["subjectId"], sub.as_str());
+        assert_eq!(settings["details"]["after"]["smtpHost"], "mail.acme.example");
+        assert_eq!(settings["details"]["after"]["smtpPassword"], "••••••");
+        assert_eq!(settings["details"]["before"]["smtpPassword"], Value::Null);
+        let updated = find("email_template.updated");
+        assert_eq!(
+            updated["details"]["before"]["variants"][0]["subject"],
+            "Hi {{ first_name }}"
+        );
+        assert_eq!(
+            updated["details"]["after"]["variants"][0]["subject"],
+            "Hello {{ first_name }}"
+        );
+        let single = find("message.sent");
+        assert_eq!(single["subjectId"], one);
+        assert_eq!(single["details"]["templateId"].as_i64(), Some(row(&template)));
+        let bulk = find("email_batch.sent");
+        assert_eq!(bulk["subjectId"], batch);
+        assert_eq!(bulk["details"]["messages"], 2);
+        assert_eq!(
+            find("company.updated")["details"],
+            json!({ "before": { "name": "Acme Recruiting" }, "after": { "name": "Acme Talent" } })
+        );
+        // Who was written to never appears, nor the password.
+        let text = serde_json::to_string(&entries).unwrap();
+        for personal in ["adaline.private", "Adaline", "Bobbie", "Quill", "pw-secret-1"] {
+            assert!(!text.contains(personal), "{personal} is in the trail");
+        }
+        assert!(verify(&app).0);
+    })
+    .await;
+}
+
+/// The row number of a global ID.
+fn row(id: &Value) -> i64 {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_str().unwrap())
+        .unwrap();
+    String::from_utf8(text)
+        .unwrap()
+        .split_once(':')
+        .unwrap()
+        .1
+        .parse()
+        .unwrap()
 }
