@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::access::{Actor, token};
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::domain::{EmailAddress, LanguageTag, Name, Slug};
 use crate::error::{ApiError, ApiResult};
 use crate::{people, starter};
@@ -256,15 +256,13 @@ pub async fn update(
             row.default_time_zone = Set(zone.name().to_owned());
         }
         let saved = row.update(txn).await?;
-        let change = Change::new("company.updated")
-            .on("Company", saved.id)
-            .before_after(before, audited(&saved));
-        audit::record(
+        audit::setting_changed(
             txn,
-            actor.company_id,
-            Some(actor),
-            change,
-            chrono::Utc::now(),
+            actor,
+            "company.updated",
+            ("Company", saved.id),
+            before,
+            audited(&saved),
         )
         .await?;
         Ok(saved)

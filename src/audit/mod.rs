@@ -163,6 +163,22 @@ pub async fn record(
     Ok(())
 }
 
+/// Records that `actor` changed a setting of `subject`: the keys of
+/// `before` and `after` that differ, now.
+pub async fn setting_changed(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &'static str,
+    subject: (&'static str, i64),
+    before: Value,
+    after: Value,
+) -> ApiResult<()> {
+    let change = Change::new(action)
+        .on(subject.0, subject.1)
+        .before_after(before, after);
+    record(txn, actor.company_id, Some(actor), change, Utc::now()).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

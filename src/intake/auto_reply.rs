@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use crate::access::Actor;
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::email_templates::{self, load_context, render_error, sender_signature};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::message_state;
@@ -42,15 +42,13 @@ pub async fn update(
         let found = organisation::find_category(txn, actor, category_id).await?;
         let before = audited(&found);
         let saved = save(txn, actor, found, change.clone()).await?;
-        let change = Change::new("auto_reply.updated")
-            .on("Category", saved.id)
-            .before_after(before, audited(&saved));
-        audit::record(
+        audit::setting_changed(
             txn,
-            actor.company_id,
-            Some(actor),
-            change,
-            chrono::Utc::now(),
+            actor,
+            "auto_reply.updated",
+            ("Category", saved.id),
+            before,
+            audited(&saved),
         )
         .await?;
         Ok(saved)

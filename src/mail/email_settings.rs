@@ -11,7 +11,7 @@ use super::secrets::{Cipher, OpenError};
 use super::smtp::{SmtpConfig, describe};
 use super::smtp_pool::SmtpPool;
 use crate::access::Actor;
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::domain::{DomainName, EmailAddress, Name};
 use crate::error::{ApiError, ApiResult};
 use crate::organisation;
@@ -70,15 +70,13 @@ pub async fn update(
         let current = organisation::find_subsidiary(txn, actor, subsidiary_id).await?;
         let before = audited(&current);
         let saved = save(txn, current, cipher, change.clone()).await?;
-        let change = Change::new("email_settings.updated")
-            .on("Subsidiary", saved.id)
-            .before_after(before, audited(&saved));
-        audit::record(
+        audit::setting_changed(
             txn,
-            actor.company_id,
-            Some(actor),
-            change,
-            chrono::Utc::now(),
+            actor,
+            "email_settings.updated",
+            ("Subsidiary", saved.id),
+            before,
+            audited(&saved),
         )
         .await?;
         Ok(saved)
