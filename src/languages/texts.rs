@@ -84,6 +84,10 @@ texts! {
     ParticipantReminderClose = "participant.reminder.close",
     /// The subject of an application from the form in the candidate's thread: `{position}`.
     ApplicationFormSubject = "application.form_subject",
+    /// The summary copy of a bulk send: `{count}` recipients, `{first}` the
+    /// one whose message follows.
+    BulkCopyLead = "bulk_copy.lead",
+    BulkCopyRecipients = "bulk_copy.recipients",
 }
 
 type Catalog = HashMap<String, String>;

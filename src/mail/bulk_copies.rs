@@ -14,24 +14,32 @@
 //! (RFC 5322 §3.6.3).
 
 use super::outbox::{Addressee, NewMessage};
+use crate::languages::{Language, Text, fill};
 use crate::templates::escape_html;
 
 /// The summary copy of a bulk send whose first rendered message is `first`
-/// and whose candidates are `recipients`, for `cc` and `bcc`.
+/// and whose candidates are `recipients`, for `cc` and `bcc`, introduced in
+/// `language` (the company's: it is read by colleagues).
 pub fn summary(
     first: &NewMessage,
     recipients: &[Addressee],
     cc: Vec<Addressee>,
     bcc: Vec<Addressee>,
+    language: &Language,
 ) -> NewMessage {
-    let count = recipients.len();
-    let lead = format!(
-        "This is a copy of a message sent to {count} recipients, each their own \
-         personalised version. Below is the one sent to {}.",
-        first.to.first().map(mailbox).unwrap_or_default()
+    let count = recipients.len().to_string();
+    let shown_first = first.to.first().map(mailbox).unwrap_or_default();
+    let lead = fill(
+        language.text(Text::BulkCopyLead),
+        &[("count", &count), ("first", &shown_first)],
     );
-    let mut text = format!("{lead}\n\nRecipients:\n");
-    let mut html = format!("<p>{}</p>\n<p>Recipients:</p>\n<ul>\n", escape_html(&lead));
+    let heading = language.text(Text::BulkCopyRecipients);
+    let mut text = format!("{lead}\n\n{heading}\n");
+    let mut html = format!(
+        "<p>{}</p>\n<p>{}</p>\n<ul>\n",
+        escape_html(&lead),
+        escape_html(heading)
+    );
     for recipient in recipients {
         let shown = mailbox(recipient);
         text.push_str(&format!("- {shown}\n"));

@@ -22,6 +22,7 @@ use crate::email_templates::{
     self, Addressees, Template, load_contexts, render_error, sender_signature,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::languages::Language;
 use crate::settings::Settings;
 use crate::templates::Compiled;
 use crate::{companies, documents};
@@ -248,6 +249,7 @@ pub async fn send(
                     &recipients,
                     copies(&request.cc),
                     copies(&request.bcc),
+                    &Language::resolve(None, &company.default_language),
                 )
             });
             pending.push(message);

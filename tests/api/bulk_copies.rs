@@ -126,6 +126,37 @@ async fn a_bulk_sends_cc_and_bcc_get_one_summary_copy_listing_every_recipient() 
 }
 
 #[tokio::test]
+async fn the_summary_copy_is_written_in_the_companys_language() {
+    let server = SmtpServer::start(Options::default());
+    on_each_backend(async |app| {
+        app.ok(
+            &app.admin,
+            "mutation { updateCompany(input: { defaultLanguage: \"fr\" }) { company { defaultLanguage } } }",
+            json!({}),
+        )
+        .await;
+        let (before, _) = bulk_send(
+            &app,
+            &server,
+            3,
+            json!({ "subject": "Nouvelles", "body": "<p>Bonjour</p>", "cc": ["lea@acme.example"] }),
+        )
+        .await;
+        assert_eq!(tick(&app, Utc::now()).await.sent, 4);
+        let delivered = server.wait_for(before + 4);
+        let copy = delivered[before..]
+            .iter()
+            .find(|d| d.rcpt_tos == ["lea@acme.example"])
+            .expect("the summary copy");
+        let text = parse(&copy.raw).body_text(0).unwrap().into_owned();
+        assert!(text.contains("envoyé à 3 destinataires"), "{text}");
+        assert!(text.contains("Destinataires :"), "{text}");
+        assert!(!text.contains("Recipients"), "{text}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_single_send_keeps_its_cc_and_bcc() {
     let server = SmtpServer::start(Options::default());
     on_each_backend(async |app| {
