@@ -219,6 +219,20 @@ pub fn default_language(raw: &str) -> Result<LanguageTag, String> {
     Ok(tag)
 }
 
+/// The company's default time zone: where times are given without one.
+/// A stored name that no longer parses (a zone removed from the database)
+/// is UTC.
+pub async fn time_zone(db: &impl ConnectionTrait, company_id: i64) -> ApiResult<chrono_tz::Tz> {
+    let company = company::Entity::find_by_id(company_id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::NotFound("company"))?;
+    Ok(company
+        .default_time_zone
+        .parse::<chrono_tz::Tz>()
+        .unwrap_or(chrono_tz::UTC))
+}
+
 /// Renames the actor's company or changes its defaults. The slug, and so
 /// the inbound address, stays: the company's mail server forwards to it.
 pub async fn update(

@@ -304,6 +304,49 @@ async fn an_admin_sets_the_companys_name_language_and_time_zone() {
             unchanged["updateCompany"]["company"]["defaultLanguage"],
             "nl"
         );
+
+        // Times given without a zone are in the company's.
+        let (_, _, application) = applicant(&app, "Zoned", "zoned@example.com").await;
+        let interview = app
+            .ok(
+                &app.admin,
+                "mutation($a: ID!, $s: DateTime!, $e: DateTime!) { scheduleInterview(input: {
+                    applicationId: $a, title: \"Talk\", startsAt: $s, endsAt: $e,
+                    location: \"Room 1\" }) { interview { timeZone } } }",
+                json!({ "a": application,
+                    "s": (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339(),
+                    "e": (chrono::Utc::now() + chrono::Duration::days(30) + chrono::Duration::hours(1)).to_rfc3339() }),
+            )
+            .await;
+        assert_eq!(
+            interview["scheduleInterview"]["interview"]["timeZone"],
+            "Europe/Paris"
+        );
+        let me = app.ok(&app.admin, "{ viewer { user { id } } }", json!({})).await["viewer"]
+            ["user"]["id"]
+            .clone();
+        let hours = app
+            .ok(
+                &app.admin,
+                "mutation($u: ID!) { setWorkingHours(input: { userId: $u,
+                    weekly: [{ weekday: MONDAY, start: \"08:00\", end: \"12:00\" }] }) {
+                    workingHours { timeZone } } }",
+                json!({ "u": me }),
+            )
+            .await;
+        assert_eq!(
+            hours["setWorkingHours"]["workingHours"]["timeZone"],
+            "Europe/Paris"
+        );
+        app.ok(
+            &app.admin,
+            "mutation { setCompanyWorkingHours(input: {
+                weekly: [{ weekday: TUESDAY, start: \"10:00\", end: \"16:00\" }] }) { company { id } } }",
+            json!({}),
+        )
+        .await;
+        let company = app.ok(&app.admin, COMPANY, json!({})).await["viewer"]["company"].clone();
+        assert_eq!(company["defaultWorkingHours"]["timeZone"], "Europe/Paris");
     })
     .await;
 }

@@ -35,8 +35,9 @@ struct TimeSpanInput {
 #[derive(InputObject)]
 struct SetWorkingHoursInput {
     user_id: ID,
-    /// An IANA time zone such as `Europe/Paris`.
-    time_zone: String,
+    /// An IANA time zone such as `Europe/Paris`; the company's default
+    /// time zone when left out.
+    time_zone: Option<String>,
     /// The weekly hours; days without spans are not worked. At most 8
     /// spans a day, none overlapping.
     weekly: Vec<WorkingSpanInput>,
@@ -55,8 +56,9 @@ struct ClearWorkingHoursInput {
 
 #[derive(InputObject)]
 struct SetCompanyWorkingHoursInput {
-    /// An IANA time zone such as `Europe/Paris`.
-    time_zone: String,
+    /// An IANA time zone such as `Europe/Paris`; the company's default
+    /// time zone when left out.
+    time_zone: Option<String>,
     weekly: Vec<WorkingSpanInput>,
 }
 
@@ -127,6 +129,14 @@ fn weekly(spans: Vec<WorkingSpanInput>, field: &str) -> Result<[Vec<LocalSpan>; 
     working_hours::weekly_spans(&spans, field)
 }
 
+/// `zone` checked, or the company's default time zone when left out.
+async fn zone_or_company(ctx: &Context<'_>, zone: Option<&str>) -> Result<chrono_tz::Tz, ApiError> {
+    match zone {
+        Some(zone) => Ok(working_hours::parse_zone(zone, "timeZone")?),
+        None => Ok(crate::companies::time_zone(db(ctx)?, ctx.actor()?.company_id).await?),
+    }
+}
+
 async fn payload(ctx: &Context<'_>, user_id: i64) -> Result<WorkingHoursPayload, ApiError> {
     let db = db(ctx)?;
     let actor = ctx.actor()?;
@@ -156,7 +166,7 @@ impl AvailabilityMutation {
         input: SetWorkingHoursInput,
     ) -> Result<WorkingHoursPayload, ApiError> {
         let user_id = decode(&input.user_id, Kind::User, "userId")?;
-        let zone = working_hours::parse_zone(&input.time_zone, "timeZone")?;
+        let zone = zone_or_company(ctx, input.time_zone.as_deref()).await?;
         let weekly = weekly(input.weekly, "weekly")?;
         working_hours::set_working_hours(db(ctx)?, ctx.actor()?, user_id, zone, weekly).await?;
         payload(ctx, user_id).await
@@ -183,7 +193,7 @@ impl AvailabilityMutation {
         ctx: &Context<'_>,
         input: SetCompanyWorkingHoursInput,
     ) -> Result<SetCompanyWorkingHoursPayload, ApiError> {
-        let zone = working_hours::parse_zone(&input.time_zone, "timeZone")?;
+        let zone = zone_or_company(ctx, input.time_zone.as_deref()).await?;
         let weekly = weekly(input.weekly, "weekly")?;
         let db = db(ctx)?;
         let actor = ctx.actor()?;

@@ -27,8 +27,9 @@ struct ScheduleInterviewInput {
     title: String,
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
-    /// IANA time zone the interview is presented in, e.g. `Europe/Paris`.
-    time_zone: String,
+    /// IANA time zone the interview is presented in, e.g. `Europe/Paris`;
+    /// the company's default time zone when left out.
+    time_zone: Option<String>,
     /// Where it takes place; give this, `videoLink` or both.
     location: Option<String>,
     video_link: Option<String>,
@@ -159,17 +160,21 @@ impl InterviewsMutation {
         ctx: &Context<'_>,
         input: ScheduleInterviewInput,
     ) -> Result<ScheduleInterviewPayload, ApiError> {
+        let (db, actor) = (db(ctx)?, ctx.actor()?);
+        let time_zone = match input.time_zone.as_deref() {
+            Some(zone) => parse(zone, "timeZone", parse_time_zone)?,
+            None => crate::companies::time_zone(db, actor.company_id).await?,
+        };
         let new = NewInterview {
             application_id: decode(&input.application_id, Kind::Application, "applicationId")?,
             title: parse(&input.title, "title", Name::parse)?,
             starts_at: input.starts_at,
             ends_at: input.ends_at,
-            time_zone: parse(&input.time_zone, "timeZone", parse_time_zone)?,
+            time_zone,
             location: optional(input.location.as_deref(), "location", parse_location)?,
             video_link: optional(input.video_link.as_deref(), "videoLink", parse_video_link)?,
             participant_ids: participant_ids(&input.participant_ids)?,
         };
-        let (db, actor) = (db(ctx)?, ctx.actor()?);
         let row = interviews::schedule(db, actor, settings(ctx)?, new, Utc::now()).await?;
         Ok(ScheduleInterviewPayload {
             warnings: warnings(ctx, &row).await?,
