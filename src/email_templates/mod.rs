@@ -417,10 +417,15 @@ pub async fn update(
             link_documents(txn, actor, id, document_ids, max_attachment_bytes).await?;
         }
         let template = find(txn, actor, id).await?;
-        let change = Change::new("email_template.updated")
-            .on("EmailTemplate", id)
-            .before_after(audited(&current), audited(&template));
-        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
+        audit::setting_changed(
+            txn,
+            actor,
+            "email_template.updated",
+            ("EmailTemplate", id),
+            audited(&current),
+            audited(&template),
+        )
+        .await?;
         Ok(template)
     })
 }

@@ -35,7 +35,7 @@ use sea_orm::{
 use super::invitations::{context, organizer, standing};
 use super::notices::ParticipantNotice;
 use crate::access::Actor;
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::email_templates::{render_error, sender_signature};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::message_state;
@@ -157,9 +157,15 @@ pub async fn update_settings(
             row.insert(txn).await?
         };
         let saved = ReminderSettings::from(saved);
-        let change = Change::new("interview_reminders.updated")
-            .before_after(before.audited(), saved.audited());
-        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        audit::setting_changed(
+            txn,
+            actor,
+            "interview_reminders.updated",
+            ("Company", actor.company_id),
+            before.audited(),
+            saved.audited(),
+        )
+        .await?;
         Ok(saved)
     })
 }

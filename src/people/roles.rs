@@ -133,10 +133,15 @@ pub async fn update_role(
             .exec(txn)
             .await?;
         let documents = set_documents(txn, actor, role.id, &spec.documents).await?;
-        let change = Change::new("recruiting_role.updated")
-            .on("RecruitingRole", role.id)
-            .before_after(before, audited(&role, &documents));
-        audit::record(txn, actor.company_id, Some(actor), change, Utc::now()).await?;
+        audit::setting_changed(
+            txn,
+            actor,
+            "recruiting_role.updated",
+            ("RecruitingRole", role.id),
+            before,
+            audited(&role, &documents),
+        )
+        .await?;
         Ok((role, documents))
     })
 }

@@ -9,7 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait as _, Set};
 
 use crate::access::Actor;
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::error::{ApiError, ApiResult};
 
 /// Hours before the interview until which a booking can be changed.
@@ -118,9 +118,15 @@ pub async fn update(
                 "minimumNoticeHours": rules.minimum_notice_hours,
             })
         };
-        let change = Change::new("scheduling_settings.updated")
-            .before_after(audited(&current), audited(&new));
-        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        audit::setting_changed(
+            txn,
+            actor,
+            "scheduling_settings.updated",
+            ("Company", actor.company_id),
+            audited(&current),
+            audited(&new),
+        )
+        .await?;
         Ok(new)
     })
 }

@@ -256,10 +256,15 @@ pub async fn update(
         }
         row.updated_at = Set(now);
         let row = row.update(txn).await?;
-        let change = Change::new("webhook_endpoint.updated")
-            .on("WebhookEndpoint", row.id)
-            .before_after(before, audited(&row));
-        audit::record(txn, actor.company_id, Some(actor), change, now).await?;
+        audit::setting_changed(
+            txn,
+            actor,
+            "webhook_endpoint.updated",
+            ("WebhookEndpoint", row.id),
+            before,
+            audited(&row),
+        )
+        .await?;
         Ok::<_, ApiError>(row)
     })
 }
