@@ -44,6 +44,10 @@ pub enum ApiError {
     /// `RATE_LIMITED`: a public operation called too often; try again later.
     #[error("{0}")]
     RateLimited(String),
+    /// `DO_NOT_CONTACT`: the message would go to an address on the company's
+    /// do-not-contact list; `extensions.reason` says why it is there.
+    #[error("{0}")]
+    DoNotContact(crate::do_not_contact::Refusal),
     /// `INTERNAL`: anything else; the cause is logged, not returned.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -92,6 +96,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::RateLimited(_) => "RATE_LIMITED",
+            Self::DoNotContact(_) => "DO_NOT_CONTACT",
             Self::Internal(_) => "INTERNAL",
         }
     }

@@ -31,6 +31,8 @@ pub mod blobs;
 pub mod candidates;
 /// Companies (tenants) and their bootstrap.
 pub mod companies;
+/// Addresses a company must not write to, kept as keyed hashes.
+pub mod do_not_contact;
 /// Candidates' documents and template attachments.
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.

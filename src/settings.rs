@@ -135,6 +135,23 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
+impl SecretKey {
+    /// An HMAC-SHA-256 key for one use, named by `purpose` (HKDF's `info`,
+    /// RFC 5869): each use gets its own key, so the key that seals SMTP
+    /// passwords is never used for anything else, and a value made for one
+    /// use means nothing to another.
+    pub fn derive(&self, purpose: &[u8]) -> ring::hmac::Key {
+        use ring::{hkdf, hmac};
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&self.0);
+        // `expand` fails only when asked for more than 255 hash lengths; one
+        // HMAC-SHA-256 key is one.
+        match prk.expand(&[purpose], hmac::HMAC_SHA256) {
+            Ok(okm) => hmac::Key::from(okm),
+            Err(_) => hmac::Key::new(hmac::HMAC_SHA256, &self.0),
+        }
+    }
+}
+
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")

@@ -161,3 +161,17 @@ stored_enum!(
         ListMail = "LIST_MAIL",
     }
 );
+
+stored_enum!(
+    /// Why an address is on a company's do-not-contact list.
+    DoNotContactReason {
+        /// The person asked for their data to be erased (GDPR Art. 17).
+        Erasure = "ERASURE",
+        /// They reported our mail as spam (a feedback-loop report, RFC 5965).
+        Complaint = "COMPLAINT",
+        /// They asked through their privacy page.
+        CandidateRequest = "CANDIDATE_REQUEST",
+        /// A user of the company added them.
+        Recruiter = "RECRUITER",
+    }
+);

@@ -13,6 +13,7 @@ pub mod busy_interval;
 pub mod candidate;
 pub mod company;
 pub mod company_working_hours;
+pub mod do_not_contact;
 pub mod document;
 pub mod document_category;
 pub mod email_batch;

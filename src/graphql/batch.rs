@@ -34,6 +34,7 @@ pub struct CandidateSet {
     applications: OnceCell<Arc<ApplicationSet>>,
     documents: OnceCell<CandidatesDocuments>,
     unread: OnceCell<HashMap<i64, i64>>,
+    do_not_contact: OnceCell<HashMap<i64, entity::do_not_contact::Model>>,
 }
 
 /// The documents of a set of candidates: one [`DocumentSet`] for all of
@@ -161,7 +162,23 @@ impl CandidateSet {
             applications: OnceCell::new(),
             documents: OnceCell::new(),
             unread: OnceCell::new(),
+            do_not_contact: OnceCell::new(),
         })
+    }
+
+    /// The do-not-contact entries of the set's candidates' addresses, by
+    /// candidate.
+    pub async fn do_not_contact(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        key: &crate::settings::SecretKey,
+    ) -> Result<&HashMap<i64, entity::do_not_contact::Model>, ApiError> {
+        self.do_not_contact
+            .get_or_try_init(|| {
+                crate::do_not_contact::of_candidates(db, key, actor.company_id, &self.rows)
+            })
+            .await
     }
 
     /// Unread received messages of each candidate in the set that has any.

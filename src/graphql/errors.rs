@@ -88,6 +88,7 @@ fn classify(error: &mut ServerError) {
         return;
     }
     let mut template = None;
+    let mut reason = None;
     let (code, field) = match error.source::<ApiError>() {
         Some(api) => {
             if let ApiError::Internal(cause) = api {
@@ -95,6 +96,9 @@ fn classify(error: &mut ServerError) {
             }
             if let ApiError::Template { error, .. } = api {
                 template = Some(error.clone());
+            }
+            if let ApiError::DoNotContact(refusal) = api {
+                reason = Some(refusal.reason_name());
             }
             (api.code(), api.field())
         }
@@ -109,6 +113,9 @@ fn classify(error: &mut ServerError) {
     ext.set("code", Value::from(code));
     if let Some(field) = field {
         ext.set("field", Value::from(field));
+    }
+    if let Some(reason) = reason {
+        ext.set("reason", Value::from(reason));
     }
     if let Some(template) = template {
         if let Some(name) = template.placeholder() {

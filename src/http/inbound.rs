@@ -64,7 +64,7 @@ fn refused(err: &ApiError) -> HttpResponse {
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::Validation { .. } | ApiError::Template { .. } => StatusCode::BAD_REQUEST,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
+        ApiError::Conflict(_) | ApiError::DoNotContact(_) => StatusCode::CONFLICT,
         ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Internal(inner) => {

@@ -1,6 +1,6 @@
 //! What a report about one of our messages does: a bounce marks it
 //! BOUNCED, a feedback-loop complaint (RFC 5965) flags its candidate as
-//! having complained, so bulk sends leave them out.
+//! having complained and puts their address on the do-not-contact list.
 //!
 //! The message is found only among the company's own (the one whose
 //! inbound address received the report), in this order: by the Message-ID
@@ -10,7 +10,9 @@
 //! another company's message matches nothing here.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::enums::{MachineMailKind, MessageDirection, MessageStatus, RecipientKind};
+use entity::enums::{
+    DoNotContactReason, MachineMailKind, MessageDirection, MessageStatus, RecipientKind,
+};
 use entity::{candidate, company, message, message_recipient};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
@@ -145,6 +147,24 @@ async fn complaint(
         .filter(candidate::Column::ComplainedAt.is_null())
         .exec(txn)
         .await?;
+    // Whoever calls our mail spam is not written to again, not even alone,
+    // until they apply anew (see `do_not_contact`).
+    if let Some(complained) = candidate::Entity::find_by_id(candidate_id)
+        .filter(candidate::Column::CompanyId.eq(company.id))
+        .one(txn)
+        .await?
+    {
+        crate::do_not_contact::add(
+            txn,
+            &settings.secret_key,
+            company.id,
+            &complained.email,
+            DoNotContactReason::Complaint,
+            None,
+            now,
+        )
+        .await?;
+    }
     Ok(Some(Outcome::Complaint {
         message_id: ours.id,
         candidate_id,

@@ -213,6 +213,22 @@ pub async fn acknowledge(
     };
     let actor = Actor::automatic(company.id, sender.id);
     let context = load_context(db, &actor, candidate.id, Some(application.id), None).await?;
+    // The acknowledgement is the new application's own mail, which the
+    // do-not-contact list lets through; the check keeps that rule in one place.
+    let refused = crate::do_not_contact::refusal(
+        db,
+        &settings.secret_key,
+        company.id,
+        &candidate.email,
+        context.application.as_ref(),
+    );
+    if refused.await?.is_some() {
+        tracing::info!(
+            application = application.id,
+            "do-not-contact; no reply sent"
+        );
+        return Ok(None);
+    }
     // A template changed since it was chosen (deleted, now about interviews,
     // no longer valid) must not cost the candidate their application: the
     // reply is skipped and the reason logged for the admins.

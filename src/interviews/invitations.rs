@@ -700,6 +700,19 @@ async fn enqueue(
 ) -> ApiResult<message::Model> {
     let interview = out.interview;
     let context = out.context;
+    // An invitation asks the person for something, so the do-not-contact
+    // list refuses it (unless they applied again since); a cancellation
+    // only releases an appointment they hold, and goes.
+    if out.method == Method::Request {
+        crate::do_not_contact::check(
+            db,
+            &settings.secret_key,
+            interview.company_id,
+            &context.candidate.email,
+            context.application.as_ref(),
+        )
+        .await?;
+    }
     let from = organizer(db, interview, context, settings).await?;
     let ics = invitation_calendar(
         interview,

@@ -363,6 +363,17 @@ async fn remind(
                 return Ok(false);
             }
             let context = context(db, &actor, settings, &found, now).await?;
+            let refused = crate::do_not_contact::refusal(
+                db,
+                &settings.secret_key,
+                found.company_id,
+                &context.candidate.email,
+                context.application.as_ref(),
+            );
+            if refused.await?.is_some() {
+                tracing::info!(interview = found.id, "do-not-contact; no reminder sent");
+                return Ok(false);
+            }
             let template = send::kept_template(db, &actor, template_id).await?;
             let variant = template.variant_for(&context)?;
             let compiled = template.compile(variant)?;

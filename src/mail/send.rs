@@ -25,7 +25,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::languages::Language;
 use crate::settings::Settings;
 use crate::templates::Compiled;
-use crate::{companies, documents};
+use crate::{companies, do_not_contact, documents};
 
 /// Messages rendered before they are written: bounds memory in a large send.
 const RENDER_CHUNK: usize = 500;
@@ -111,22 +111,20 @@ pub async fn send(
         // provider. A message written to them alone still goes.
         let mut skipped: Vec<Skipped> = Vec::new();
         if bulk {
-            contexts.retain(|context| {
-                if context.candidate.complained_at.is_none() {
-                    return true;
-                }
-                if !skipped
-                    .iter()
-                    .any(|s| s.candidate_id == context.candidate.id)
-                {
-                    skipped.push(Skipped {
-                        candidate_id: context.candidate.id,
-                        reason: SkipReason::Complained,
-                    });
-                }
-                false
+            leave_out(&mut contexts, &mut skipped, SkipReason::Complained, |c| {
+                c.candidate.complained_at.is_some()
             });
         }
+        let about_applications = matches!(request.targets, Targets::Applications(_));
+        leave_out_do_not_contact(
+            txn,
+            actor,
+            settings,
+            &mut contexts,
+            (bulk, about_applications),
+            &mut skipped,
+        )
+        .await?;
         crate::scheduling::links::fill_urls(txn, settings, &mut contexts, now).await?;
         let threading = match request.in_reply_to {
             Some(id) => Some(threading(txn, actor, id, only_candidate).await?),
@@ -299,12 +297,79 @@ pub async fn send(
     })
 }
 
+/// Refuses a single message to a candidate on the do-not-contact list, and
+/// leaves such candidates out of a bulk send. A message sent about an
+/// application they made after being listed goes (see `do_not_contact`);
+/// one sent to the candidate is not about an application they chose, even
+/// though it is filed with their latest one, so it stays refused.
+async fn leave_out_do_not_contact(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    settings: &Settings,
+    contexts: &mut Vec<email_templates::MessageContext>,
+    (bulk, about_applications): (bool, bool),
+    skipped: &mut Vec<Skipped>,
+) -> ApiResult<()> {
+    let listed = do_not_contact::of_candidates(
+        txn,
+        &settings.secret_key,
+        actor.company_id,
+        contexts.iter().map(|c| &c.candidate),
+    )
+    .await?;
+    let refused = |context: &email_templates::MessageContext| {
+        listed.get(&context.candidate.id).filter(|entry| {
+            let application = context.application.as_ref().filter(|_| about_applications);
+            !do_not_contact::lifted_for(entry, application)
+        })
+    };
+    if !bulk {
+        return match contexts.iter().find_map(refused) {
+            Some(entry) => Err(ApiError::DoNotContact(do_not_contact::Refusal {
+                reason: entry.reason,
+            })),
+            None => Ok(()),
+        };
+    }
+    leave_out(contexts, skipped, SkipReason::DoNotContact, |c| {
+        refused(c).is_some()
+    });
+    Ok(())
+}
+
+/// Takes out of a bulk send the messages `left_out` picks, naming each of
+/// their candidates once in `skipped`, with `reason`.
+fn leave_out(
+    contexts: &mut Vec<email_templates::MessageContext>,
+    skipped: &mut Vec<Skipped>,
+    reason: SkipReason,
+    left_out: impl Fn(&email_templates::MessageContext) -> bool,
+) {
+    contexts.retain(|context| {
+        if !left_out(context) {
+            return true;
+        }
+        if !skipped
+            .iter()
+            .any(|s| s.candidate_id == context.candidate.id)
+        {
+            skipped.push(Skipped {
+                candidate_id: context.candidate.id,
+                reason,
+            });
+        }
+        false
+    });
+}
+
 /// Why a bulk send left a candidate out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SkipReason {
     /// They complained about our mail (`candidates.complained_at`).
     Complained,
+    /// Their address is on the company's do-not-contact list.
+    DoNotContact,
 }
 
 /// A candidate a bulk send left out, as `email_batches.skipped` keeps it.

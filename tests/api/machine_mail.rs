@@ -172,7 +172,7 @@ async fn the_flufl_bounce_corpus_is_recognised_and_makes_no_candidate() {
 
 /// One of our own example messages from `tests/api/fixtures/machine_mail`,
 /// with its `{{NAME}}` placeholders replaced.
-fn fixture(name: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fixture(name: &str, values: &[(&str, &str)]) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/api/fixtures/machine_mail")
         .join(name);

@@ -20,6 +20,7 @@ mod contention;
 mod crash_recovery;
 mod crud;
 mod database_unavailable;
+mod do_not_contact;
 mod documents;
 mod event_log;
 mod graphql_over_http;

@@ -1,6 +1,7 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
 mod audit;
+mod do_not_contact;
 mod documents;
 mod events;
 mod interviews;
@@ -33,4 +34,5 @@ pub struct QueryRoot(
     webhooks::WebhooksQuery,
     events::EventsQuery,
     audit::AuditQuery,
+    do_not_contact::DoNotContactQuery,
 );

@@ -197,4 +197,21 @@ pub enum SkipReason {
     /// The candidate reported one of our messages as spam
     /// (`Candidate.complainedAt`).
     Complained,
+    /// The candidate's address is on the company's do-not-contact list
+    /// (`Candidate.doNotContact`).
+    DoNotContact,
+}
+
+/// Why an address is on the company's do-not-contact list.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::DoNotContactReason")]
+pub enum DoNotContactReason {
+    /// The person asked for their data to be erased (GDPR Art. 17).
+    Erasure,
+    /// They reported our mail as spam (a feedback-loop report, RFC 5965).
+    Complaint,
+    /// They asked through their privacy page.
+    CandidateRequest,
+    /// A user of the company put them on the list.
+    Recruiter,
 }

@@ -678,6 +678,7 @@ impl EmailBatch {
                 candidate: Candidate::member(&set, s.candidate_id),
                 reason: match s.reason {
                     crate::mail::send::SkipReason::Complained => super::SkipReason::Complained,
+                    crate::mail::send::SkipReason::DoNotContact => super::SkipReason::DoNotContact,
                 },
             })
             .collect())

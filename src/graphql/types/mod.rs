@@ -3,6 +3,7 @@
 
 mod audit;
 mod availability;
+mod do_not_contact;
 mod documents;
 mod enums;
 mod events;
@@ -22,6 +23,7 @@ pub use availability::{
     AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
     TimeSpan, Weekday, WorkingHours, WorkingSpan,
 };
+pub use do_not_contact::DoNotContactEntry;
 pub use documents::Document;
 pub use enums::*;
 pub use events::Event;

@@ -190,6 +190,21 @@ impl Candidate {
     async fn complained_at(&self) -> Option<DateTime<Utc>> {
         self.row().complained_at
     }
+    /// The entry of the candidate's address on the company's do-not-contact
+    /// list, if it is on it: messages to them are refused, except mail
+    /// about an application they made afterwards.
+    async fn do_not_contact(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<super::DoNotContactEntry>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let key = &crate::graphql::state::settings(ctx)?.secret_key;
+        let entries = self.set.do_not_contact(db, actor, key).await?;
+        Ok(entries
+            .get(&self.row().id)
+            .cloned()
+            .map(super::DoNotContactEntry))
+    }
 }
 
 /// A candidate's application to one position.
