@@ -333,3 +333,82 @@ async fn a_spam_report_puts_the_address_on_the_list() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_listed_candidate_still_gets_a_cancellation_but_no_reminder() {
+    use chrono::{Duration, Utc};
+    on_each_backend(async |app| {
+        let (_, _, application) = applicant(&app, "Zoé", "zoe@example.com").await;
+        let (bo, _, _) =
+            user_with_role(&app, &app.admin, "Bo Lead", json!({ "sections": ["INTERVIEWS"] })).await;
+        let template = app
+            .ok(
+                &app.admin,
+                "mutation { createEmailTemplate(input: { name: \"Reminder\", interviewRelated: true,
+                    subject: \"Soon\", body: \"<p>See you</p>\" }) { emailTemplate { id } } }",
+                json!({}),
+            )
+            .await["createEmailTemplate"]["emailTemplate"]["id"]
+            .clone();
+        app.ok(
+            &app.admin,
+            "mutation($i: UpdateInterviewRemindersInput!) { updateInterviewReminders(input: $i) {
+                interviewReminders { candidateHoursBefore } } }",
+            json!({ "i": { "candidateTemplateId": template, "candidateHoursBefore": 2,
+                "participantHoursBefore": 2 } }),
+        )
+        .await;
+        let now = Utc::now();
+        let mut interviews = Vec::new();
+        for _ in 0..2 {
+            let start = now + Duration::hours(3);
+            let id = app
+                .ok(
+                    &app.admin,
+                    crate::interviews::SCHEDULE,
+                    json!({ "i": { "applicationId": application, "title": "Talk",
+                        "startsAt": start.to_rfc3339(), "endsAt": (start + Duration::hours(1)).to_rfc3339(),
+                        "timeZone": "Europe/Berlin", "location": "Room 2", "participantIds": [bo] } }),
+                )
+                .await["scheduleInterview"]["interview"]["id"]
+                .clone();
+            app.ok(
+                &app.admin,
+                crate::interviews::INVITE,
+                json!({ "i": { "interviewId": id, "subject": "Invitation", "body": "<p>Come</p>" } }),
+            )
+            .await;
+            interviews.push(id);
+        }
+        assert!(tick(&app, Utc::now()).await.sent >= 2);
+        add(&app, "zoe@example.com").await;
+
+        let cancelled = app
+            .ok(
+                &app.admin,
+                "mutation($i: CancelInterviewInput!) { cancelInterview(input: $i) {
+                    message { status to } } }",
+                json!({ "i": { "interviewId": interviews[1], "notifyCandidate": true } }),
+            )
+            .await;
+        let message = &cancelled["cancelInterview"]["message"];
+        assert_eq!(message["status"], "QUEUED", "{cancelled:#}");
+        assert_eq!(message["to"], json!(["Zoé Example <zoe@example.com>"]));
+
+        // Before the first interview, only Bo is reminded.
+        let due = now + Duration::minutes(61);
+        let queued = recruitmail::interviews::reminders::queue_due(&app.state.db, &app.state.settings, due)
+            .await
+            .unwrap();
+        assert_eq!(queued, 1);
+        let reminded = entity::message::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject == "Soon")
+            .count();
+        assert_eq!(reminded, 0);
+    })
+    .await;
+}
