@@ -86,6 +86,12 @@ pub struct Settings {
     /// (`schedulingLink`, `bookInterviewSlot`, `cancelInterviewBooking`;
     /// default 30).
     pub scheduling_rate_per_address: u32,
+    /// `RECRUITMAIL_FILES_ACCEL_REDIRECT`: behind nginx, the URI prefix of an
+    /// `internal` location that aliases `<data dir>/blobs` (e.g.
+    /// `/_recruitmail_blobs/`). The file endpoint then checks the link and
+    /// answers with the headers and `X-Accel-Redirect`, and nginx sends the
+    /// bytes itself (with `sendfile`, ranges included). Local blobs only.
+    pub files_accel_redirect: Option<String>,
 }
 
 /// Where blobs are stored.
@@ -385,6 +391,7 @@ impl Settings {
                 }
             }
         };
+        let files_accel_redirect = parse_accel_prefix(source, &blob_store)?;
         Ok(Self {
             listen,
             data_dir,
@@ -407,6 +414,7 @@ impl Settings {
             smtp_allow_private_hosts,
             public_url,
             scheduling_rate_per_address,
+            files_accel_redirect,
         })
     }
 
@@ -465,6 +473,36 @@ fn parse_public_url(source: &Source, listen: SocketAddr) -> Result<url::Url, Set
         return Err(invalid(VAR, "must not have a query or a fragment"));
     }
     Ok(url)
+}
+
+/// The prefix is put in front of a blob's key (`sha256/ab/ab…`) in a header,
+/// so it is kept to plain path characters: nothing that would need escaping
+/// or that nginx would read as a query or an argument.
+fn parse_accel_prefix(
+    source: &Source,
+    blob_store: &BlobStoreSettings,
+) -> Result<Option<String>, SettingsError> {
+    const VAR: &str = "RECRUITMAIL_FILES_ACCEL_REDIRECT";
+    let Some(prefix) = source.get(VAR) else {
+        return Ok(None);
+    };
+    if matches!(blob_store, BlobStoreSettings::S3 { .. }) {
+        return Err(invalid(
+            VAR,
+            "works with blobs in the local folder only, not with RECRUITMAIL_S3_BUCKET",
+        ));
+    }
+    let plain = prefix
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-' | b'.'));
+    if !plain || !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.contains("..") {
+        return Err(invalid(
+            VAR,
+            "must be a path like /_recruitmail_blobs/: starting and ending with /, \
+             of letters, digits, _, - and . only",
+        ));
+    }
+    Ok(Some(prefix.to_owned()))
 }
 
 fn parse_number(
@@ -600,6 +638,26 @@ mod tests {
             let err = load(&[("RECRUITMAIL_PUBLIC_URL", bad)]).unwrap_err();
             assert_eq!(err.variable, "RECRUITMAIL_PUBLIC_URL", "{bad}");
         }
+    }
+
+    #[test]
+    fn the_accel_redirect_prefix_is_a_plain_path_for_local_blobs() {
+        const VAR: &str = "RECRUITMAIL_FILES_ACCEL_REDIRECT";
+        assert_eq!(load(&[]).unwrap().files_accel_redirect, None);
+        assert_eq!(
+            load(&[(VAR, "/_recruitmail_blobs/")])
+                .unwrap()
+                .files_accel_redirect
+                .as_deref(),
+            Some("/_recruitmail_blobs/")
+        );
+        for bad in ["_blobs/", "/_blobs", "/a/../b/", "/a b/", "/a?x=/", "/%2e/"] {
+            let err = load(&[(VAR, bad)]).expect_err(bad);
+            assert_eq!(err.variable, VAR, "{bad}");
+        }
+        let err =
+            load(&[(VAR, "/_blobs/"), ("RECRUITMAIL_S3_BUCKET", "b")]).expect_err("S3 with accel");
+        assert!(err.message.contains("local folder"), "{}", err.message);
     }
 
     #[test]

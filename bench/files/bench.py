@@ -8,6 +8,9 @@ For each blob store (a local folder, an S3 bucket on moto's server):
    folder; a SigV4-signed GET from the bucket), CONCURRENCY at once;
 3. recruitmail: `curl` fetching the same bytes through a signed link from
    `Document.url`, CONCURRENCY at once, without a bearer header;
+   With --nginx, a third scenario: the local folder behind nginx set up as
+   deploy/nginx/recruitmail.conf says, recruitmail checking each link and
+   nginx sending the bytes (X-Accel-Redirect);
 4. repeats both ROUNDS times, alternating, and reports the median
    throughput of each (total bytes of a round / the round's wall time), the
    ratio, and the server's peak RSS above its RSS at rest before the first
@@ -16,7 +19,7 @@ For each blob store (a local folder, an S3 bucket on moto's server):
 Every download is checked: status 200 and the exact size.
 
 Usage: bench.py --bin target/release/recruitmail --moto .../moto_server
-       [--concurrency 16] [--rounds 5] [--megabytes 10]
+       [--concurrency 16] [--rounds 5] [--megabytes 10] [--nginx]
 """
 
 import argparse
@@ -25,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,15 +38,12 @@ import uuid
 
 BUCKET = "recruitmail-bench"
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "nginx"))
+from front import PREFIX, Nginx, free_port  # noqa: E402  (the tested nginx set-up)
+
 
 def log(*parts):
     print("[bench]", *parts, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url, timeout=60):
@@ -80,13 +79,6 @@ class Server:
         self.token = boot.stdout.strip()
         self.process = subprocess.Popen([binary, "serve"], env=self.env)
         wait_http(self.base + "/healthz")
-
-    def rss(self, field):
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
 
     def gql(self, query, variables=None):
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
@@ -143,34 +135,53 @@ def round_of(commands, size):
 CURL = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}"]
 
 
-def measure(label, server, direct, link_path, size, concurrency, rounds):
+def rss(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def measure(label, pids, base, direct, link_path, size, concurrency, rounds):
+    """Rounds of the ceiling and of downloads from `base`; memory of the
+    processes `pids` (the server, and nginx's workers when in front)."""
     # Resets the peak (Linux: "5" to clear_refs), so that the upload's own
     # peak before the downloads is not counted.
-    with open(f"/proc/{server.process.pid}/clear_refs", "w") as refs:
-        refs.write("5")
-    idle = server.rss("VmRSS")
+    for pid in pids:
+        with open(f"/proc/{pid}/clear_refs", "w") as refs:
+            refs.write("5")
+    idle = sum(rss(pid, "VmRSS") for pid in pids)
     ceiling, ours = [], []
     for i in range(rounds):
         ceiling.append(round_of([direct] * concurrency, size))
         # A fresh link each round: links live five minutes.
-        ours.append(round_of([CURL + [server.base + link_path()]] * concurrency, size))
+        ours.append(round_of([CURL + [base + link_path()]] * concurrency, size))
         log(f"{label} round {i + 1}: ceiling {ceiling[-1]:.0f} MB/s, recruitmail {ours[-1]:.0f} MB/s")
-    peak = server.rss("VmHWM")
+    growth = sum(rss(pid, "VmHWM") - rss(pid, "VmRSS") for pid in pids)
     return {
         "label": label,
         "ceiling": statistics.median(ceiling),
         "ours": statistics.median(ours),
         "idle": idle,
-        "growth": peak - idle,
+        "growth": growth,
         "all_ceiling": ceiling,
         "all_ours": ours,
     }
 
 
-def scenario(args, label, extra, direct_for):
+def scenario(args, label, extra, direct_for, behind_nginx=False):
     data_dir = tempfile.mkdtemp(prefix="rm-bench-files-")
     server = Server(args.bin, data_dir, extra)
+    nginx = None
     try:
+        pids, base = [server.process.pid], server.base
+        if behind_nginx:
+            nginx = Nginx(server.port, os.path.join(data_dir, "blobs"))
+            workers = subprocess.run(["pgrep", "-P", str(nginx.process.pid)],
+                                     capture_output=True, text=True).stdout.split()
+            pids += [int(w) for w in workers]
+            base = nginx.base
         candidate = server.gql(
             'mutation { createCandidate(input: { firstName: "Ada", lastName: "Bench", email: "ada@bench.example" }) { candidate { id } } }'
         )["createCandidate"]["candidate"]["id"]
@@ -183,9 +194,11 @@ def scenario(args, label, extra, direct_for):
                 "query($id: ID!) { node(id: $id) { ... on Document { url } } }", {"id": document}
             )["node"]["url"]
         key = f"sha256/{digest[:2]}/{digest}"
-        return measure(label, server, direct_for(data_dir, key), link_path, size,
+        return measure(label, pids, base, direct_for(data_dir, key), link_path, size,
                        args.concurrency, args.rounds)
     finally:
+        if nginx:
+            nginx.stop()
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -218,6 +231,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--megabytes", type=int, default=10)
+    parser.add_argument("--nginx", action="store_true",
+                        help="also measure the local folder behind nginx (deploy/nginx)")
     args = parser.parse_args()
 
     results = []
@@ -226,6 +241,15 @@ def main():
         args, "local folder", {},
         lambda data_dir, key: CURL + [f"file://{data_dir}/blobs/{key}"],
     ))
+
+    if args.nginx:
+        log("local folder behind nginx")
+        results.append(scenario(
+            args, "local folder, behind nginx (X-Accel-Redirect)",
+            {"RECRUITMAIL_FILES_ACCEL_REDIRECT": PREFIX},
+            lambda data_dir, key: CURL + [f"file://{data_dir}/blobs/{key}"],
+            behind_nginx=True,
+        ))
 
     if os.path.exists(args.moto):
         results.append(s3_scenario(args))

@@ -8,7 +8,8 @@
 #
 # Builds the release binary; moto comes from target/test-python (created by
 # the first `cargo test`). Everything runs on 127.0.0.1 with its own
-# temporary data folder. Prints Markdown on stdout, progress on stderr.
+# temporary data folder. With nginx installed (apt-get install nginx-light), the
+# local folder is measured behind it too (X-Accel-Redirect). Prints Markdown on stdout, progress on stderr.
 #
 # Environment (optional): BENCH_CONCURRENCY (16), BENCH_ROUNDS (5),
 # BENCH_MB (10).
@@ -17,7 +18,10 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 (cd "$ROOT" && cargo build --release -j2 -q)
-exec python3 "$HERE/bench.py" --bin "$TARGET/release/recruitmail" \
+# nginx (deploy/nginx/recruitmail.conf) adds the scenario behind it.
+nginx=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && nginx=(--nginx)
+exec python3 "$HERE/bench.py" --bin "$TARGET/release/recruitmail" "${nginx[@]}" \
   --moto "$TARGET/test-python/bin/moto_server" \
   --concurrency "${BENCH_CONCURRENCY:-16}" --rounds "${BENCH_ROUNDS:-5}" \
   --megabytes "${BENCH_MB:-10}"

@@ -6,7 +6,9 @@
 //! starts beyond the end); a request for several ranges gets the whole file
 //! with 200, which RFC 9110 §14.2 allows (a server may ignore `Range`), and
 //! which keeps a thousand-part request from costing a thousand reads.
-//! Every refusal is the same 403, whatever its reason.
+//! Every refusal is the same 403, whatever its reason. Behind nginx the
+//! bytes can be left to it (`RECRUITMAIL_FILES_ACCEL_REDIRECT`, see
+//! [`ACCEL_REDIRECT`]): this endpoint then only decides.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ByteRangeSpec, Range};
@@ -32,6 +34,14 @@ fn hardened(status: StatusCode) -> actix_web::HttpResponseBuilder {
         .insert_header((header::REFERRER_POLICY, "no-referrer"));
     builder
 }
+
+/// nginx's internal redirect: with `RECRUITMAIL_FILES_ACCEL_REDIRECT` set,
+/// the link is checked here and nginx sends the blob from its `internal`
+/// location, with `sendfile` and its own `Range` handling, so the bytes
+/// never pass through this process. nginx keeps `Content-Type` and
+/// `Content-Disposition` of this answer; the other hardening headers are
+/// sent too, for the location to copy (`$upstream_http_…`).
+const ACCEL_REDIRECT: &str = "x-accel-redirect";
 
 fn refused() -> HttpResponse {
     let mut response = error_response(
@@ -120,6 +130,15 @@ async fn respond(state: &AppState, req: &HttpRequest, opened: Opened) -> HttpRes
         document,
         disposition,
     } = opened;
+    let media = opening::media_type(&document.content_type);
+    let disposition = opening::content_disposition(&document.file_name, disposition, &media);
+    if let Some(prefix) = &state.settings.files_accel_redirect {
+        return hardened(StatusCode::OK)
+            .insert_header((header::CONTENT_TYPE, media.to_string()))
+            .insert_header(disposition)
+            .insert_header((ACCEL_REDIRECT, format!("{prefix}{}", document.blob_key)))
+            .finish();
+    }
     let size = u64::try_from(document.size_bytes).unwrap_or_default();
     // The content is addressed by its digest, so the digest is a strong
     // validator (RFC 9110 §8.8.3).
@@ -149,15 +168,10 @@ async fn respond(state: &AppState, req: &HttpRequest, opened: Opened) -> HttpRes
             return error_response(StatusCode::SERVICE_UNAVAILABLE, &ApiError::Internal(err));
         }
     };
-    let media = opening::media_type(&document.content_type);
     let mut builder = hardened(status);
     builder
         .insert_header((header::CONTENT_TYPE, media.to_string()))
-        .insert_header(opening::content_disposition(
-            &document.file_name,
-            disposition,
-            &media,
-        ))
+        .insert_header(disposition)
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::ETAG, etag));
     let length = match range {

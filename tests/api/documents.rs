@@ -8,10 +8,11 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RANGE};
 use sea_orm::EntityTrait as _;
 use serde_json::{Value, json};
+use sha2::Digest as _;
 
 use crate::helpers::{
-    FileUpload, TestApp, create_candidate, create_document_category, on_each_backend, upload_file,
-    user_with_role,
+    FileUpload, TestApp, create_candidate, create_document_category, on_each_backend,
+    on_each_backend_with, upload_file, user_with_role,
 };
 
 /// A 10 KiB file that starts like a PDF, each byte telling its position.
@@ -49,6 +50,24 @@ pub async fn candidate_document(
         .as_str()
         .unwrap_or_else(|| panic!("upload failed: {response:#}"))
         .to_owned()
+}
+
+/// Ada's PDF, uploaded by the admin under `name`, and its bytes.
+pub async fn adas_pdf(app: &TestApp, name: &str) -> (String, Vec<u8>) {
+    let admin = app.admin.clone();
+    let candidate = create_candidate(app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+    let bytes = pdf_bytes();
+    let document = candidate_document(
+        app,
+        &admin,
+        &candidate,
+        None,
+        name,
+        "application/pdf",
+        bytes.clone(),
+    )
+    .await;
+    (document, bytes)
 }
 
 /// The link `token` gets for a document.
@@ -97,18 +116,7 @@ async fn assert_refused(response: reqwest::Response, what: &str) {
 async fn a_link_opens_the_file_in_a_tab_without_a_bearer_header() {
     on_each_backend(async |app| {
         let admin = app.admin.clone();
-        let candidate = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
-        let bytes = pdf_bytes();
-        let document = candidate_document(
-            &app,
-            &admin,
-            &candidate,
-            None,
-            "Lebenslauf Müller.pdf",
-            "application/pdf",
-            bytes.clone(),
-        )
-        .await;
+        let (document, bytes) = adas_pdf(&app, "Lebenslauf Müller.pdf").await;
         let url = link(&app, &admin, &document, "INLINE").await;
         let response = open(&app, &url, None).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -133,6 +141,53 @@ async fn a_link_opens_the_file_in_a_tab_without_a_bearer_header() {
             "{:?}",
             response.headers()
         );
+    })
+    .await;
+}
+
+/// Behind nginx, the endpoint decides and nginx sends: a valid link gets the
+/// headers and the blob's internal path, no body; a bad one the same 403 as
+/// ever, with no internal path to follow. (tests/nginx proves it with nginx.)
+#[tokio::test]
+async fn behind_nginx_a_valid_link_hands_the_blob_to_an_internal_redirect() {
+    let settings = [(
+        "RECRUITMAIL_FILES_ACCEL_REDIRECT",
+        "/_recruitmail_blobs/".to_owned(),
+    )];
+    on_each_backend_with(&settings, async |app| {
+        let admin = app.admin.clone();
+        let (document, bytes) = adas_pdf(&app, "cv.pdf").await;
+        let url = link(&app, &admin, &document, "INLINE").await;
+        let response = open(&app, &url, Some("bytes=0-99")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers().clone();
+        let digest = hex::encode(sha2::Sha256::digest(&bytes));
+        assert_eq!(
+            header(&headers, "x-accel-redirect"),
+            format!("/_recruitmail_blobs/sha256/{}/{digest}", &digest[..2])
+        );
+        assert!(
+            std::path::Path::new(&app.data_dir)
+                .join("blobs/sha256")
+                .join(&digest[..2])
+                .join(&digest)
+                .is_file(),
+            "the redirect names the blob's file under <data dir>/blobs"
+        );
+        assert_eq!(header(&headers, "content-type"), "application/pdf");
+        assert!(
+            header(&headers, "content-disposition").starts_with("inline; filename=\"cv.pdf\""),
+            "{headers:?}"
+        );
+        assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+        assert_eq!(header(&headers, "content-security-policy"), "sandbox");
+        assert!(response.bytes().await.unwrap().is_empty());
+
+        let mut forged = url.clone();
+        forged.push('0');
+        let response = open(&app, &forged, None).await;
+        assert!(response.headers().get("x-accel-redirect").is_none());
+        assert_refused(response, "a forged link behind nginx").await;
     })
     .await;
 }

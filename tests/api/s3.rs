@@ -9,7 +9,7 @@ use mail_parser::{MessageParser, MimeHeaders as _};
 use sea_orm::EntityTrait as _;
 use serde_json::json;
 
-use crate::documents::{candidate_document, link, open, pdf_bytes};
+use crate::documents::{adas_pdf, link, open};
 use crate::helpers::{create_candidate, on_each_backend_with, upload_document};
 use crate::smtp_server::python;
 
@@ -89,18 +89,7 @@ async fn a_signed_link_streams_a_document_and_its_ranges_from_the_bucket() {
     let s3 = S3Server::start().await;
     on_each_backend_with(&s3.settings(), async |app| {
         let admin = app.admin.clone();
-        let candidate = create_candidate(&app, &admin, "Ada", "L", "ada@example.com").await;
-        let bytes = pdf_bytes();
-        let document = candidate_document(
-            &app,
-            &admin,
-            &candidate,
-            None,
-            "cv.pdf",
-            "application/pdf",
-            bytes.clone(),
-        )
-        .await;
+        let (document, bytes) = adas_pdf(&app, "cv.pdf").await;
         assert!(
             !app.data_dir.join("blobs").exists(),
             "nothing stored locally"
