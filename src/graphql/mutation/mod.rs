@@ -2,6 +2,7 @@
 //! takes one `input` object and returns a payload object.
 
 mod availability;
+mod candidate_export;
 mod documents;
 mod inbound;
 mod intake;
@@ -34,4 +35,5 @@ pub struct MutationRoot(
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
+    candidate_export::CandidateExportMutation,
 );

@@ -1,6 +1,7 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
 mod audit;
+mod candidate_export;
 mod documents;
 mod events;
 mod interviews;
@@ -33,4 +34,5 @@ pub struct QueryRoot(
     webhooks::WebhooksQuery,
     events::EventsQuery,
     audit::AuditQuery,
+    candidate_export::CandidateExportQuery,
 );

@@ -3,6 +3,7 @@
 
 mod audit;
 mod availability;
+mod candidate_export;
 mod documents;
 mod enums;
 mod events;
@@ -22,6 +23,7 @@ pub use availability::{
     AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
     TimeSpan, Weekday, WorkingHours, WorkingSpan,
 };
+pub use candidate_export::{CandidateExport, CandidateExportStatus};
 pub use documents::Document;
 pub use enums::*;
 pub use events::Event;
