@@ -694,3 +694,54 @@ async fn a_large_export_is_streamed_with_bounded_memory() {
         (SIZE * COUNT).to_string()
     );
 }
+
+#[tokio::test]
+async fn in_an_s3_bucket_an_export_is_uploaded_in_parts_served_and_deleted() {
+    let s3 = crate::s3::S3Server::start().await;
+    crate::helpers::on_each_backend_with(&s3.settings(), async |app| {
+        let admin = app.admin.clone();
+        let ada = create_candidate(&app, &admin, "Ada", "Lovelace", "ada@example.com").await;
+        // Over one 5 MiB part, so the archive takes two.
+        let scan: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 241) as u8).collect();
+        candidate_document(
+            &app,
+            &admin,
+            &ada,
+            None,
+            "scan.bin",
+            "application/octet-stream",
+            scan.clone(),
+        )
+        .await;
+        let ready = ready_export(&app, &ada).await;
+        assert!(
+            !app.data_dir.join("blobs").exists(),
+            "nothing stored locally"
+        );
+        let row = candidate_export::Entity::find_by_id(row_id(&ready["id"], Kind::CandidateExport))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let key = row.blob_key.unwrap();
+        assert!(s3.listing().await.contains(&key));
+
+        let dir = tempfile::tempdir().unwrap();
+        let archive = download(&app, ready["url"].as_str().unwrap(), dir.path()).await;
+        let unpacked = dir.path().join("unpacked");
+        let names = unpack(&archive, &unpacked);
+        let scan_name = names.iter().find(|n| n.ends_with("-scan.bin")).unwrap();
+        assert_eq!(std::fs::read(unpacked.join(scan_name)).unwrap(), scan);
+
+        let expired = recruitmail::candidate_export::expire_due(
+            &app.state.db,
+            &app.state.mail.blobs,
+            Utc::now() + Duration::days(8),
+        )
+        .await
+        .unwrap();
+        assert_eq!(expired, 1);
+        assert!(!s3.listing().await.contains(&key));
+    })
+    .await;
+}
