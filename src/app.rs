@@ -162,6 +162,17 @@ impl Application {
         } else {
             None
         };
+        // Candidate exports are background work like the outbox: built on
+        // the instances that deliver.
+        let exports = self.state.settings.dispatcher.then(|| {
+            Arc::new(crate::candidate_export::worker::Builder::new(
+                self.state.db.clone(),
+                self.state.mail.blobs.clone(),
+                self.state.mail.instance.clone(),
+                &self.state.settings.data_dir,
+            ))
+            .start()
+        });
         let settings = &self.state.settings;
         let heartbeat = (settings.dispatcher || settings.webhooks)
             .then(|| tokio::spawn(beat(self.state.mail.clone())));
@@ -187,6 +198,11 @@ impl Application {
         }
         if let Some(mut calendar_feeds) = calendar_feeds {
             calendar_feeds.shutdown().await.ok();
+        }
+        if let Some(exports) = exports {
+            // A build cut off here is claimed again once this instance
+            // has signed off (below).
+            exports.stop().await;
         }
         if let Some(webhooks) = webhooks {
             // Deliveries in flight are recorded, not sent again after a restart.

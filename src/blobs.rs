@@ -113,10 +113,68 @@ impl BlobStore {
     pub async fn get(&self, key: &str) -> anyhow::Result<Bytes> {
         Ok(self.store.get(&Path::from(key)).await?.bytes().await?)
     }
+
+    /// Stores the content of `file`, from where it stands, under `key`: a
+    /// key of the caller's own rather than a digest, for content that is
+    /// deleted on its own schedule. The file is read and uploaded a part at
+    /// a time (a multipart upload on S3, a file written in pieces in a
+    /// folder), so at most [`UPLOAD_PART`] times [`UPLOADS_IN_FLIGHT`]
+    /// bytes are in memory whatever its size. Returns the bytes stored.
+    pub async fn put_file(&self, key: &str, file: tokio::fs::File) -> anyhow::Result<u64> {
+        use tokio::io::AsyncReadExt as _;
+        let upload = self.store.put_multipart(&Path::from(key)).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, UPLOAD_PART);
+        let mut file = file;
+        let mut total = 0u64;
+        let copied: anyhow::Result<()> = async {
+            loop {
+                let mut buffer = Vec::with_capacity(FILE_CHUNK);
+                let read = (&mut file)
+                    .take(FILE_CHUNK as u64)
+                    .read_to_end(&mut buffer)
+                    .await?;
+                if read == 0 {
+                    return Ok(());
+                }
+                total += read as u64;
+                writer.wait_for_capacity(UPLOADS_IN_FLIGHT).await?;
+                writer.put(Bytes::from(buffer));
+            }
+        }
+        .await;
+        match copied {
+            Ok(()) => {
+                writer.finish().await?;
+                Ok(total)
+            }
+            Err(e) => {
+                if let Err(abort) = writer.abort().await {
+                    tracing::warn!(error = %abort, "an unfinished upload could not be aborted");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Deletes what is stored under `key`; a key with nothing under it is
+    /// not an error, so that a deletion cut short can simply run again.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// How much of a local file one read of [`BlobStore::stream`] takes.
 pub const FILE_CHUNK: usize = 1024 * 1024;
+
+/// The size of each part [`BlobStore::put_file`] uploads: S3's smallest
+/// part but the last is 5 MiB.
+pub const UPLOAD_PART: usize = 5 * 1024 * 1024;
+
+/// Parts [`BlobStore::put_file`] uploads at once.
+pub const UPLOADS_IN_FLIGHT: usize = 4;
 
 /// `range` of `file`, read on the blocking pool one chunk at a time.
 fn read_in_chunks(

@@ -27,6 +27,8 @@ pub mod settings;
 pub mod applications;
 /// File contents, stored once per digest.
 pub mod blobs;
+/// Copies of a candidate's data for them (GDPR Art. 15 and 20), built in the background.
+pub mod candidate_export;
 /// Candidates.
 pub mod candidates;
 /// Companies (tenants) and their bootstrap.

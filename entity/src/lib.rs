@@ -11,6 +11,7 @@ pub mod audit_entry;
 pub mod availability_override;
 pub mod busy_interval;
 pub mod candidate;
+pub mod candidate_export;
 pub mod company;
 pub mod company_working_hours;
 pub mod do_not_contact;

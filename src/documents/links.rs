@@ -64,6 +64,8 @@ impl Disposition {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
     pub company_id: i64,
+    /// The document; for a signer made [`Signer::for_purpose`], the row of
+    /// that purpose's kind (an export).
     pub document_id: i64,
     pub user_id: i64,
     pub token_id: i64,
@@ -118,12 +120,19 @@ impl std::fmt::Debug for Signer {
 }
 
 impl Signer {
-    /// The signer of the server whose secret key is `key`.
+    /// The signer of document links of the server whose secret key is `key`.
     pub fn new(key: &SecretKey) -> Self {
+        Self::for_purpose(key, KEY_PURPOSE)
+    }
+
+    /// A signer for links of another kind (`purpose` names it, as HKDF's
+    /// `info`): its key is its own, so a link of one kind never verifies
+    /// as a link of another, even for the same row id.
+    pub fn for_purpose(key: &SecretKey, purpose: &'static [u8]) -> Self {
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&key.0);
         // `expand` fails only when asked for more than 255 hash lengths; one
         // HMAC-SHA-256 key is one.
-        match prk.expand(&[KEY_PURPOSE], hmac::HMAC_SHA256) {
+        match prk.expand(&[purpose], hmac::HMAC_SHA256) {
             Ok(okm) => Self(hmac::Key::from(okm)),
             Err(_) => Self(hmac::Key::new(hmac::HMAC_SHA256, &key.0)),
         }
@@ -132,9 +141,14 @@ impl Signer {
     /// The link for `grant`: a path on the API's own origin, with the
     /// document's global ID as its last segment.
     pub fn link(&self, document_global_id: &str, grant: &Grant) -> String {
+        self.link_under(PREFIX, document_global_id, grant)
+    }
+
+    /// The link for `grant` under another path (`prefix` ends with `/`).
+    pub fn link_under(&self, prefix: &str, global_id: &str, grant: &Grant) -> String {
         let tag = hmac::sign(&self.0, grant.message().as_bytes());
         format!(
-            "{PREFIX}{document_global_id}?u={}&t={}&e={}&d={}&s={}",
+            "{prefix}{global_id}?u={}&t={}&e={}&d={}&s={}",
             grant.user_id,
             grant.token_id,
             grant.expires,

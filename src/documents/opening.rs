@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::{api_token, document, user};
 use sea_orm::{ConnectionTrait, EntityTrait as _};
 
-use super::links::{Disposition, Presented, Signer};
+use super::links::{Disposition, Grant, Presented, Signer};
 use crate::access::{Actor, load_actor};
 use crate::error::{ApiError, ApiResult};
 
@@ -32,6 +32,31 @@ pub async fn open(
     presented: &Presented,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<Opened>> {
+    let Some((actor, grant)) = signed_in(db, signer, presented, now).await? else {
+        return Ok(None);
+    };
+    match super::find(db, &actor, grant.document_id).await {
+        Ok(document) => Ok(Some(Opened {
+            document,
+            disposition: grant.disposition,
+        })),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// The caller a presented link speaks for, at `now`: its signature (under
+/// the company of the user it names) and expiry hold, its token is neither
+/// revoked nor expired, and its user is active. What the user may open is
+/// the caller's to check, with the rights loaded here.
+///
+/// `Ok(None)` is every refusal alike; `Err` is a failure to answer.
+pub async fn signed_in(
+    db: &impl ConnectionTrait,
+    signer: &Signer,
+    presented: &Presented,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<(Actor, Grant)>> {
     let Some(user) = user::Entity::find_by_id(presented.user_id)
         .one(db)
         .await?
@@ -51,15 +76,9 @@ pub async fn open(
     if !token_valid {
         return Ok(None);
     }
-    let actor: Actor = load_actor(db, user).await?;
-    match super::find(db, &actor, grant.document_id).await {
-        Ok(document) => Ok(Some(Opened {
-            document,
-            disposition: grant.disposition,
-        })),
-        Err(ApiError::NotFound(_)) => Ok(None),
-        Err(other) => Err(other),
-    }
+    let mut actor: Actor = load_actor(db, user).await?;
+    actor.token_id = Some(grant.token_id);
+    Ok(Some((actor, grant)))
 }
 
 /// The media type to send: the stored one when it is a well-formed type,

@@ -17,7 +17,7 @@ use async_graphql::ID;
 
 use super::response::error_response;
 use crate::app::AppState;
-use crate::documents::links::{self, Signer};
+use crate::documents::links::{self, Disposition, Signer};
 use crate::documents::opening::{self, Opened};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
@@ -43,7 +43,7 @@ fn hardened(status: StatusCode) -> actix_web::HttpResponseBuilder {
 /// sent too, for the location to copy (`$upstream_http_…`).
 const ACCEL_REDIRECT: &str = "x-accel-redirect";
 
-fn refused() -> HttpResponse {
+pub(super) fn refused() -> HttpResponse {
     let mut response = error_response(
         StatusCode::FORBIDDEN,
         &ApiError::forbidden("this link is not valid, or no longer"),
@@ -130,19 +130,56 @@ async fn respond(state: &AppState, req: &HttpRequest, opened: Opened) -> HttpRes
         document,
         disposition,
     } = opened;
-    let media = opening::media_type(&document.content_type);
-    let disposition = opening::content_disposition(&document.file_name, disposition, &media);
+    // The content is addressed by its digest, so the digest is a strong
+    // validator (RFC 9110 §8.8.3).
+    let file = Served {
+        blob_key: &document.blob_key,
+        size: u64::try_from(document.size_bytes).unwrap_or_default(),
+        etag: format!("\"{}\"", document.sha256),
+        content_type: &document.content_type,
+        file_name: &document.file_name,
+        disposition,
+    };
+    serve_blob(state, req, file).await
+}
+
+/// A stored file to send, with what its headers say.
+pub(super) struct Served<'a> {
+    pub blob_key: &'a str,
+    pub size: u64,
+    /// A strong validator (RFC 9110 §8.8.3), quoted: it must change
+    /// whenever the content under `blob_key` does.
+    pub etag: String,
+    pub content_type: &'a str,
+    pub file_name: &'a str,
+    pub disposition: Disposition,
+}
+
+/// Streams `file` from the blob store, whole or the single range asked
+/// for, with the hardened headers; for every endpoint that serves stored
+/// files through a signed link.
+pub(super) async fn serve_blob(
+    state: &AppState,
+    req: &HttpRequest,
+    file: Served<'_>,
+) -> HttpResponse {
+    let Served {
+        blob_key,
+        size,
+        etag,
+        content_type,
+        file_name,
+        disposition,
+    } = file;
+    let media = opening::media_type(content_type);
+    let disposition = opening::content_disposition(file_name, disposition, &media);
     if let Some(prefix) = &state.settings.files_accel_redirect {
         return hardened(StatusCode::OK)
             .insert_header((header::CONTENT_TYPE, media.to_string()))
             .insert_header(disposition)
-            .insert_header((ACCEL_REDIRECT, format!("{prefix}{}", document.blob_key)))
+            .insert_header((ACCEL_REDIRECT, format!("{prefix}{blob_key}")))
             .finish();
     }
-    let size = u64::try_from(document.size_bytes).unwrap_or_default();
-    // The content is addressed by its digest, so the digest is a strong
-    // validator (RFC 9110 §8.8.3).
-    let etag = format!("\"{}\"", document.sha256);
     let (status, range) = match wanted(req, size, &etag) {
         Wanted::Whole => (StatusCode::OK, None),
         Wanted::Part(first, last) => (StatusCode::PARTIAL_CONTENT, Some((first, last))),
@@ -156,15 +193,12 @@ async fn respond(state: &AppState, req: &HttpRequest, opened: Opened) -> HttpRes
     let stream = match state
         .mail
         .blobs
-        .stream(
-            &document.blob_key,
-            range.map(|(first, last)| first..last + 1),
-        )
+        .stream(blob_key, range.map(|(first, last)| first..last + 1))
         .await
     {
         Ok(stream) => stream,
         Err(err) => {
-            tracing::error!(error = ?err, document = document.id, "a document's content cannot be read");
+            tracing::error!(error = ?err, blob = blob_key, "a stored file's content cannot be read");
             return error_response(StatusCode::SERVICE_UNAVAILABLE, &ApiError::Internal(err));
         }
     };

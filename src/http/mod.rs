@@ -1,6 +1,7 @@
 //! Thin actix-web adapters: they translate HTTP to calls and back, and hold no
 //! business rules.
 
+mod exports;
 mod files;
 pub mod graphiql;
 mod graphql;
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route("/inbound/{slug}", web::post().to(inbound::receive))
     .route("/files/{document}", web::get().to(files::serve))
+    .route("/exports/{export}", web::get().to(exports::serve))
     .route("/healthz", web::get().to(health::check))
     .route("/metrics", web::get().to(metrics::render))
     .configure(graphiql::configure)

@@ -346,8 +346,16 @@ async fn ranges_are_answered_as_pdf_viewers_ask_and_bad_ones_do_no_harm() {
     .await;
 }
 
+/// `url` with the last character of its signature changed.
+pub fn with_changed_signature(url: &str) -> String {
+    let mut changed = url.to_owned();
+    let last = changed.pop().unwrap();
+    changed.push(if last == 'A' { 'B' } else { 'A' });
+    changed
+}
+
 /// The claims of a link minted by the server: (user, token).
-fn claims(url: &str) -> (i64, i64) {
+pub fn claims(url: &str) -> (i64, i64) {
     let query = url.split_once('?').unwrap().1;
     let value = |key: &str| {
         query
@@ -418,11 +426,8 @@ async fn forged_expired_and_other_company_links_get_403_and_reveal_nothing() {
 
         let now = chrono::Utc::now().timestamp();
         let (path, query) = url.split_once('?').unwrap();
-        let mut flipped = url.clone();
-        let last = flipped.pop().unwrap();
-        flipped.push(if last == 'A' { 'B' } else { 'A' });
         let cases = [
-            ("a changed signature", flipped),
+            ("a changed signature", with_changed_signature(&url)),
             ("no signature", path.to_owned()),
             ("a later expiry", url.replace("&e=", "&e=9")),
             (

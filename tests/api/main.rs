@@ -15,6 +15,7 @@ mod audit;
 mod availability;
 mod bad_input;
 mod bulk_copies;
+mod candidate_export;
 mod cli;
 mod contention;
 mod crash_recovery;

@@ -1122,6 +1122,16 @@ fn id_cases() -> Vec<IdCase> {
             &["other_user"],
         ),
         id_case(
+            "exportCandidateData",
+            "mutation { exportCandidateData(input: { candidateId: \"$ID\" }) { export { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
+            "candidateExports",
+            "{ candidateExports(candidateId: \"$ID\") { totalCount } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
             "webhookEndpoint",
             "{ webhookEndpoint(id: \"$ID\") { url } }",
             WEBHOOKS,

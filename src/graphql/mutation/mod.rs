@@ -2,6 +2,7 @@
 //! takes one `input` object and returns a payload object.
 
 mod availability;
+mod candidate_export;
 mod do_not_contact;
 mod documents;
 mod inbound;
@@ -35,5 +36,6 @@ pub struct MutationRoot(
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
+    candidate_export::CandidateExportMutation,
     do_not_contact::DoNotContactMutation,
 );

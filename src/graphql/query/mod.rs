@@ -1,6 +1,7 @@
 //! Query roots, one per feature, merged into [`QueryRoot`].
 
 mod audit;
+mod candidate_export;
 mod do_not_contact;
 mod documents;
 mod events;
@@ -34,5 +35,6 @@ pub struct QueryRoot(
     webhooks::WebhooksQuery,
     events::EventsQuery,
     audit::AuditQuery,
+    candidate_export::CandidateExportQuery,
     do_not_contact::DoNotContactQuery,
 );

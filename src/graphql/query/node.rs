@@ -7,9 +7,9 @@ use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
-    ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, ExternalCalendar, Interview, Message, Node, Position, RecruitingRole,
-    Subsidiary, User, WebhookDelivery, WebhookEndpoint,
+    ApiToken, Application, Candidate, CandidateExport, Category, Company, Document,
+    DocumentCategory, EmailBatch, EmailTemplate, ExternalCalendar, Interview, Message, Node,
+    Position, RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 use crate::mail::messages;
 use crate::webhooks::endpoints;
@@ -33,7 +33,7 @@ impl NodeQuery {
             Kind::EmailTemplate => Require::Templates,
             Kind::Message | Kind::EmailBatch => Require::Section(Section::Messages),
             Kind::Interview => Require::Section(Section::Interviews),
-            Kind::WebhookEndpoint | Kind::WebhookDelivery => Require::Admin,
+            Kind::WebhookEndpoint | Kind::WebhookDelivery | Kind::CandidateExport => Require::Admin,
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -94,6 +94,9 @@ impl NodeQuery {
             )),
             Kind::ExternalCalendar => Node::ExternalCalendar(ExternalCalendar(
                 crate::scheduling::calendars::find_editable(db, actor, row).await?,
+            )),
+            Kind::CandidateExport => Node::CandidateExport(CandidateExport(
+                crate::candidate_export::find(db, actor, row).await?,
             )),
         })
     }

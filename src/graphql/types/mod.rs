@@ -3,6 +3,7 @@
 
 mod audit;
 mod availability;
+mod candidate_export;
 mod do_not_contact;
 mod documents;
 mod enums;
@@ -23,6 +24,7 @@ pub use availability::{
     AvailabilityOverride, BusySourceKind, BusyTime, ExternalCalendar, ExternalCalendarKind,
     TimeSpan, Weekday, WorkingHours, WorkingSpan,
 };
+pub use candidate_export::{CandidateExport, CandidateExportStatus};
 pub use do_not_contact::DoNotContactEntry;
 pub use documents::Document;
 pub use enums::*;
