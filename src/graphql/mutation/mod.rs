@@ -3,6 +3,7 @@
 
 mod availability;
 mod documents;
+mod erasure;
 mod inbound;
 mod intake;
 mod interviews;
@@ -34,4 +35,5 @@ pub struct MutationRoot(
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
+    erasure::ErasureMutation,
 );
