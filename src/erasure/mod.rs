@@ -44,7 +44,7 @@ pub mod redaction;
 use std::collections::HashSet;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use entity::candidate;
 use entity::enums::Gender;
 use sea_orm::{
@@ -214,6 +214,12 @@ pub async fn erase(
     outbox_dir: &Path,
     erasure: Erasure<'_>,
 ) -> ApiResult<Receipt> {
+    // As stored: PostgreSQL keeps microseconds, and the receipt's time is
+    // the one `erasedAt` shows.
+    let erasure = Erasure {
+        now: erasure.now.trunc_subsecs(6),
+        ..erasure
+    };
     let (mut receipt, doomed_files, outbox_ids) =
         crate::db::write_transaction!(db, |txn| { in_transaction(txn, &erasure).await })?;
     crate::blobs::references::sweep(db, blobs).await?;

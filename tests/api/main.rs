@@ -21,6 +21,7 @@ mod crash_recovery;
 mod crud;
 mod database_unavailable;
 mod documents;
+mod erasure;
 mod event_log;
 mod graphql_over_http;
 mod http_endpoints;
