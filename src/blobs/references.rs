@@ -10,8 +10,8 @@
 //! (`unreferenced_at`); the content is deleted by [`sweep`] after the
 //! transaction commits, and the row goes with it. A sweep that fails (the
 //! store is unreachable) leaves the row marked, and the next sweep — after
-//! the next erasure or document deletion, or the periodic one — finishes
-//! it: a content is never forgotten half-deleted.
+//! the next erasure (the daily retention job's included) or document
+//! deletion — finishes it: a content is never forgotten half-deleted.
 //!
 //! The race between an upload of the same bytes and the deletion of the
 //! last document using them: the upload stores its content first (finding

@@ -222,8 +222,14 @@ pub async fn erase(
     };
     let (mut receipt, doomed_files, outbox_ids) =
         crate::db::write_transaction!(db, |txn| { in_transaction(txn, &erasure).await })?;
-    crate::blobs::references::sweep(db, blobs).await?;
-    let still_there = crate::blobs::references::remaining(db, &doomed_files).await?;
+    // The erasure has committed: what follows cannot undo it, so a failure
+    // is logged and shows in the receipt's counts rather than hiding them.
+    if let Err(error) = crate::blobs::references::sweep(db, blobs).await {
+        tracing::error!(%error, "the files of an erasure could not be swept yet");
+    }
+    let still_there = crate::blobs::references::remaining(db, &doomed_files)
+        .await
+        .unwrap_or(doomed_files.len());
     receipt.add(
         Removed::File,
         (doomed_files.len() - still_there.min(doomed_files.len())) as u64,

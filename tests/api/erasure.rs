@@ -221,6 +221,21 @@ async fn candidate_with_everything(app: &TestApp) -> (String, String, String) {
             "attachmentIds": [own["id"]] } }),
     )
     .await;
+    // A bulk send with a copy to a colleague: its summary lists both.
+    app.ok(
+        &app.admin,
+        "mutation($i: SendEmailInput!) { sendEmail(input: $i) { batch { id } } }",
+        json!({ "i": { "candidateIds": [candidate, other], "subject": "News",
+            "body": "<p>News for everyone.</p>", "cc": ["boss@acme.example"] } }),
+    )
+    .await;
+    let (panel, _, _) = crate::helpers::user_with_role(
+        app,
+        &app.admin,
+        "Panel",
+        json!({ "sections": ["INTERVIEWS"] }),
+    )
+    .await;
     let interview = app
         .ok(
             &app.admin,
@@ -228,7 +243,7 @@ async fn candidate_with_everything(app: &TestApp) -> (String, String, String) {
             json!({ "i": { "applicationId": application, "title": format!("Interview with {FIRST} {LAST}"),
                 "startsAt": "2026-12-21T08:00:00Z", "endsAt": "2026-12-21T09:00:00Z",
                 "timeZone": "Europe/Paris", "location": format!("Room booked for {LAST}"),
-                "participantIds": [] } }),
+                "participantIds": [panel] } }),
         )
         .await["scheduleInterview"]["interview"]["id"]
         .clone();
@@ -239,12 +254,10 @@ async fn candidate_with_everything(app: &TestApp) -> (String, String, String) {
             "body": format!("<p>See you, {FIRST} {LAST}</p>") } }),
     )
     .await;
-    assert_eq!(tick(app, Utc::now()).await.sent, 2);
-    assert_eq!(
-        outbox_files(app),
-        2,
-        "both messages left through the outbox folder"
-    );
+    // Ours, the bulk send's two and its summary copy, the participant's
+    // copy and the invitation.
+    assert_eq!(tick(app, Utc::now()).await.sent, 6);
+    assert_eq!(outbox_files(app), 6, "all left through the outbox folder");
     let before = traces(app).await;
     for needle in [FIRST, LAST, EMAIL, OWN_MARK, INBOUND_MARK] {
         assert!(
@@ -290,15 +303,16 @@ async fn prove(mode: &'static str) {
         let expected = [
             ("CANDIDATE", 1),
             ("APPLICATION", if mode == "DELETE" { 1 } else { 0 }),
-            // Theirs, ours to them, the invitation.
-            ("MESSAGE", 3),
-            ("SUMMARY_COPY", 0),
+            // Theirs, ours and the bulk send's to them, the invitation and
+            // the participant's copy.
+            ("MESSAGE", 5),
+            ("SUMMARY_COPY", 1),
             ("CANCELLED_MESSAGE", 0),
             // Their CV, their copy of the shared form, their mail's attachment.
             ("DOCUMENT", 3),
             // The shared form's content stays for the other candidate.
             ("FILE", 2),
-            ("OUTBOX_FILE", 2),
+            ("OUTBOX_FILE", 5),
             ("INTERVIEW", 1),
             ("INVITATION", 1),
             ("SCHEDULING_LINK", 0),
@@ -310,7 +324,17 @@ async fn prove(mode: &'static str) {
 
         let left = traces(&app).await;
         assert!(left.is_empty(), "{mode} left traces: {left:#?}");
-        assert_eq!(outbox_files(&app), 0);
+        // The other candidate's message of the bulk send stays; the summary
+        // copy keeps them for the colleague.
+        assert_eq!(outbox_files(&app), 1);
+        let summary = entity::message_content::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.text_body.contains("other@example.org"))
+            .expect("the summary copy names the other candidate");
+        assert!(summary.text_body.contains("[erased]"), "{}", summary.text_body);
 
         // The other candidate's copy of the shared bytes is whole.
         let url = link(&app, &app.admin, &shared, "ATTACHMENT").await;
@@ -344,7 +368,7 @@ async fn prove(mode: &'static str) {
             assert_eq!(person["erasedAt"], receipt["erasedAt"]);
             assert_eq!(person["documents"]["totalCount"], 0);
             let messages = person["messages"]["nodes"].as_array().unwrap();
-            assert_eq!(messages.len(), 3, "statistics still count them: {person:#}");
+            assert_eq!(messages.len(), 4, "statistics still count them: {person:#}");
             for message in messages {
                 assert_eq!(message["subject"], "");
                 assert_eq!(message["attachments"], json!([]));
@@ -391,7 +415,7 @@ async fn prove(mode: &'static str) {
             .cloned()
             .unwrap_or_else(|| panic!("no audit entry: {audit:#}"));
         let details = entry["details"].to_string();
-        assert!(details.contains("\"MESSAGE\":3"), "{details}");
+        assert!(details.contains("\"MESSAGE\":5"), "{details}");
         assert!(!contains(details.to_ascii_lowercase().as_bytes(), FIRST));
     })
     .await;
@@ -613,6 +637,37 @@ async fn a_file_shared_by_two_documents_goes_with_the_last_of_them() {
         let third = upload_document(&app, "c.pdf", bytes.clone(), Some(&ann)).await;
         assert_eq!(third["sha256"], sha.as_str());
         assert_eq!(std::fs::read(&file).unwrap(), bytes);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn in_an_s3_bucket_a_shared_file_goes_with_its_last_candidate() {
+    let s3 = crate::s3::S3Server::start().await;
+    on_each_backend_with(&s3.settings(), async |app| {
+        let ann = create_candidate(&app, &app.admin, "Ann", "Bucket", "ann@example.org").await;
+        let bo = create_candidate(&app, &app.admin, "Bo", "Bucket", "bo@example.org").await;
+        let bytes = format!("%PDF-1.4 in the bucket on {:?}", app.backend).into_bytes();
+        let document = upload_document(&app, "a.pdf", bytes.clone(), Some(&ann)).await;
+        upload_document(&app, "b.pdf", bytes.clone(), Some(&bo)).await;
+        let sha = document["sha256"].as_str().unwrap();
+        let key = format!("<Key>sha256/{}/{sha}</Key>", &sha[..2]);
+        assert!(s3.listing().await.contains(&key));
+
+        let receipt = app
+            .ok(&app.admin, ERASE, json!({ "id": ann, "m": "DELETE" }))
+            .await;
+        assert_eq!(counts(&receipt["eraseCandidate"])["FILE"], 0);
+        assert!(
+            s3.listing().await.contains(&key),
+            "Bo's document still uses it"
+        );
+        let receipt = app
+            .ok(&app.admin, ERASE, json!({ "id": bo, "m": "ANONYMISE" }))
+            .await;
+        assert_eq!(counts(&receipt["eraseCandidate"])["FILE"], 1);
+        let listing = s3.listing().await;
+        assert!(!listing.contains(&key), "{listing}");
     })
     .await;
 }

@@ -15,13 +15,13 @@ use crate::smtp_server::python;
 
 const BUCKET: &str = "recruitmail-blobs";
 
-struct S3Server {
+pub(crate) struct S3Server {
     port: u16,
     child: Child,
 }
 
 impl S3Server {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -52,7 +52,7 @@ impl S3Server {
 
     /// The bucket's listing (ListObjectsV1), which moto serves unsigned;
     /// reading an object needs a signed request.
-    async fn listing(&self) -> String {
+    pub(crate) async fn listing(&self) -> String {
         reqwest::get(format!("http://127.0.0.1:{}/{BUCKET}", self.port))
             .await
             .unwrap()
@@ -71,7 +71,7 @@ impl Drop for S3Server {
 
 impl S3Server {
     /// The application settings that keep blobs in this server's bucket.
-    fn settings(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn settings(&self) -> Vec<(&'static str, String)> {
         vec![
             ("RECRUITMAIL_S3_BUCKET", BUCKET.to_owned()),
             (
