@@ -671,3 +671,42 @@ async fn in_an_s3_bucket_a_shared_file_goes_with_its_last_candidate() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_upload_racing_the_last_deletion_of_the_same_bytes_keeps_its_file() {
+    on_each_backend(async |app| {
+        let ann = create_candidate(&app, &app.admin, "Ann", "Race", "ann@example.org").await;
+        let delete = "mutation($id: ID!) { deleteDocument(input: { id: $id }) { deletedId } }";
+        for round in 0..12 {
+            let bytes = format!("%PDF-1.4 round {round} of the race\n")
+                .repeat(50)
+                .into_bytes();
+            let old = upload_document(&app, "old.pdf", bytes.clone(), Some(&ann)).await;
+            let (deleted, new) = tokio::join!(
+                app.ok(&app.admin, delete, json!({ "id": old["id"] })),
+                upload_document(&app, "new.pdf", bytes.clone(), Some(&ann)),
+            );
+            assert_eq!(deleted["deleteDocument"]["deletedId"], old["id"]);
+            let url = link(&app, &app.admin, new["id"].as_str().unwrap(), "ATTACHMENT").await;
+            let response = open(&app, &url, None).await;
+            assert_eq!(response.status(), 200, "round {round}");
+            assert_eq!(
+                response.bytes().await.unwrap().as_ref(),
+                bytes.as_slice(),
+                "round {round}"
+            );
+            let counted = entity::blob::Entity::find_by_id(format!(
+                "sha256/{}/{}",
+                &new["sha256"].as_str().unwrap()[..2],
+                new["sha256"].as_str().unwrap()
+            ))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .expect("the new document's content is counted");
+            assert_eq!(counted.reference_count, 1, "round {round}");
+            assert_eq!(counted.unreferenced_at, None, "round {round}");
+        }
+    })
+    .await;
+}
