@@ -1,16 +1,17 @@
 //! The messages an erasure reaches: the candidate's own (both directions),
 //! the copies interview participants got about the candidate's interviews,
-//! mail from their address still waiting to be assigned, and the summary
-//! copies of bulk sends that list them.
+//! mail from their address still waiting to be assigned, mail from machines
+//! quoting their address, and the summary copies of bulk sends that list
+//! them.
 
 use std::collections::BTreeSet;
 
 use entity::enums::{MessageDirection, MessageStatus};
 use entity::{message, message_content, message_recipient};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, Condition, DatabaseTransaction, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QuerySelect as _, Set,
+    IntoActiveModel as _, QueryFilter as _, QuerySelect as _, QueryTrait as _, Set,
 };
 
 use super::redaction;
@@ -70,6 +71,27 @@ pub async fn reach(
     for chunk in interview_ids.chunks(CHUNK) {
         mine = mine.add(message::Column::InterviewId.is_in(chunk.iter().copied()));
     }
+    // Mail from machines (delivery reports, complaints) hangs on no
+    // candidate but may quote their address.
+    let pattern = format!("%{}%", crate::candidates::escape_like(email));
+    let quoting = |column: message_content::Column| {
+        Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+    };
+    let mentioning = message_content::Entity::find()
+        .select_only()
+        .column(message_content::Column::MessageId)
+        .filter(
+            Condition::any()
+                .add(quoting(message_content::Column::TextBody))
+                .add(quoting(message_content::Column::HtmlBody)),
+        )
+        .into_query();
+    mine = mine.add(
+        Condition::all()
+            .add(message::Column::CandidateId.is_null())
+            .add(message::Column::MachineKind.is_not_null())
+            .add(message::Column::Id.in_subquery(mentioning)),
+    );
     let own = message::Entity::find()
         .filter(message::Column::CompanyId.eq(company_id))
         .filter(mine)

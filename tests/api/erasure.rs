@@ -221,6 +221,24 @@ async fn candidate_with_everything(app: &TestApp) -> (String, String, String) {
             "attachmentIds": [own["id"]] } }),
     )
     .await;
+    // A delivery report about mail recruitmail does not know is kept as
+    // machine mail of no candidate, and quotes their address.
+    let report = format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: jobs@acme.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-zq@mx.example.org>\r\n{NOW_HEADERS}\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\r\n\r\n\
+         --r\r\nContent-Type: text/plain\r\n\r\nYour message to {EMAIL} could not be delivered.\r\n\
+         --r\r\nContent-Type: message/delivery-status\r\n\r\n\
+         Reporting-MTA: dns; mx.example.org\r\n\r\n\
+         Final-Recipient: rfc822; {EMAIL}\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n\
+         --r\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+         From: jobs@acme.example\r\nMessage-ID: <sent-elsewhere@acme.example>\r\nSubject: Hello\r\n\
+         --r--\r\n"
+    );
+    let filed = deliver(app, &report).await;
+    assert_eq!(filed["candidateId"], Value::Null, "{filed:#}");
+
     // A bulk send with a copy to a colleague: its summary lists both.
     app.ok(
         &app.admin,
@@ -303,9 +321,9 @@ async fn prove(mode: &'static str) {
         let expected = [
             ("CANDIDATE", 1),
             ("APPLICATION", if mode == "DELETE" { 1 } else { 0 }),
-            // Theirs, ours and the bulk send's to them, the invitation and
-            // the participant's copy.
-            ("MESSAGE", 5),
+            // Theirs, ours and the bulk send's to them, the invitation, the
+            // participant's copy and the delivery report quoting them.
+            ("MESSAGE", 6),
             ("SUMMARY_COPY", 1),
             ("CANCELLED_MESSAGE", 0),
             // Their CV, their copy of the shared form, their mail's attachment.
@@ -415,7 +433,7 @@ async fn prove(mode: &'static str) {
             .cloned()
             .unwrap_or_else(|| panic!("no audit entry: {audit:#}"));
         let details = entry["details"].to_string();
-        assert!(details.contains("\"MESSAGE\":5"), "{details}");
+        assert!(details.contains("\"MESSAGE\":6"), "{details}");
         assert!(!contains(details.to_ascii_lowercase().as_bytes(), FIRST));
     })
     .await;
