@@ -23,10 +23,11 @@ pub enum EventType {
     EmailBatchCompleted,
     WebhookEndpointDisabled,
     CandidateExportReady,
+    CandidateErased,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 19] = [
+    pub const ALL: [EventType; 20] = [
         EventType::MessageQueued,
         EventType::MessageSent,
         EventType::MessageFailed,
@@ -46,6 +47,7 @@ impl EventType {
         EventType::EmailBatchCompleted,
         EventType::WebhookEndpointDisabled,
         EventType::CandidateExportReady,
+        EventType::CandidateErased,
     ];
 
     pub fn name(self) -> &'static str {
@@ -69,6 +71,7 @@ impl EventType {
             EventType::EmailBatchCompleted => "email_batch.completed",
             EventType::WebhookEndpointDisabled => "webhook_endpoint.disabled",
             EventType::CandidateExportReady => "candidate_export.ready",
+            EventType::CandidateErased => "candidate.erased",
         }
     }
 

@@ -128,7 +128,7 @@ async fn every_change_appends_one_thin_event_numbered_per_subject() {
         );
         assert_eq!(
             of(&json!(bo)),
-            pairs(&["candidate.created", "candidate.deleted"])
+            pairs(&["candidate.created", "candidate.deleted", "candidate.erased"])
         );
         assert_eq!(of(&json!(application)), pairs(&["application.created"]));
         assert_eq!(
@@ -154,7 +154,11 @@ async fn every_change_appends_one_thin_event_numbered_per_subject() {
             .filter(|e| e.subject == "Message")
             .collect();
         let mut per_message: HashMap<i64, Vec<(String, i64, Value)>> = HashMap::new();
+        let mut erased = Vec::new();
         for e in &messages {
+            if e.data["candidateId"] == json!(bo) {
+                erased.push(e.subject_id);
+            }
             per_message.entry(e.subject_id).or_default().push((
                 e.event_type.clone(),
                 e.sequence,
@@ -162,15 +166,24 @@ async fn every_change_appends_one_thin_event_numbered_per_subject() {
             ));
         }
         assert_eq!(per_message.len(), 2);
-        for history in per_message.values() {
+        for (message, history) in &per_message {
+            // The erased candidate's events keep their ids only.
+            let status = |s: &str| {
+                if erased.contains(message) {
+                    Value::Null
+                } else {
+                    json!(s)
+                }
+            };
             assert_eq!(
                 history,
                 &vec![
-                    ("message.queued".to_owned(), 1, json!("QUEUED")),
-                    ("message.sent".to_owned(), 2, json!("SENT")),
+                    ("message.queued".to_owned(), 1, status("QUEUED")),
+                    ("message.sent".to_owned(), 2, status("SENT")),
                 ]
             );
         }
+        assert_eq!(erased.len(), 2, "both events of Bo's message");
         let updated = events
             .iter()
             .find(|e| e.event_type == "candidate.updated")

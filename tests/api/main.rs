@@ -23,6 +23,7 @@ mod crud;
 mod database_unavailable;
 mod do_not_contact;
 mod documents;
+mod erasure;
 mod event_log;
 mod graphql_over_http;
 mod http_endpoints;

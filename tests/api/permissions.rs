@@ -1361,6 +1361,11 @@ fn id_cases() -> Vec<IdCase> {
             &["c_hidden", "other_candidate"],
         ),
         id_case(
+            "eraseCandidate",
+            "mutation { eraseCandidate(input: { id: \"$ID\", mode: ANONYMISE }) { candidateId } }",
+            &["c_hidden", "other_candidate"],
+        ),
+        id_case(
             "createApplication",
             "mutation { createApplication(input: { candidateId: \"$c3\", positionId: \"$ID\" }) { application { id } } }",
             &["p1", "other_position"],

@@ -5,6 +5,7 @@ mod availability;
 mod candidate_export;
 mod do_not_contact;
 mod documents;
+mod erasure;
 mod inbound;
 mod intake;
 mod interviews;
@@ -38,4 +39,5 @@ pub struct MutationRoot(
     availability::AvailabilityMutation,
     candidate_export::CandidateExportMutation,
     do_not_contact::DoNotContactMutation,
+    erasure::ErasureMutation,
 );

@@ -205,6 +205,13 @@ impl Candidate {
             .cloned()
             .map(super::DoNotContactEntry))
     }
+
+    /// When the candidate was anonymised (`eraseCandidate` with mode
+    /// `ANONYMISE`): their names and addresses are gone, the record stays
+    /// for statistics.
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.row().erased_at
+    }
 }
 
 /// A candidate's application to one position.
