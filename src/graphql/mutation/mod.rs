@@ -10,6 +10,7 @@ mod mail;
 mod organisation;
 mod people;
 mod recruiting;
+mod retention;
 mod scheduling_links;
 mod templates;
 mod waiting;
@@ -34,4 +35,5 @@ pub struct MutationRoot(
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
+    retention::RetentionMutation,
 );

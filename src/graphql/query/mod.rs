@@ -9,6 +9,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod retention;
 mod scheduling_links;
 mod slots;
 mod templates;
@@ -33,4 +34,5 @@ pub struct QueryRoot(
     webhooks::WebhooksQuery,
     events::EventsQuery,
     audit::AuditQuery,
+    retention::RetentionQuery,
 );
