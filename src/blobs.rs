@@ -22,12 +22,43 @@ pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
 }
 
-/// A stored blob: its digest and the key to read it back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+pub mod references;
+
+/// A stored blob: its digest and the key to read it back, with the content
+/// and its store, so that a document counting the blob can store it again
+/// when the store let go of it meanwhile ([`references::acquire`]).
+#[derive(Clone)]
 pub struct StoredBlob {
     pub sha256: String,
     pub key: String,
     pub size: usize,
+    content: Bytes,
+    store: BlobStore,
+}
+
+impl PartialEq for StoredBlob {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.size == other.size
+    }
+}
+
+impl Eq for StoredBlob {}
+
+/// Never the content: it is a candidate's file.
+impl std::fmt::Debug for StoredBlob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredBlob")
+            .field("key", &self.key)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoredBlob {
+    /// Stores the content again unless it is there.
+    async fn ensure(&self) -> anyhow::Result<()> {
+        self.store.put(self.content.clone()).await.map(|_| ())
+    }
 }
 
 impl BlobStore {
@@ -82,9 +113,27 @@ impl BlobStore {
         let path = Path::from(key.as_str());
         let size = content.len();
         if self.store.head(&path).await.is_err() {
-            self.store.put(&path, PutPayload::from(content)).await?;
+            self.store
+                .put(&path, PutPayload::from(content.clone()))
+                .await?;
         }
-        Ok(StoredBlob { sha256, key, size })
+        Ok(StoredBlob {
+            sha256,
+            key,
+            size,
+            content,
+            store: self.clone(),
+        })
+    }
+
+    /// Deletes the content stored under `key`; one that is not there is
+    /// deleted already. Only [`references::sweep`] calls it: a content goes
+    /// when no document uses it any more.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&Path::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The bytes of `range` (the whole content when `None`) stored under

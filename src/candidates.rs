@@ -269,27 +269,6 @@ pub async fn update(
     })
 }
 
-/// Deletes a candidate with everything filed under them (applications,
-/// documents, messages, interviews), as a data-protection erasure requires.
-///
-/// Messages go first: a sent attachment keeps its document (`RESTRICT`), and
-/// PostgreSQL may apply the document cascade before the message cascade.
-pub async fn delete(db: &impl crate::db::Writable, actor: &Actor, id: i64) -> ApiResult<()> {
-    crate::db::write_transaction!(db, |txn| {
-        let row = find(txn, actor, id).await?;
-        crate::mail::message_state::delete_of_candidate(txn, row.id).await?;
-        candidate::Entity::delete_by_id(row.id).exec(txn).await?;
-        let event = NewEvent::new(
-            row.company_id,
-            EventType::CandidateDeleted,
-            Kind::Candidate,
-            row.id,
-        );
-        events::append(txn, vec![event], Utc::now()).await?;
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

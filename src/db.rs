@@ -39,10 +39,13 @@ pub async fn connect(
     // Each SQLite connection waits this long for the write lock before it
     // reports SQLITE_BUSY; WAL lets readers go on while a writer holds it
     // (sqlx also turns foreign keys on for every connection).
+    // `secure_delete` zeroes what a statement deletes or overwrites, so an
+    // erased candidate's data does not linger in free pages of the file.
     options.map_sqlx_sqlite_opts(|sqlite| {
         sqlite
             .busy_timeout(BUSY_TIMEOUT)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .pragma("secure_delete", "ON")
     });
     let mut db = Database::connect(options).await.with_context(|| {
         format!(

@@ -35,6 +35,8 @@ pub mod companies;
 pub mod documents;
 /// Stored email templates, and previews of messages rendered from them.
 pub mod email_templates;
+/// Erasing a candidate's personal data everywhere it is kept.
+pub mod erasure;
 /// The event log that webhooks and subscriptions read.
 pub mod events;
 /// Mail arriving at a company's inbound address, filed in candidates' threads.

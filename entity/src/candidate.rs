@@ -20,6 +20,9 @@ pub struct Model {
     /// When the candidate reported one of our messages as spam (a
     /// feedback-loop complaint, RFC 5965): bulk sends leave them out.
     pub complained_at: Option<DateTimeUtc>,
+    /// When the candidate was anonymised (GDPR Art. 17): their names and
+    /// addresses are gone, the row stays for the company's statistics.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ pub mod api_token;
 pub mod application;
 pub mod audit_entry;
 pub mod availability_override;
+pub mod blob;
 pub mod busy_interval;
 pub mod candidate;
 pub mod company;

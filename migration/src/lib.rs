@@ -23,6 +23,7 @@ mod m20261208_000002_starter_templates;
 mod m20261208_000004_machine_mail;
 mod m20261208_000005_read_state_and_inline_parts;
 mod m20261208_000010_audit_log;
+mod m20261209_000001_erasure;
 mod m20261209_000002_retention;
 
 /// Applies recruitmail's migrations in order.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000004_machine_mail::Migration),
             Box::new(m20261208_000005_read_state_and_inline_parts::Migration),
             Box::new(m20261208_000010_audit_log::Migration),
+            Box::new(m20261209_000001_erasure::Migration),
             Box::new(m20261209_000002_retention::Migration),
         ]
     }

@@ -74,6 +74,7 @@ pub async fn file_received(
     file: ReceivedFile<'_>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<document::Model> {
+    crate::blobs::references::acquire(db, file.blob).await?;
     Ok(document::ActiveModel {
         company_id: Set(file.company_id),
         candidate_id: Set(file.candidate_id),
@@ -159,6 +160,7 @@ pub async fn upload(
             }
             (_, given) => given,
         };
+        crate::blobs::references::acquire(txn, &stored).await?;
         document::ActiveModel {
             company_id: Set(actor.company_id),
             candidate_id: Set(candidate_id),
@@ -355,9 +357,15 @@ const WAITING: [MessageStatus; 3] = [
 
 /// Deletes a document (EDIT, as for [`update`]). Refused with `CONFLICT`
 /// while a message waiting to leave or a template attaches it; messages that
-/// left, or came in, keep their record but lose the file. The content stays
-/// in the blob store, where other documents may share it.
-pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> ApiResult<()> {
+/// left, or came in, keep their record but lose the file. The content goes
+/// from the blob store with the last document that uses it
+/// ([`crate::blobs::references`]).
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    blobs: &crate::blobs::BlobStore,
+    id: i64,
+) -> ApiResult<()> {
     crate::db::write_transaction!(db, |txn| {
         let row = find(txn, actor, id).await?;
         require_change(txn, actor, &row).await?;
@@ -392,11 +400,15 @@ pub async fn delete(db: &DatabaseConnection, actor: &Actor, id: i64) -> ApiResul
             .filter(message_attachment::Column::DocumentId.eq(id))
             .exec(txn)
             .await?;
+        let key = row.blob_key.clone();
         row.delete(txn)
             .await
             .map_err(|e| ApiError::from_write(e, "this document"))?;
+        crate::blobs::references::release(txn, [key], chrono::Utc::now()).await?;
         Ok(())
-    })
+    })?;
+    crate::blobs::references::sweep(db, blobs).await?;
+    Ok(())
 }
 
 /// The last path segment of a file name, without control characters, at

@@ -22,10 +22,11 @@ pub enum EventType {
     EmailBatchProgressed,
     EmailBatchCompleted,
     WebhookEndpointDisabled,
+    CandidateErased,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 19] = [
         EventType::MessageQueued,
         EventType::MessageSent,
         EventType::MessageFailed,
@@ -44,6 +45,7 @@ impl EventType {
         EventType::EmailBatchProgressed,
         EventType::EmailBatchCompleted,
         EventType::WebhookEndpointDisabled,
+        EventType::CandidateErased,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +68,7 @@ impl EventType {
             EventType::EmailBatchProgressed => "email_batch.progressed",
             EventType::EmailBatchCompleted => "email_batch.completed",
             EventType::WebhookEndpointDisabled => "webhook_endpoint.disabled",
+            EventType::CandidateErased => "candidate.erased",
         }
     }
 

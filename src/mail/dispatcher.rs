@@ -724,7 +724,7 @@ impl Dispatcher {
                 concurrency,
                 false,
             )?)),
-            (None, None) => Channel::Files(self.settings.data_dir.join("outbox")),
+            (None, None) => Channel::Files(outbox_dir(&self.settings)),
         };
         if let ChannelKey::Own(id, _) = &key {
             // A subsidiary's earlier settings have no further use.
@@ -761,6 +761,12 @@ pub fn retry_delay(attempt: i32) -> chrono::Duration {
     let half = full / 2;
     let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
     chrono::Duration::from_std(half + Duration::from_millis(jitter)).unwrap_or_default()
+}
+
+/// The folder the default outbox writes `.eml` files to, when no SMTP
+/// server is configured.
+pub fn outbox_dir(settings: &Settings) -> PathBuf {
+    settings.data_dir.join("outbox")
 }
 
 /// Writes one `.eml` file atomically: a reader never sees half a message.

@@ -515,16 +515,6 @@ pub async fn set_read(
     Ok(update.exec(txn).await?.rows_affected)
 }
 
-/// Deletes a candidate's messages (with their contents, recipients and
-/// attachment links, by cascade), as their erasure requires.
-pub async fn delete_of_candidate(txn: &DatabaseTransaction, candidate_id: i64) -> ApiResult<()> {
-    message::Entity::delete_many()
-        .filter(message::Column::CandidateId.eq(candidate_id))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
 // The dispatcher's side: claims and their outcomes.
 
 /// Scheduled messages whose time has come join the queue.

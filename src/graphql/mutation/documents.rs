@@ -6,7 +6,7 @@ use crate::access::{ContextExt as _, Require};
 use crate::documents::{self, DocumentChange};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
-use crate::graphql::state::db;
+use crate::graphql::state::{db, mail};
 use crate::graphql::types::{Company, Document};
 
 #[derive(Default)]
@@ -89,7 +89,7 @@ impl DocumentsMutation {
         input: DeleteDocumentInput,
     ) -> Result<DeleteDocumentPayload, ApiError> {
         let id = decode(&input.id, Kind::Document, "id")?;
-        documents::delete(db(ctx)?, ctx.actor()?, id).await?;
+        documents::delete(db(ctx)?, ctx.actor()?, &mail(ctx)?.blobs, id).await?;
         Ok(DeleteDocumentPayload {
             deleted_id: input.id,
         })

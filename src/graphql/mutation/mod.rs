@@ -3,6 +3,7 @@
 
 mod availability;
 mod documents;
+mod erasure;
 mod inbound;
 mod intake;
 mod interviews;
@@ -35,5 +36,6 @@ pub struct MutationRoot(
     documents::DocumentsMutation,
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
+    erasure::ErasureMutation,
     retention::RetentionMutation,
 );

@@ -127,8 +127,8 @@ impl RecruitingMutation {
         })
     }
 
-    /// Erases a candidate with their applications, documents and messages.
-    /// Recruiting admins only.
+    /// Erases a candidate with their applications, documents and messages:
+    /// `eraseCandidate` with mode `DELETE`. Recruiting admins only.
     #[graphql(guard = "Require::Admin")]
     async fn delete_candidate(
         &self,
@@ -136,7 +136,7 @@ impl RecruitingMutation {
         input: DeleteCandidateInput,
     ) -> Result<DeleteCandidatePayload, ApiError> {
         let id = decode(&input.id, Kind::Candidate, "id")?;
-        candidates::delete(db(ctx)?, ctx.actor()?, id).await?;
+        super::erasure::erase(ctx, id, crate::erasure::Mode::Delete).await?;
         Ok(DeleteCandidatePayload {
             deleted_candidate_id: input.id,
         })

@@ -191,6 +191,12 @@ impl Candidate {
     async fn complained_at(&self) -> Option<DateTime<Utc>> {
         self.row().complained_at
     }
+    /// When the candidate was anonymised (`eraseCandidate` with mode
+    /// `ANONYMISE`): their names and addresses are gone, the record stays
+    /// for statistics.
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.row().erased_at
+    }
     /// When the daily retention run will anonymise the candidate; `null`
     /// while any of their applications is open or a legal hold is set.
     /// Counted from the last application closed (the period of its
