@@ -63,6 +63,11 @@ pub async fn set(
 ) -> ApiResult<candidate::Model> {
     crate::db::write_transaction!(db, |txn| {
         let row = locked(txn, actor, id).await?;
+        if reason.is_some() && row.erased_at.is_some() {
+            return Err(ApiError::conflict(
+                "this candidate is anonymised; nothing personal is left to hold",
+            ));
+        }
         let existing = candidate_legal_hold::Entity::find_by_id(row.id)
             .one(txn)
             .await?;

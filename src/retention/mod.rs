@@ -9,7 +9,10 @@
 //! - [`rule`]: when a candidate's retention ends, as one SQL expression
 //!   (`Candidate.retainUntil`, `retentionPreview`, the run).
 //! - [`legal_hold`]: holds that stop it (`setCandidateLegalHold`).
+//! - [`run`]: the daily run that anonymises the candidates whose
+//!   retention has ended (also `recruitmail retention run`).
 
 pub mod legal_hold;
 pub mod rule;
+pub mod run;
 pub mod settings;

@@ -3,8 +3,10 @@
 //! lock can never disagree.
 //!
 //! A candidate's retention ends (in seconds since 1970, UTC):
-//! - never (`NULL`) while a legal hold is set or any of their applications
-//!   is open (every status but `REJECTED` and `WITHDRAWN`);
+//! - never (`NULL`) once they are anonymised (`erased_at`): nothing is left
+//!   to remove, and a run does not meet them again;
+//! - never while a legal hold is set or any of their applications is open
+//!   (every status but `REJECTED` and `WITHDRAWN`);
 //! - with applications, all closed: at the latest of each application's
 //!   `closed_at` plus its position's subsidiary's `retention_days_after_close`;
 //! - with no application at all (entered by hand, or made from received
@@ -61,6 +63,7 @@ pub fn retain_until_sql(backend: DbBackend) -> String {
     );
     format!(
         "CASE \
+           WHEN candidates.erased_at IS NOT NULL THEN NULL \
            WHEN EXISTS (SELECT 1 FROM candidate_legal_holds h \
                         WHERE h.candidate_id = candidates.id) THEN NULL \
            WHEN EXISTS (SELECT 1 FROM applications a \

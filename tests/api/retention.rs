@@ -491,3 +491,407 @@ async fn legal_holds_are_for_admins_need_a_reason_and_audit_only_its_length() {
     })
     .await;
 }
+
+/// Moves a candidate's past back by `days`: their applications' closing
+/// and their record's last change, as if that much time had passed.
+async fn age(app: &TestApp, candidate: &str, days: i64) {
+    let db = &app.state.db;
+    let then = Utc::now() - Duration::days(days);
+    entity::application::Entity::update_many()
+        .col_expr(entity::application::Column::ClosedAt, Expr::value(then))
+        .filter(entity::application::Column::CandidateId.eq(row(candidate)))
+        .filter(entity::application::Column::ClosedAt.is_not_null())
+        .exec(db)
+        .await
+        .unwrap();
+    entity::candidate::Entity::update_many()
+        .col_expr(entity::candidate::Column::UpdatedAt, Expr::value(then))
+        .col_expr(entity::candidate::Column::CreatedAt, Expr::value(then))
+        .filter(entity::candidate::Column::Id.eq(row(candidate)))
+        .exec(db)
+        .await
+        .unwrap();
+}
+
+/// A candidate with one application to `position` in `status`.
+async fn applicant(app: &TestApp, token: &str, name: &str, position: &str, status: &str) -> String {
+    let id = create_candidate(
+        app,
+        token,
+        name,
+        "Test",
+        &format!("{}@example.com", name.to_lowercase()),
+    )
+    .await;
+    let application = app
+        .ok(
+            token,
+            "mutation($c: ID!, $p: ID!, $s: ApplicationStatus!) { createApplication(input:
+                { candidateId: $c, positionId: $p, status: $s }) { application { id } } }",
+            json!({ "c": id, "p": position, "s": status }),
+        )
+        .await;
+    assert!(application["createApplication"]["application"]["id"].is_string());
+    id
+}
+
+const PREVIEW: &str = "query($after: String) { retentionPreview(first: 2, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { id retainUntil } } }";
+
+/// Every candidate `retentionPreview` lists for `token`, page by page.
+async fn preview(app: &TestApp, token: &str) -> (u64, Vec<String>) {
+    let (mut ids, mut after, mut total) = (Vec::new(), Value::Null, 0);
+    loop {
+        let data = app.ok(token, PREVIEW, json!({ "after": after })).await;
+        let page = &data["retentionPreview"];
+        total = page["totalCount"].as_u64().unwrap();
+        for node in page["nodes"].as_array().unwrap() {
+            assert!(time(&node["retainUntil"]) <= Utc::now(), "{node}");
+            ids.push(node["id"].as_str().unwrap().to_owned());
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            return (total, ids);
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+}
+
+fn eraser(app: &TestApp) -> recruitmail::retention::run::Eraser<'_> {
+    recruitmail::retention::run::Eraser {
+        db: &app.state.db,
+        blobs: &app.state.mail.blobs,
+        outbox_dir: recruitmail::mail::dispatcher::outbox_dir(&app.state.settings),
+    }
+}
+
+const ERASED: &str = "query($id: ID!) { candidate(id: $id) { firstName email erasedAt } }";
+
+/// Whether candidate `id` was anonymised: `erasedAt` set and the address
+/// the test gave (`…@example.com`) gone, or neither.
+async fn erased(app: &TestApp, token: &str, id: &str) -> bool {
+    let data = app.ok(token, ERASED, json!({ "id": id })).await;
+    let gone = data["candidate"]["erasedAt"].is_string();
+    let email = data["candidate"]["email"].as_str().unwrap();
+    assert_eq!(gone, !email.ends_with("@example.com"), "{data}");
+    gone
+}
+
+#[tokio::test]
+async fn the_run_anonymises_exactly_the_due_candidates_as_the_preview_said() {
+    on_each_backend(async |app| {
+        use recruitmail::retention::run::{Counts, Ran, run_day};
+        let admin = app.admin.clone();
+        let (sub, _, job) = structure(&app, &admin, "B").await;
+        days_after_close(&app, &sub, 30).await;
+        app.ok(
+            &admin,
+            UPDATE,
+            json!({ "i": { "daysWithoutApplication": 60 } }),
+        )
+        .await;
+
+        let rejected = applicant(&app, &admin, "Rejected", &job, "REJECTED").await;
+        age(&app, &rejected, 31).await;
+        let withdrew = applicant(&app, &admin, "Withdrew", &job, "WITHDRAWN").await;
+        age(&app, &withdrew, 40).await;
+        let loose = create_candidate(&app, &admin, "Loose", "Test", "loose@example.com").await;
+        age(&app, &loose, 61).await;
+        // Not yet due: closed 29 days ago; no application, 59 days quiet.
+        let recent = applicant(&app, &admin, "Recent", &job, "REJECTED").await;
+        age(&app, &recent, 29).await;
+        let quiet = create_candidate(&app, &admin, "Quiet", "Test", "quiet@example.com").await;
+        age(&app, &quiet, 59).await;
+        // Never due: an open application, however old; a hold.
+        let open = applicant(&app, &admin, "Open", &job, "IN_PROCESS").await;
+        age(&app, &open, 400).await;
+        let held = applicant(&app, &admin, "Held", &job, "REJECTED").await;
+        age(&app, &held, 400).await;
+        app.ok(
+            &admin,
+            HOLD,
+            json!({ "i": { "id": held, "hold": true, "reason": "Klage" } }),
+        )
+        .await;
+        // Another company's due candidate is theirs to see, and run too.
+        let other = app.other_company("Globex").await;
+        let (_, _, their_job) = structure(&app, &other, "G").await;
+        let theirs = applicant(&app, &other, "Theirs", &their_job, "REJECTED").await;
+        age(&app, &theirs, 181).await;
+
+        let (total, listed) = preview(&app, &admin).await;
+        let mut due = vec![rejected.clone(), withdrew.clone(), loose.clone()];
+        due.sort_by_key(|id| row(id));
+        assert_eq!(listed, due);
+        assert_eq!(total, 3);
+        assert_eq!(preview(&app, &other).await.1, vec![theirs.clone()]);
+        // The preview changes nothing.
+        assert_eq!(preview(&app, &admin).await.1, due);
+        let (_, _, recruiter) =
+            user_with_role(&app, &admin, "Rita", json!({ "sections": ["CANDIDATES"] })).await;
+        assert_eq!(
+            app.error_code(Some(&recruiter), PREVIEW, json!({})).await,
+            "FORBIDDEN"
+        );
+
+        let now = Utc::now();
+        let ran = run_day(&eraser(&app), "test-instance", now).await.unwrap();
+        let expected = Counts {
+            anonymised: 4,
+            skipped: 0,
+            failed: 0,
+        };
+        assert_eq!(
+            ran,
+            Ran::Done {
+                run_key: recruitmail::retention::run::run_key(now),
+                counts: expected
+            }
+        );
+        for id in &due {
+            assert!(erased(&app, &admin, id).await, "{id} was due");
+        }
+        assert!(erased(&app, &other, &theirs).await);
+        for id in [&recent, &quiet, &open, &held] {
+            assert!(!erased(&app, &admin, id).await, "{id} was not due");
+        }
+        assert_eq!(preview(&app, &admin).await, (0, vec![]));
+
+        // The trail: one summary per company, one erasure per candidate,
+        // all by the server itself.
+        let ran = audit(&app, "retention.ran").await;
+        assert_eq!(ran.len(), 1);
+        assert_eq!(ran[0]["details"]["anonymised"], 3);
+        assert_eq!(ran[0]["details"]["skipped"], 0);
+        assert!(ran[0]["actorId"].is_null());
+        let erasures = audit(&app, "candidate.erased").await;
+        assert_eq!(erasures.len(), 3);
+        let mut subjects: Vec<String> = erasures
+            .iter()
+            .map(|e| e["subjectId"].as_str().unwrap().to_owned())
+            .collect();
+        subjects.sort_by_key(|id| row(id));
+        assert_eq!(subjects, due);
+        assert!(erasures.iter().all(|e| e["actorId"].is_null()));
+
+        // The day's run happened; trying again does nothing.
+        let again = run_day(&eraser(&app), "another-instance", now)
+            .await
+            .unwrap();
+        assert_eq!(again, Ran::Finished);
+        assert_eq!(audit(&app, "retention.ran").await.len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn racing_runs_anonymise_each_candidate_once_and_a_dead_run_is_taken_over() {
+    on_each_backend(async |app| {
+        use recruitmail::retention::run::{JOB, Ran, run_day, run_key};
+        let admin = app.admin.clone();
+        let (sub, _, job) = structure(&app, &admin, "B").await;
+        days_after_close(&app, &sub, 1).await;
+        let mut due = Vec::new();
+        for i in 0..25 {
+            let id = applicant(&app, &admin, &format!("Due{i}"), &job, "REJECTED").await;
+            age(&app, &id, 2).await;
+            due.push(id);
+        }
+        let now = Utc::now();
+        // Two processes try the same day's run at once: one runs it.
+        let eraser = eraser(&app);
+        let (a, b) = tokio::join!(run_day(&eraser, "a", now), run_day(&eraser, "b", now));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let done: Vec<&Ran> = [&a, &b]
+            .into_iter()
+            .filter(|r| matches!(r, Ran::Done { .. }))
+            .collect();
+        assert_eq!(done.len(), 1, "{a:?} {b:?}");
+        assert!(
+            [&a, &b]
+                .iter()
+                .any(|r| matches!(r, Ran::Running | Ran::Finished)),
+            "{a:?} {b:?}"
+        );
+        assert_eq!(audit(&app, "candidate.erased").await.len(), 25);
+
+        // Runs of two days overlapping (a late run and the next day's):
+        // both go through the same candidates, each is anonymised once.
+        let mut more = Vec::new();
+        for i in 0..25 {
+            let id = applicant(&app, &admin, &format!("More{i}"), &job, "WITHDRAWN").await;
+            age(&app, &id, 3).await;
+            more.push(id);
+        }
+        let later = now + Duration::days(1);
+        let (c, d) = tokio::join!(
+            run_day(&eraser, "c", later),
+            run_day(&eraser, "d", later + Duration::days(1))
+        );
+        let counts = |r: Ran| match r {
+            Ran::Done { counts, .. } => counts,
+            other => panic!("expected a run, got {other:?}"),
+        };
+        let (c, d) = (counts(c.unwrap()), counts(d.unwrap()));
+        assert_eq!(c.anonymised + d.anonymised, 25, "{c:?} {d:?}");
+        assert_eq!(c.failed + d.failed, 0);
+        assert_eq!(audit(&app, "candidate.erased").await.len(), 50);
+        for id in due.iter().chain(&more) {
+            assert!(erased(&app, &admin, id).await);
+        }
+
+        // A run whose holder died (its lease passed) is taken over.
+        let stale = now + Duration::days(5);
+        let dead = recruitmail::job_runs::claim(
+            &app.state.db,
+            JOB,
+            &run_key(stale),
+            "dead",
+            std::time::Duration::from_secs(60),
+            stale - Duration::minutes(10),
+        )
+        .await
+        .unwrap();
+        assert!(dead.is_ok());
+        // While its lease is current, nobody else may run it.
+        let early = run_day(&eraser, "e", stale - Duration::minutes(9))
+            .await
+            .unwrap();
+        assert_eq!(early, Ran::Running);
+        let taken = run_day(&eraser, "e", stale).await.unwrap();
+        assert!(matches!(taken, Ran::Done { .. }), "{taken:?}");
+        let row = entity::job_run::Entity::find()
+            .filter(entity::job_run::Column::RunKey.eq(run_key(stale)))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((row.claimed_by.as_str(), row.attempts), ("e", 2));
+        assert!(row.finished_at.is_some());
+        // The dead holder, were it to wake up, can neither renew nor finish.
+        let dead = dead.unwrap();
+        assert!(!dead.renew(&app.state.db, stale).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hold_or_a_new_application_after_the_preview_wins_over_the_run() {
+    on_each_backend(async |app| {
+        use recruitmail::erasure::{Erasure, Mode, Precondition, erase};
+        use recruitmail::retention::run::{Ran, run_day};
+        let admin = app.admin.clone();
+        let (sub, category, job) = structure(&app, &admin, "B").await;
+        let second_job = create_position(&app, &admin, &sub, &category, "Second", &[]).await;
+        days_after_close(&app, &sub, 1).await;
+        let held = applicant(&app, &admin, "Held", &job, "REJECTED").await;
+        let returning = applicant(&app, &admin, "Returning", &job, "REJECTED").await;
+        let gone = applicant(&app, &admin, "Gone", &job, "REJECTED").await;
+        for id in [&held, &returning, &gone] {
+            age(&app, id, 2).await;
+        }
+        assert_eq!(preview(&app, &admin).await.0, 3);
+
+        // Between the preview and the run: a hold, and a new application.
+        app.ok(&admin, HOLD, json!({ "i": { "id": held, "hold": true, "reason": "Klage" } }))
+            .await;
+        create_application(&app, &admin, &returning, &second_job).await;
+        // The check under the candidate's lock refuses both, as it would
+        // if they came while the run was reading its batch.
+        let now = Utc::now();
+        for id in [&held, &returning] {
+            let company_id = entity::candidate::Entity::find_by_id(row(id))
+                .one(&app.state.db)
+                .await
+                .unwrap()
+                .unwrap()
+                .company_id;
+            let erasure = Erasure {
+                company_id,
+                actor: None,
+                candidate_id: row(id),
+                mode: Mode::Anonymise,
+                precondition: Precondition::Retention { due_at: now },
+                now,
+            };
+            let refused = erase(
+                &app.state.db,
+                &app.state.mail.blobs,
+                &recruitmail::mail::dispatcher::outbox_dir(&app.state.settings),
+                erasure,
+            )
+            .await;
+            assert!(matches!(refused, Err(recruitmail::error::ApiError::Conflict(_))), "{refused:?}");
+        }
+        assert_eq!(preview(&app, &admin).await.1, vec![gone.clone()]);
+        let ran = run_day(&eraser(&app), "test", now).await.unwrap();
+        assert!(matches!(ran, Ran::Done { counts, .. } if counts.anonymised == 1), "{ran:?}");
+        assert!(erased(&app, &admin, &gone).await);
+        assert!(!erased(&app, &admin, &held).await);
+        assert!(!erased(&app, &admin, &returning).await);
+
+        // An admin's explicit erasure of a held candidate is refused too.
+        let code = app
+            .error_code(
+                Some(&admin),
+                "mutation($id: ID!) { eraseCandidate(input: { id: $id, mode: ANONYMISE }) { candidateId } }",
+                json!({ "id": held }),
+            )
+            .await;
+        assert_eq!(code, "CONFLICT");
+        // So is deleting them, the other mode of erasure.
+        let code = app
+            .error_code(
+                Some(&admin),
+                "mutation($id: ID!) { deleteCandidate(input: { id: $id }) { deletedCandidateId } }",
+                json!({ "id": held }),
+            )
+            .await;
+        assert_eq!(code, "CONFLICT");
+        assert!(!erased(&app, &admin, &held).await);
+        // Released, the admin's erasure goes through.
+        app.ok(&admin, HOLD, json!({ "i": { "id": held, "hold": false } }))
+            .await;
+        app.ok(
+            &admin,
+            "mutation($id: ID!) { eraseCandidate(input: { id: $id, mode: ANONYMISE }) { candidateId } }",
+            json!({ "id": held }),
+        )
+        .await;
+        assert!(erased(&app, &admin, &held).await);
+        // Nothing personal is left to hold.
+        let code = app
+            .error_code(Some(&admin), HOLD, json!({ "i": { "id": held, "hold": true, "reason": "late" } }))
+            .await;
+        assert_eq!(code, "CONFLICT");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_command_line_runs_the_day_once() {
+    on_each_backend(async |app| {
+        let admin = app.admin.clone();
+        let (sub, _, job) = structure(&app, &admin, "B").await;
+        days_after_close(&app, &sub, 1).await;
+        let due = applicant(&app, &admin, "Due", &job, "REJECTED").await;
+        age(&app, &due, 2).await;
+        let run = || {
+            let output = std::process::Command::new(env!("CARGO_BIN_EXE_recruitmail"))
+                .args(["retention", "run"])
+                .env("RECRUITMAIL_DATA_DIR", &app.data_dir)
+                .env("DATABASE_URL", &app.state.settings.database_url)
+                .env_remove("RECRUITMAIL_CONFIG")
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            serde_json::from_slice::<Value>(&output.stdout).unwrap()
+        };
+        let first = run();
+        assert_eq!(first["status"], "done", "{first}");
+        assert_eq!(first["anonymised"], 1);
+        assert!(first["statements"].as_u64().unwrap() > 0);
+        assert!(erased(&app, &admin, &due).await);
+        assert_eq!(run()["status"], "finished");
+    })
+    .await;
+}
