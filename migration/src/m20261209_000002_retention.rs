@@ -10,6 +10,9 @@
 //! - `candidate_legal_holds`: at most one hold per candidate.
 //! - `job_runs`: one row per job and day, claimed with a lease, so a day's
 //!   run happens once across instances and a crashed run is taken over.
+//! - An index on `documents.blob_key`: each erasure of a run checks whether
+//!   any document still uses a file by its key; unindexed, that read the
+//!   whole table once per candidate (the run slowed as the table grew).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -55,6 +58,12 @@ enum CandidateLegalHolds {
     Since,
     Reason,
     SetByUserId,
+}
+
+#[derive(DeriveIden)]
+enum Documents {
+    Table,
+    BlobKey,
 }
 
 #[derive(DeriveIden)]
@@ -160,10 +169,25 @@ impl MigrationTrait for Migration {
                 .unique()
                 .to_owned(),
         )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_documents_blob_key")
+                .table(Documents::Table)
+                .col(Documents::BlobKey)
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ix_documents_blob_key")
+                .table(Documents::Table)
+                .to_owned(),
+        )
+        .await?;
         m.drop_table(Table::drop().table(JobRuns::Table).to_owned())
             .await?;
         m.drop_table(Table::drop().table(CandidateLegalHolds::Table).to_owned())

@@ -77,10 +77,9 @@ pub async fn set(
                 candidate_legal_hold::Entity::delete_by_id(old.candidate_id)
                     .exec(txn)
                     .await?;
-                let change = Change::new("candidate.legal_hold_released")
+                Change::new("candidate.legal_hold_released")
                     .on("Candidate", row.id)
-                    .with("heldSince", old.since.to_rfc3339());
-                change
+                    .with("heldSince", old.since.to_rfc3339())
             }
             (Some(reason), existing) => {
                 let length = reason.0.chars().count();
@@ -103,10 +102,9 @@ pub async fn set(
                         .await?;
                     }
                 }
-                let change = Change::new("candidate.legal_hold_set")
+                Change::new("candidate.legal_hold_set")
                     .on("Candidate", row.id)
-                    .with("reasonLength", length);
-                change
+                    .with("reasonLength", length)
             }
         };
         audit::record(txn, row.company_id, Some(actor), change, now).await?;

@@ -540,11 +540,11 @@ const PREVIEW: &str = "query($after: String) { retentionPreview(first: 2, after:
 
 /// Every candidate `retentionPreview` lists for `token`, page by page.
 async fn preview(app: &TestApp, token: &str) -> (u64, Vec<String>) {
-    let (mut ids, mut after, mut total) = (Vec::new(), Value::Null, 0);
+    let (mut ids, mut after) = (Vec::new(), Value::Null);
     loop {
         let data = app.ok(token, PREVIEW, json!({ "after": after })).await;
         let page = &data["retentionPreview"];
-        total = page["totalCount"].as_u64().unwrap();
+        let total = page["totalCount"].as_u64().unwrap();
         for node in page["nodes"].as_array().unwrap() {
             assert!(time(&node["retainUntil"]) <= Utc::now(), "{node}");
             ids.push(node["id"].as_str().unwrap().to_owned());
