@@ -255,6 +255,7 @@ async fn start_dispatching(
     settings: Arc<Settings>,
 ) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new().await?;
+    let retention = (db.clone(), mail.clone(), settings.clone());
     let told = mail.clone();
     let reminders = Job::new_async("0 * * * * *", move |_, _| {
         let (db, settings, mail) = (db.clone(), settings.clone(), told.clone());
@@ -277,8 +278,36 @@ async fn start_dispatching(
         })
     })?;
     scheduler.add(job).await?;
+    scheduler.add(retention_job(retention)?).await?;
     scheduler.start().await?;
     Ok(scheduler)
+}
+
+/// Tries the day's retention run every five minutes: the first instance to
+/// try on a UTC day runs it (one statement finds it done on later tries),
+/// and one that finds a dead instance's run takes it over.
+fn retention_job(
+    (db, mail, settings): (DatabaseConnection, Arc<Mail>, Arc<Settings>),
+) -> anyhow::Result<Job> {
+    Ok(Job::new_async("0 */5 * * * *", move |_, _| {
+        let (db, mail, settings) = (db.clone(), mail.clone(), settings.clone());
+        Box::pin(async move {
+            let eraser = crate::retention::run::Eraser {
+                db: &db,
+                blobs: &mail.blobs,
+                outbox_dir: crate::mail::dispatcher::outbox_dir(&settings),
+            };
+            match crate::retention::run::run_day(&eraser, &mail.instance.id, chrono::Utc::now())
+                .await
+            {
+                Ok(crate::retention::run::Ran::Done { run_key, counts }) => {
+                    tracing::info!(%run_key, ?counts, "the retention run finished");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "the retention run failed"),
+            }
+        })
+    })?)
 }
 
 /// Fetches the calendar feeds that are due: each feed every 15 minutes, by

@@ -85,6 +85,7 @@ pub async fn create_manual(
             status: Set(status),
             created_at: Set(now),
             updated_at: Set(now),
+            closed_at: Set(closes(status).then_some(now)),
             ..Default::default()
         }
         .insert(txn)
@@ -112,14 +113,35 @@ pub fn created_event(row: &application::Model) -> NewEvent {
     .with("source", sea_orm::ActiveEnum::to_value(&row.source))
 }
 
+/// Whether an application in `status` is closed: the candidate was
+/// rejected or withdrew. A hired candidate's application stays open: their
+/// file goes on as an employee's, which retention does not decide about.
+pub fn closes(status: ApplicationStatus) -> bool {
+    matches!(
+        status,
+        ApplicationStatus::Rejected | ApplicationStatus::Withdrawn
+    )
+}
+
+/// Moves an application to `status`. Closing it records when (a move
+/// between the closed statuses keeps the first time, since the candidate
+/// left the process then); reopening it clears that time.
 pub async fn set_status(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: i64,
     status: ApplicationStatus,
 ) -> ApiResult<application::Model> {
-    let mut row = find(db, actor, id).await?.into_active_model();
+    let found = find(db, actor, id).await?;
+    let now = Utc::now();
+    let closed_at = match (closes(found.status), closes(status)) {
+        (_, false) => None,
+        (true, true) => found.closed_at.or(Some(now)),
+        (false, true) => Some(now),
+    };
+    let mut row = found.into_active_model();
     row.status = Set(status);
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(now);
+    row.closed_at = Set(closed_at);
     Ok(row.update(db).await?)
 }

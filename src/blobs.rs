@@ -126,9 +126,10 @@ impl BlobStore {
         })
     }
 
-    /// Deletes the content stored under `key`; one that is not there is
-    /// deleted already. Only [`references::sweep`] calls it: a content goes
-    /// when no document uses it any more.
+    /// Deletes what is stored under `key`; a key with nothing under it is
+    /// not an error, so that a deletion cut short can simply run again.
+    /// A document's content goes only through [`references::sweep`], when
+    /// no document uses it any more; an export's file when it expires.
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         match self.store.delete(&Path::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -202,15 +203,6 @@ impl BlobStore {
                 }
                 Err(e)
             }
-        }
-    }
-
-    /// Deletes what is stored under `key`; a key with nothing under it is
-    /// not an error, so that a deletion cut short can simply run again.
-    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
-        match self.store.delete(&Path::from(key)).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
         }
     }
 }

@@ -71,3 +71,8 @@ pub mod starter;
 pub mod templates;
 /// Signed webhooks for integrations (Standard Webhooks 1.0).
 pub mod webhooks;
+
+/// Runs of periodic jobs, once per period across instances.
+pub mod job_runs;
+/// How long candidates are kept, legal holds, and the daily anonymisation.
+pub mod retention;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use recruitmail::app::Application;
 use recruitmail::settings::{Settings, Source};
-use recruitmail::{audit, companies, db, graphql, metrics::Metrics};
+use recruitmail::{audit, companies, db, graphql, metrics::Metrics, retention};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc: a GraphQL response allocates for every field it resolves, and the
@@ -53,6 +53,19 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Work with retention.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Perform today's retention run now, unless it has run today or
+    /// another process is running it (the same run the servers start);
+    /// print what it did as JSON.
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -83,7 +96,7 @@ async fn main() -> ExitCode {
 
 #[expect(
     clippy::print_stdout,
-    reason = "export-schema, bootstrap and audit verify print their result"
+    reason = "export-schema, bootstrap, audit verify and retention run print their result"
 )]
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
@@ -143,6 +156,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "audit trail broken at company {company_id}, entry {seq} (row {row_id}): {reason}"
                 ),
             }
+        }
+        Command::Retention {
+            command: RetentionCommand::Run,
+        } => {
+            let metrics = std::sync::Arc::new(Metrics::new());
+            let conn = db::connect(&settings, metrics.clone()).await?;
+            db::migrate(&conn).await?;
+            let blobs = recruitmail::blobs::BlobStore::from_settings(&settings)?;
+            let eraser = retention::run::Eraser {
+                db: &conn,
+                blobs: &blobs,
+                outbox_dir: recruitmail::mail::dispatcher::outbox_dir(&settings),
+            };
+            let before = metrics.query_count();
+            let started = std::time::Instant::now();
+            let holder = format!("cli-{}", std::process::id());
+            let ran = retention::run::run_day(&eraser, &holder, chrono::Utc::now()).await?;
+            let mut report = match ran {
+                retention::run::Ran::Done { run_key, counts } => {
+                    serde_json::json!({ "status": "done", "runKey": run_key,
+                        "anonymised": counts.anonymised, "skipped": counts.skipped,
+                        "failed": counts.failed })
+                }
+                retention::run::Ran::Lost { run_key, counts } => {
+                    serde_json::json!({ "status": "lost", "runKey": run_key,
+                        "anonymised": counts.anonymised, "skipped": counts.skipped,
+                        "failed": counts.failed })
+                }
+                retention::run::Ran::Finished => serde_json::json!({ "status": "finished" }),
+                retention::run::Ran::Running => serde_json::json!({ "status": "running" }),
+            };
+            report["statements"] = (metrics.query_count() - before).into();
+            report["seconds"] = started.elapsed().as_secs_f64().into();
+            println!("{report}");
+            Ok(())
         }
         Command::ExportSchema => Ok(()),
     }

@@ -14,6 +14,9 @@ pub struct Model {
     pub status: ApplicationStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the application was rejected or withdrawn; `None` while it is
+    /// open. Retention counts its period from here.
+    pub closed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,8 @@ pub struct Model {
     /// form's other documents) and uploads without a category are filed in;
     /// `None` means "Other documents", made when first needed.
     pub received_document_category_id: Option<i64>,
+    /// Days a candidate with no application is kept after their last activity.
+    pub retention_days_without_application: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -48,3 +48,6 @@ pub mod webhook_attempt;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
 pub mod working_hours;
+
+pub mod candidate_legal_hold;
+pub mod job_run;

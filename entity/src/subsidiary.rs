@@ -20,6 +20,9 @@ pub struct Model {
     /// AES-GCM ciphertext; the clear password is never stored.
     pub smtp_password_encrypted: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Days a candidate is kept after their last application to one of the
+    /// subsidiary's positions was rejected or withdrawn.
+    pub retention_days_after_close: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ mod m20261208_000004_machine_mail;
 mod m20261208_000005_read_state_and_inline_parts;
 mod m20261208_000010_audit_log;
 mod m20261209_000001_erasure;
+mod m20261209_000002_retention;
 mod m20261209_000003_candidate_exports;
 mod m20261209_000004_do_not_contact;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000005_read_state_and_inline_parts::Migration),
             Box::new(m20261208_000010_audit_log::Migration),
             Box::new(m20261209_000001_erasure::Migration),
+            Box::new(m20261209_000002_retention::Migration),
             Box::new(m20261209_000003_candidate_exports::Migration),
             Box::new(m20261209_000004_do_not_contact::Migration),
         ]

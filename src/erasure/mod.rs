@@ -46,7 +46,7 @@ use std::path::Path;
 
 use chrono::{DateTime, SubsecRound as _, Utc};
 use entity::candidate;
-use entity::enums::Gender;
+use entity::enums::{DoNotContactReason, Gender};
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait as _, DatabaseBackend,
     DatabaseConnection, EntityTrait as _, IntoActiveModel as _, QueryFilter as _, QuerySelect as _,
@@ -62,6 +62,7 @@ use crate::blobs::BlobStore;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, EventType, NewEvent};
 use crate::graphql::ids::Kind;
+use crate::settings::SecretKey;
 
 /// What happens to the candidate's rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,10 +108,12 @@ pub enum Removed {
     Event,
     /// Webhook deliveries reduced to ids, with their attempts' errors.
     WebhookPayload,
+    /// Data exports of the candidate, with their archives.
+    Export,
 }
 
 impl Removed {
-    pub const ALL: [Removed; 13] = [
+    pub const ALL: [Removed; 14] = [
         Removed::Candidate,
         Removed::Application,
         Removed::Message,
@@ -124,6 +127,7 @@ impl Removed {
         Removed::SchedulingLink,
         Removed::Event,
         Removed::WebhookPayload,
+        Removed::Export,
     ];
 
     /// The name in receipts and audit entries.
@@ -142,6 +146,7 @@ impl Removed {
             Removed::SchedulingLink => "SCHEDULING_LINK",
             Removed::Event => "EVENT",
             Removed::WebhookPayload => "WEBHOOK_PAYLOAD",
+            Removed::Export => "EXPORT",
         }
     }
 }
@@ -155,6 +160,11 @@ pub struct Erasure<'a> {
     pub candidate_id: i64,
     pub mode: Mode,
     pub precondition: Precondition,
+    /// With the server's secret key: the address also goes on the
+    /// company's do-not-contact list (reason ERASURE), as a person's
+    /// request to be erased implies (it is kept there only as a keyed
+    /// hash). `None` for erasures nobody asked for, such as retention's.
+    pub do_not_contact: Option<&'a SecretKey>,
     pub now: DateTime<Utc>,
 }
 
@@ -221,7 +231,7 @@ pub async fn erase(
         ..erasure
     };
     let (mut receipt, doomed_files, outbox_ids) =
-        crate::db::write_transaction!(db, |txn| { in_transaction(txn, &erasure).await })?;
+        crate::db::write_transaction!(db, |txn| { in_transaction(txn, blobs, &erasure).await })?;
     // The erasure has committed: what follows cannot undo it, so a failure
     // is logged and shows in the receipt's counts rather than hiding them.
     if let Err(error) = crate::blobs::references::sweep(db, blobs).await {
@@ -261,6 +271,7 @@ pub async fn erase(
 /// last reference went, and the messages whose outbox files are to go.
 async fn in_transaction(
     txn: &sea_orm::DatabaseTransaction,
+    blobs: &BlobStore,
     erasure: &Erasure<'_>,
 ) -> ApiResult<(Receipt, Vec<String>, HashSet<i64>)> {
     let Erasure {
@@ -269,6 +280,7 @@ async fn in_transaction(
         candidate_id,
         mode,
         precondition,
+        do_not_contact,
         now,
     } = *erasure;
     let query = match actor {
@@ -294,6 +306,11 @@ async fn in_transaction(
         erased_at: now,
         removed: Removed::ALL.iter().map(|k| (*k, 0)).collect(),
     };
+    // Exports hold copies of everything below. Their archives go first,
+    // inside the transaction: should it fail, the rows stay and the next
+    // erasure deletes them, but no archive outlives its row.
+    let exports = crate::candidate_export::delete_for_candidate(txn, blobs, row.id).await?;
+    receipt.add(Removed::Export, exports);
     let linked = interviews::reach(txn, row.id).await?;
     let reached =
         messages::reach(txn, row.company_id, row.id, &row.email, &linked.interviews).await?;
@@ -372,6 +389,21 @@ async fn in_transaction(
     receipt.add(Removed::Event, scrubbed.events);
     receipt.add(Removed::WebhookPayload, scrubbed.webhook_payloads);
 
+    // Last, when the messages have been dealt with: a new entry cancels
+    // mail still waiting for the address, which the erasure has done and
+    // counted already.
+    if let Some(key) = do_not_contact {
+        crate::do_not_contact::add(
+            txn,
+            key,
+            row.company_id,
+            &row.email,
+            DoNotContactReason::Erasure,
+            actor,
+            now,
+        )
+        .await?;
+    }
     new_events.push(NewEvent::new(
         row.company_id,
         EventType::CandidateErased,

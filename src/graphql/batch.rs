@@ -35,7 +35,15 @@ pub struct CandidateSet {
     documents: OnceCell<CandidatesDocuments>,
     unread: OnceCell<HashMap<i64, i64>>,
     do_not_contact: OnceCell<HashMap<i64, entity::do_not_contact::Model>>,
+    retain_until: OnceCell<HashMap<i64, chrono::DateTime<chrono::Utc>>>,
+    legal_holds: OnceCell<HashMap<i64, LegalHoldRow>>,
 }
+
+/// A candidate's legal hold with the user who set it.
+pub type LegalHoldRow = (
+    entity::candidate_legal_hold::Model,
+    Option<entity::user::Model>,
+);
 
 /// The documents of a set of candidates: one [`DocumentSet`] for all of
 /// them, and each candidate's documents as positions in it, oldest first.
@@ -163,6 +171,8 @@ impl CandidateSet {
             documents: OnceCell::new(),
             unread: OnceCell::new(),
             do_not_contact: OnceCell::new(),
+            retain_until: OnceCell::new(),
+            legal_holds: OnceCell::new(),
         })
     }
 
@@ -177,6 +187,41 @@ impl CandidateSet {
         self.do_not_contact
             .get_or_try_init(|| {
                 crate::do_not_contact::of_candidates(db, key, actor.company_id, &self.rows)
+            })
+            .await
+    }
+
+    /// When retention ends for each candidate in the set whose retention
+    /// ends (see `crate::retention::rule`), in one statement.
+    pub async fn retain_until(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, chrono::DateTime<chrono::Utc>>, ApiError> {
+        self.retain_until
+            .get_or_try_init(|| {
+                let ids = self.rows.iter().map(|c| c.id);
+                crate::retention::rule::retain_until_of(db, actor.company_id, ids)
+            })
+            .await
+    }
+
+    /// The legal holds of the candidates in the set, by candidate.
+    pub async fn legal_holds(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+    ) -> Result<&HashMap<i64, LegalHoldRow>, ApiError> {
+        self.legal_holds
+            .get_or_try_init(|| async {
+                let ids = self.rows.iter().map(|c| c.id);
+                let rows =
+                    crate::retention::legal_hold::of_candidates(db, actor.company_id, ids).await?;
+                Ok::<_, ApiError>(
+                    rows.into_iter()
+                        .map(|row| (row.0.candidate_id, row))
+                        .collect(),
+                )
             })
             .await
     }

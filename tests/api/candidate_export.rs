@@ -49,7 +49,7 @@ async fn exports(app: &TestApp, candidate: &str) -> Vec<Value> {
 }
 
 /// Requests an export and builds it as the background worker would.
-async fn ready_export(app: &TestApp, candidate: &str) -> Value {
+pub(crate) async fn ready_export(app: &TestApp, candidate: &str) -> Value {
     let export = request(app, candidate).await;
     assert_eq!(export["status"], "QUEUED");
     assert_eq!(export["url"], Value::Null);

@@ -276,6 +276,9 @@ async fn candidate_with_everything(app: &TestApp) -> (String, String, String) {
     // copy and the invitation.
     assert_eq!(tick(app, Utc::now()).await.sent, 6);
     assert_eq!(outbox_files(app), 6, "all left through the outbox folder");
+    // A copy of all that, as a data export (stored, not compressed, so the
+    // scan would find it).
+    crate::candidate_export::ready_export(app, &candidate).await;
     let before = traces(app).await;
     for needle in [FIRST, LAST, EMAIL, OWN_MARK, INBOUND_MARK] {
         assert!(
@@ -334,6 +337,7 @@ async fn prove(mode: &'static str) {
             ("INTERVIEW", 1),
             ("INVITATION", 1),
             ("SCHEDULING_LINK", 0),
+            ("EXPORT", 1),
         ];
         for (kind, count) in expected {
             assert_eq!(counts[kind], count, "{kind} in {receipt:#}");
@@ -342,6 +346,16 @@ async fn prove(mode: &'static str) {
 
         let left = traces(&app).await;
         assert!(left.is_empty(), "{mode} left traces: {left:#?}");
+        // Kept as a keyed hash only (the scan above), the address is on
+        // the do-not-contact list: the person asked to be forgotten.
+        let listed = app
+            .ok(
+                &app.admin,
+                "query($e: String!) { doNotContact(email: $e) { reason } }",
+                json!({ "e": EMAIL }),
+            )
+            .await;
+        assert_eq!(listed["doNotContact"]["reason"], "ERASURE", "{listed:#}");
         // The other candidate's message of the bulk send stays; the summary
         // copy keeps them for the colleague.
         assert_eq!(outbox_files(&app), 1);

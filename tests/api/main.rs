@@ -42,6 +42,7 @@ mod n_plus_one;
 mod outbound;
 mod permissions;
 mod reading;
+mod retention;
 mod s3;
 mod scheduling_links;
 mod schema_file;

@@ -1614,6 +1614,16 @@ fn id_cases() -> Vec<IdCase> {
             "mutation { recordInvitationResponse(input: { interviewId: \"$ID\", status: ACCEPTED }) { interview { id } } }",
             &["iv_c3_p1", "iv_hidden"],
         ),
+        id_case(
+            "updateRetentionSettings",
+            "mutation { updateRetentionSettings(input: { subsidiaries: [{ subsidiaryId: \"$ID\", daysAfterClose: 30 }] }) { retentionSettings { daysWithoutApplication } } }",
+            &["other_subsidiary"],
+        ),
+        id_case(
+            "setCandidateLegalHold",
+            "mutation { setCandidateLegalHold(input: { id: \"$ID\", hold: true, reason: \"r\" }) { candidate { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
     ]
 }
 

@@ -50,12 +50,20 @@ enum ErasedKind {
     Event,
     /// Webhook deliveries reduced to ids, with their attempts' error texts.
     WebhookPayload,
+    /// Data exports deleted, with their archives.
+    Export,
 }
 
 #[derive(InputObject)]
 struct EraseCandidateInput {
     id: ID,
     mode: ErasureMode,
+    /// Also puts the address on the do-not-contact list (reason
+    /// `ERASURE`, kept only as a keyed hash), as a person's request to be
+    /// erased implies: without it, a later import or bulk send could write
+    /// to them again. `false` for an erasure they did not ask for.
+    #[graphql(default = true)]
+    do_not_contact: bool,
 }
 
 /// How many records of one kind an erasure removed or emptied.
@@ -91,7 +99,7 @@ impl ErasureMutation {
         input: EraseCandidateInput,
     ) -> Result<EraseCandidatePayload, ApiError> {
         let id = decode(&input.id, Kind::Candidate, "id")?;
-        let receipt = erase(ctx, id, input.mode.into()).await?;
+        let receipt = erase(ctx, id, input.mode.into(), input.do_not_contact).await?;
         Ok(EraseCandidatePayload {
             candidate_id: Kind::Candidate.id(receipt.candidate_id),
             mode: receipt.mode.into(),
@@ -114,18 +122,21 @@ pub(super) async fn erase(
     ctx: &Context<'_>,
     id: i64,
     mode: erasure::Mode,
+    do_not_contact: bool,
 ) -> Result<Receipt, ApiError> {
     let actor = ctx.actor()?;
+    let settings = settings(ctx)?;
     erasure::erase(
         db(ctx)?,
         &mail(ctx)?.blobs,
-        &crate::mail::dispatcher::outbox_dir(settings(ctx)?),
+        &crate::mail::dispatcher::outbox_dir(settings),
         Erasure {
             company_id: actor.company_id,
             actor: Some(actor),
             candidate_id: id,
             mode,
             precondition: Precondition::Explicit,
+            do_not_contact: do_not_contact.then_some(&settings.secret_key),
             now: Utc::now(),
         },
     )

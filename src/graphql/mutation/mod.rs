@@ -13,6 +13,7 @@ mod mail;
 mod organisation;
 mod people;
 mod recruiting;
+mod retention;
 mod scheduling_links;
 mod templates;
 mod waiting;
@@ -40,4 +41,5 @@ pub struct MutationRoot(
     candidate_export::CandidateExportMutation,
     do_not_contact::DoNotContactMutation,
     erasure::ErasureMutation,
+    retention::RetentionMutation,
 );

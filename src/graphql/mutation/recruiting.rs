@@ -128,7 +128,8 @@ impl RecruitingMutation {
     }
 
     /// Erases a candidate with their applications, documents and messages:
-    /// `eraseCandidate` with mode `DELETE`. Recruiting admins only.
+    /// `eraseCandidate` with mode `DELETE`, without adding the address to
+    /// the do-not-contact list. Recruiting admins only.
     #[graphql(guard = "Require::Admin")]
     async fn delete_candidate(
         &self,
@@ -136,7 +137,7 @@ impl RecruitingMutation {
         input: DeleteCandidateInput,
     ) -> Result<DeleteCandidatePayload, ApiError> {
         let id = decode(&input.id, Kind::Candidate, "id")?;
-        super::erasure::erase(ctx, id, crate::erasure::Mode::Delete).await?;
+        super::erasure::erase(ctx, id, crate::erasure::Mode::Delete, false).await?;
         Ok(DeleteCandidatePayload {
             deleted_candidate_id: input.id,
         })

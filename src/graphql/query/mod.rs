@@ -11,6 +11,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod retention;
 mod scheduling_links;
 mod slots;
 mod templates;
@@ -37,4 +38,5 @@ pub struct QueryRoot(
     audit::AuditQuery,
     candidate_export::CandidateExportQuery,
     do_not_contact::DoNotContactQuery,
+    retention::RetentionQuery,
 );

@@ -14,6 +14,7 @@ mod node;
 mod organisation;
 mod people;
 mod recruiting;
+mod retention;
 mod scheduling_links;
 mod slots;
 mod templates;
@@ -35,6 +36,7 @@ pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
 pub use recruiting::{Application, Candidate};
+pub use retention::{LegalHold, RetentionSettings};
 pub use scheduling_links::{
     InterviewBooking, PublicSchedulingLink, SchedulingLink, SchedulingSettings,
 };

@@ -8,7 +8,8 @@ use entity::{application, candidate, interview, message};
 use sea_orm::{ColumnTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _};
 
 use super::{
-    ApplicationSource, ApplicationStatus, Document, Gender, Interview, Message, Position, loading,
+    ApplicationSource, ApplicationStatus, Document, Gender, Interview, LegalHold, Message,
+    Position, loading,
 };
 use crate::access::{Require, Section};
 use crate::error::ApiError;
@@ -212,6 +213,25 @@ impl Candidate {
     async fn erased_at(&self) -> Option<DateTime<Utc>> {
         self.row().erased_at
     }
+    /// When the daily retention run will anonymise the candidate; `null`
+    /// while any of their applications is open or a legal hold is set.
+    /// Counted from the last application closed (the period of its
+    /// subsidiary), or for a candidate with no application from their last
+    /// activity (the company's period); see `retentionSettings`.
+    async fn retain_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let all = self.set.retain_until(db, actor).await?;
+        Ok(all.get(&self.row().id).copied())
+    }
+    /// The candidate's legal hold, if one is set (`setCandidateLegalHold`).
+    async fn legal_hold(&self, ctx: &Context<'_>) -> Result<Option<LegalHold>, ApiError> {
+        let (db, actor) = loading(ctx)?;
+        let all = self.set.legal_holds(db, actor).await?;
+        Ok(all.get(&self.row().id).map(|(hold, by)| LegalHold {
+            hold: hold.clone(),
+            set_by: by.clone(),
+        }))
+    }
 }
 
 /// A candidate's application to one position.
@@ -294,5 +314,9 @@ impl Application {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.row().updated_at
+    }
+    /// When the application was rejected or withdrawn; `null` while it is open.
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.row().closed_at
     }
 }
