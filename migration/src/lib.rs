@@ -24,6 +24,7 @@ mod m20261208_000004_machine_mail;
 mod m20261208_000005_read_state_and_inline_parts;
 mod m20261208_000010_audit_log;
 mod m20261209_000004_do_not_contact;
+mod m20261209_000005_privacy_requests;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000005_read_state_and_inline_parts::Migration),
             Box::new(m20261208_000010_audit_log::Migration),
             Box::new(m20261209_000004_do_not_contact::Migration),
+            Box::new(m20261209_000005_privacy_requests::Migration),
         ]
     }
 }

@@ -22,10 +22,13 @@ pub enum EventType {
     EmailBatchProgressed,
     EmailBatchCompleted,
     WebhookEndpointDisabled,
+    ApplicationStatusChanged,
+    PrivacyRequestCreated,
+    PrivacyRequestResolved,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 18] = [
+    pub const ALL: [EventType; 21] = [
         EventType::MessageQueued,
         EventType::MessageSent,
         EventType::MessageFailed,
@@ -44,6 +47,9 @@ impl EventType {
         EventType::EmailBatchProgressed,
         EventType::EmailBatchCompleted,
         EventType::WebhookEndpointDisabled,
+        EventType::ApplicationStatusChanged,
+        EventType::PrivacyRequestCreated,
+        EventType::PrivacyRequestResolved,
     ];
 
     pub fn name(self) -> &'static str {
@@ -66,6 +72,9 @@ impl EventType {
             EventType::EmailBatchProgressed => "email_batch.progressed",
             EventType::EmailBatchCompleted => "email_batch.completed",
             EventType::WebhookEndpointDisabled => "webhook_endpoint.disabled",
+            EventType::ApplicationStatusChanged => "application.status_changed",
+            EventType::PrivacyRequestCreated => "privacy_request.created",
+            EventType::PrivacyRequestResolved => "privacy_request.resolved",
         }
     }
 

@@ -31,10 +31,11 @@ pub enum Kind {
     WebhookEndpoint,
     WebhookDelivery,
     ExternalCalendar,
+    PrivacyRequest,
 }
 
 impl Kind {
-    const ALL: [Kind; 18] = [
+    const ALL: [Kind; 19] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -53,6 +54,7 @@ impl Kind {
         Kind::WebhookEndpoint,
         Kind::WebhookDelivery,
         Kind::ExternalCalendar,
+        Kind::PrivacyRequest,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -76,6 +78,7 @@ impl Kind {
             Kind::WebhookEndpoint => "WebhookEndpoint",
             Kind::WebhookDelivery => "WebhookDelivery",
             Kind::ExternalCalendar => "ExternalCalendar",
+            Kind::PrivacyRequest => "PrivacyRequest",
         }
     }
 

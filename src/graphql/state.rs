@@ -43,6 +43,18 @@ pub fn mail<'a>(ctx: &Context<'a>) -> Result<&'a Mail, ApiError> {
         .map_err(|_| missing("mail"))
 }
 
+/// Counts one call of a privacy-page operation against the caller's
+/// address; `RATE_LIMITED` once it is over the rate.
+pub fn count_public_privacy(ctx: &Context<'_>) -> Result<(), ApiError> {
+    let limits = ctx
+        .data::<Arc<crate::privacy::limits::PrivacyLimits>>()
+        .map_err(|_| missing("privacy limits"))?;
+    match ctx.data_opt::<crate::intake::ClientAddress>() {
+        Some(crate::intake::ClientAddress(address)) => limits.check(*address),
+        None => Ok(()),
+    }
+}
+
 /// Counts one call of a public scheduling operation against the caller's
 /// address; `RATE_LIMITED` once it is over the rate.
 pub fn count_public_scheduling(ctx: &Context<'_>) -> Result<(), ApiError> {

@@ -39,6 +39,7 @@ mod migrations;
 mod n_plus_one;
 mod outbound;
 mod permissions;
+mod privacy_page;
 mod reading;
 mod s3;
 mod scheduling_links;

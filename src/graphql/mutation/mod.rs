@@ -10,6 +10,7 @@ mod interviews;
 mod mail;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod scheduling_links;
 mod templates;
@@ -36,4 +37,5 @@ pub struct MutationRoot(
     webhooks::WebhooksMutation,
     availability::AvailabilityMutation,
     do_not_contact::DoNotContactMutation,
+    privacy::PrivacyMutation,
 );

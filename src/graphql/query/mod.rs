@@ -9,6 +9,7 @@ mod mail;
 mod node;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod scheduling_links;
 mod slots;
@@ -35,4 +36,5 @@ pub struct QueryRoot(
     events::EventsQuery,
     audit::AuditQuery,
     do_not_contact::DoNotContactQuery,
+    privacy::PrivacyQuery,
 );

@@ -8,8 +8,8 @@ use crate::graphql::ids::{Kind, decode_any};
 use crate::graphql::state::db;
 use crate::graphql::types::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, ExternalCalendar, Interview, Message, Node, Position, RecruitingRole,
-    Subsidiary, User, WebhookDelivery, WebhookEndpoint,
+    EmailTemplate, ExternalCalendar, Interview, Message, Node, Position, PrivacyRequest,
+    RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 use crate::mail::messages;
 use crate::webhooks::endpoints;
@@ -33,7 +33,7 @@ impl NodeQuery {
             Kind::EmailTemplate => Require::Templates,
             Kind::Message | Kind::EmailBatch => Require::Section(Section::Messages),
             Kind::Interview => Require::Section(Section::Interviews),
-            Kind::WebhookEndpoint | Kind::WebhookDelivery => Require::Admin,
+            Kind::WebhookEndpoint | Kind::WebhookDelivery | Kind::PrivacyRequest => Require::Admin,
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -95,6 +95,9 @@ impl NodeQuery {
             Kind::ExternalCalendar => Node::ExternalCalendar(ExternalCalendar(
                 crate::scheduling::calendars::find_editable(db, actor, row).await?,
             )),
+            Kind::PrivacyRequest => {
+                Node::PrivacyRequest(PrivacyRequest(crate::privacy::find(db, actor, row).await?))
+            }
         })
     }
 }

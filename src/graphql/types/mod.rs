@@ -12,6 +12,7 @@ mod mail;
 mod node;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod scheduling_links;
 mod slots;
@@ -32,6 +33,7 @@ pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest}
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
+pub use privacy::{CandidatePrivacyRequest, PrivacyPage, PrivacyPageApplication, PrivacyRequest};
 pub use recruiting::{Application, Candidate};
 pub use scheduling_links::{
     InterviewBooking, PublicSchedulingLink, SchedulingLink, SchedulingSettings,

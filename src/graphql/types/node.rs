@@ -4,8 +4,8 @@ use async_graphql::{ID, Interface};
 
 use super::{
     ApiToken, Application, Candidate, Category, Company, Document, DocumentCategory, EmailBatch,
-    EmailTemplate, ExternalCalendar, Interview, Message, Position, RecruitingRole, Subsidiary,
-    User, WebhookDelivery, WebhookEndpoint,
+    EmailTemplate, ExternalCalendar, Interview, Message, Position, PrivacyRequest, RecruitingRole,
+    Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -30,4 +30,5 @@ pub enum Node {
     WebhookEndpoint(WebhookEndpoint),
     WebhookDelivery(WebhookDelivery),
     ExternalCalendar(ExternalCalendar),
+    PrivacyRequest(PrivacyRequest),
 }
