@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{candidate, privacy_request, user};
+use entity::{candidate, privacy_request};
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use super::{ApplicationStatus, Candidate, PrivacyRequestKind, PrivacyRequestStatus, User};
@@ -135,13 +135,6 @@ impl PrivacyRequest {
     }
     /// The user who resolved it; `null` while open or once that user is deleted.
     async fn resolved_by(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
-        let Some(id) = self.0.resolved_by_id else {
-            return Ok(None);
-        };
-        Ok(user::Entity::find_by_id(id)
-            .filter(user::Column::CompanyId.eq(self.0.company_id))
-            .one(db(ctx)?)
-            .await?
-            .map(User::one))
+        User::of_company(db(ctx)?, self.0.company_id, self.0.resolved_by_id).await
     }
 }
