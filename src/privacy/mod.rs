@@ -6,8 +6,7 @@
 //!
 //! An erasure request also puts the address on the do-not-contact list at
 //! once: Art. 17 is about the data, but someone asking to be forgotten has
-//! plainly asked not to be written to while the request waits (Art. 21(3)
-//! for direct contact).
+//! plainly asked not to be written to while the request waits.
 
 pub mod limits;
 pub mod links;
