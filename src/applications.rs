@@ -4,8 +4,8 @@ use chrono::Utc;
 use entity::application;
 use entity::enums::{ApplicationSource, ApplicationStatus};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, Select, Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DatabaseTransaction,
+    EntityTrait as _, IntoActiveModel as _, QueryFilter as _, Select, Set,
 };
 
 use crate::access::Actor;
@@ -123,25 +123,56 @@ pub fn closes(status: ApplicationStatus) -> bool {
     )
 }
 
-/// Moves an application to `status`. Closing it records when (a move
-/// between the closed statuses keeps the first time, since the candidate
-/// left the process then); reopening it clears that time.
+/// Sets the status of one of the actor's visible applications.
 pub async fn set_status(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writable,
     actor: &Actor,
     id: i64,
     status: ApplicationStatus,
 ) -> ApiResult<application::Model> {
-    let found = find(db, actor, id).await?;
-    let now = Utc::now();
-    let closed_at = match (closes(found.status), closes(status)) {
+    crate::db::write_transaction!(db, |txn| {
+        let row = find(txn, actor, id).await?;
+        change_status(txn, row, status, Utc::now()).await
+    })
+}
+
+/// Writes `status` to `row` in the caller's write transaction, with its
+/// `application.status_changed` event (unless it already had that status),
+/// so that recruiters' screens and integrations learn of every change,
+/// also one the candidate made through their privacy page. Closing it
+/// records when (a move between the closed statuses keeps the first time,
+/// since the candidate left the process then); reopening it clears that
+/// time, which retention counts from.
+pub async fn change_status(
+    txn: &DatabaseTransaction,
+    row: application::Model,
+    status: ApplicationStatus,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<application::Model> {
+    if row.status == status {
+        return Ok(row);
+    }
+    let previous = row.status;
+    let closed_at = match (closes(previous), closes(status)) {
         (_, false) => None,
-        (true, true) => found.closed_at.or(Some(now)),
+        (true, true) => row.closed_at.or(Some(now)),
         (false, true) => Some(now),
     };
-    let mut row = found.into_active_model();
-    row.status = Set(status);
-    row.updated_at = Set(now);
-    row.closed_at = Set(closed_at);
-    Ok(row.update(db).await?)
+    let mut active = row.into_active_model();
+    active.status = Set(status);
+    active.updated_at = Set(now);
+    active.closed_at = Set(closed_at);
+    let updated = active.update(txn).await?;
+    let event = NewEvent::new(
+        updated.company_id,
+        EventType::ApplicationStatusChanged,
+        Kind::Application,
+        updated.id,
+    )
+    .with_id("candidateId", Kind::Candidate, Some(updated.candidate_id))
+    .with_id("positionId", Kind::Position, Some(updated.position_id))
+    .with("status", sea_orm::ActiveEnum::to_value(&updated.status))
+    .with("previousStatus", sea_orm::ActiveEnum::to_value(&previous));
+    events::append(txn, vec![event], now).await?;
+    Ok(updated)
 }

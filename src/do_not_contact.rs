@@ -385,6 +385,7 @@ mod tests {
             status: entity::enums::ApplicationStatus::New,
             created_at: at(created),
             updated_at: at(created),
+            closed_at: None,
         };
         assert!(!lifted_for(&entry, None));
         assert!(!lifted_for(&entry, Some(&application(50))));

@@ -63,6 +63,8 @@ pub mod organisation;
 pub mod people;
 /// Positions and their hiring managers.
 pub mod positions;
+/// The candidate's privacy page: withdrawals and data requests by link.
+pub mod privacy;
 /// Working hours, busy times and free interview slots.
 pub mod scheduling;
 /// What a new company starts with: starter templates, document categories, roles.

@@ -175,3 +175,13 @@ stored_enum!(
         Recruiter = "RECRUITER",
     }
 );
+
+stored_enum!(
+    /// What a candidate asked for through their privacy page.
+    PrivacyRequestKind {
+        /// Erase their data (GDPR Art. 17).
+        Erasure = "ERASURE",
+        /// A copy of their data (GDPR Art. 15(3), Art. 20).
+        Export = "EXPORT",
+    }
+);

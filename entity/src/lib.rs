@@ -36,6 +36,7 @@ pub mod message_content;
 pub mod message_recipient;
 pub mod position;
 pub mod position_hiring_manager;
+pub mod privacy_request;
 pub mod recruiting_category;
 pub mod recruiting_role;
 pub mod role_assignment;

@@ -27,6 +27,7 @@ mod m20261209_000001_erasure;
 mod m20261209_000002_retention;
 mod m20261209_000003_candidate_exports;
 mod m20261209_000004_do_not_contact;
+mod m20261209_000005_privacy_requests;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000002_retention::Migration),
             Box::new(m20261209_000003_candidate_exports::Migration),
             Box::new(m20261209_000004_do_not_contact::Migration),
+            Box::new(m20261209_000005_privacy_requests::Migration),
         ]
     }
 }

@@ -69,6 +69,7 @@ pub async fn preview(
         chrono::Utc::now(),
     )
     .await?;
+    crate::privacy::links::fill_urls(settings, std::slice::from_mut(&mut context));
     let (compiled, language) = match request.content {
         Content::Template(id) => {
             let template = find(db, actor, id).await?;

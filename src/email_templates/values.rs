@@ -36,6 +36,9 @@ pub struct MessageContext {
     /// The URL of the application's newest open scheduling link, once
     /// [`crate::scheduling::links::fill_urls`] has looked.
     pub scheduling_link: Option<String>,
+    /// The candidate's privacy page, once
+    /// [`crate::privacy::links::fill_urls`] has written it.
+    pub privacy_link: Option<String>,
 }
 
 impl MessageContext {
@@ -65,6 +68,7 @@ impl MessageContext {
                 .as_ref()
                 .map(|i| details::values(i, &self.participants, &language)),
             scheduling_link: self.scheduling_link.clone(),
+            privacy_link: self.privacy_link.clone(),
             ..Values::for_gender(c.gender)
         }
     }
@@ -189,6 +193,7 @@ pub async fn load_context(
         participants,
         sender: Arc::new(sender),
         scheduling_link: None,
+        privacy_link: None,
     })
 }
 
@@ -350,6 +355,7 @@ pub async fn load_contexts(
                 participants: Vec::new(),
                 sender: sender.clone(),
                 scheduling_link: None,
+                privacy_link: None,
             })
         })
         .collect()

@@ -24,10 +24,13 @@ pub enum EventType {
     WebhookEndpointDisabled,
     CandidateExportReady,
     CandidateErased,
+    ApplicationStatusChanged,
+    PrivacyRequestCreated,
+    PrivacyRequestResolved,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 20] = [
+    pub const ALL: [EventType; 23] = [
         EventType::MessageQueued,
         EventType::MessageSent,
         EventType::MessageFailed,
@@ -48,6 +51,9 @@ impl EventType {
         EventType::WebhookEndpointDisabled,
         EventType::CandidateExportReady,
         EventType::CandidateErased,
+        EventType::ApplicationStatusChanged,
+        EventType::PrivacyRequestCreated,
+        EventType::PrivacyRequestResolved,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +78,9 @@ impl EventType {
             EventType::WebhookEndpointDisabled => "webhook_endpoint.disabled",
             EventType::CandidateExportReady => "candidate_export.ready",
             EventType::CandidateErased => "candidate.erased",
+            EventType::ApplicationStatusChanged => "application.status_changed",
+            EventType::PrivacyRequestCreated => "privacy_request.created",
+            EventType::PrivacyRequestResolved => "privacy_request.resolved",
         }
     }
 

@@ -32,10 +32,11 @@ pub enum Kind {
     WebhookDelivery,
     ExternalCalendar,
     CandidateExport,
+    PrivacyRequest,
 }
 
 impl Kind {
-    const ALL: [Kind; 19] = [
+    const ALL: [Kind; 20] = [
         Kind::Company,
         Kind::Subsidiary,
         Kind::Category,
@@ -55,6 +56,7 @@ impl Kind {
         Kind::WebhookDelivery,
         Kind::ExternalCalendar,
         Kind::CandidateExport,
+        Kind::PrivacyRequest,
     ];
 
     /// The GraphQL type name, which is also the ID's prefix.
@@ -79,6 +81,7 @@ impl Kind {
             Kind::WebhookDelivery => "WebhookDelivery",
             Kind::ExternalCalendar => "ExternalCalendar",
             Kind::CandidateExport => "CandidateExport",
+            Kind::PrivacyRequest => "PrivacyRequest",
         }
     }
 

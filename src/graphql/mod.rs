@@ -59,6 +59,9 @@ pub fn build(
     .data(Arc::new(
         crate::scheduling::public_limits::SchedulingLimits::new(&settings),
     ))
+    .data(Arc::new(crate::privacy::limits::PrivacyLimits::new(
+        &settings,
+    )))
     .data(settings)
     .data(actors)
     .data(mail)

@@ -1,5 +1,6 @@
 //! Shared values resolvers read from the schema's context.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_graphql::Context;
@@ -43,14 +44,29 @@ pub fn mail<'a>(ctx: &Context<'a>) -> Result<&'a Mail, ApiError> {
         .map_err(|_| missing("mail"))
 }
 
+/// Counts one call of a privacy-page operation against the caller's
+/// address; `RATE_LIMITED` once it is over the rate.
+pub fn count_public_privacy(ctx: &Context<'_>) -> Result<(), ApiError> {
+    use crate::privacy::limits::PrivacyLimits;
+    count_public(ctx, "privacy limits", PrivacyLimits::check)
+}
+
 /// Counts one call of a public scheduling operation against the caller's
 /// address; `RATE_LIMITED` once it is over the rate.
 pub fn count_public_scheduling(ctx: &Context<'_>) -> Result<(), ApiError> {
-    let limits = ctx
-        .data::<Arc<crate::scheduling::public_limits::SchedulingLimits>>()
-        .map_err(|_| missing("scheduling limits"))?;
+    use crate::scheduling::public_limits::SchedulingLimits;
+    count_public(ctx, "scheduling limits", SchedulingLimits::check)
+}
+
+/// Counts one call against the caller's address in the limiter `L`.
+fn count_public<L: Send + Sync + 'static>(
+    ctx: &Context<'_>,
+    what: &str,
+    check: fn(&L, IpAddr) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let limits = ctx.data::<Arc<L>>().map_err(|_| missing(what))?;
     match ctx.data_opt::<crate::intake::ClientAddress>() {
-        Some(crate::intake::ClientAddress(address)) => limits.check(*address),
+        Some(crate::intake::ClientAddress(address)) => check(limits, *address),
         None => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! Pages candidates open from their email, served from the binary so a link
 //! works without a career site in front: `GET /schedule/{token}` is the page
-//! behind `{{ scheduling_link }}`. The page is static; its script reads the
+//! behind `{{ scheduling_link }}`, `GET /privacy/{token}` the one behind
+//! `{{ privacy_link }}`. The page is static; its script reads the
 //! token from its own address and calls the public GraphQL operations, so
 //! the server never renders candidate data into HTML.
 //!
@@ -16,13 +17,19 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     frame-ancestors 'none'";
 
 const SCHEDULE_HTML: &str = include_str!("../../assets/public/schedule.html");
+const PRIVACY_HTML: &str = include_str!("../../assets/public/privacy.html");
 
 /// Name, bytes and content type of every asset: a fixed table, so nothing
 /// else can ever be served from here.
-const ASSETS: [(&str, &str, &str); 2] = [
+const ASSETS: [(&str, &str, &str); 3] = [
     (
         "schedule.js",
         include_str!("../../assets/public/schedule.js"),
+        "application/javascript; charset=utf-8",
+    ),
+    (
+        "privacy.js",
+        include_str!("../../assets/public/privacy.js"),
         "application/javascript; charset=utf-8",
     ),
     (
@@ -35,12 +42,21 @@ const ASSETS: [(&str, &str, &str); 2] = [
 /// Registers the candidates' pages and their assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/schedule/{token}", web::get().to(schedule))
+        .route("/privacy/{token}", web::get().to(privacy))
         .route("/public/{file}", web::get().to(asset));
+}
+
+async fn schedule() -> HttpResponse {
+    page(SCHEDULE_HTML)
+}
+
+async fn privacy() -> HttpResponse {
+    page(PRIVACY_HTML)
 }
 
 /// The same page for every token: whether a link is valid is answered by
 /// the API, under its rate limit, not by a different page here.
-async fn schedule() -> HttpResponse {
+fn page(html: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -48,7 +64,7 @@ async fn schedule() -> HttpResponse {
         .insert_header((header::REFERRER_POLICY, "no-referrer"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .body(SCHEDULE_HTML)
+        .body(html)
 }
 
 async fn asset(file: web::Path<String>) -> HttpResponse {
@@ -70,17 +86,20 @@ mod tests {
     use actix_web::{App, http::StatusCode};
 
     #[actix_web::test]
-    async fn the_page_is_the_same_for_any_token_and_keeps_the_token_to_itself() {
+    async fn the_pages_are_the_same_for_any_token_and_keep_the_token_to_themselves() {
         let app = init_service(App::new().configure(configure)).await;
-        let resp = call_service(&app, TestRequest::get().uri("/schedule/abc").to_request()).await;
-        assert_eq!(resp.status(), StatusCode::OK);
-        let header_of = |name| resp.headers().get(name).unwrap().to_str().unwrap();
-        assert_eq!(header_of(header::REFERRER_POLICY), "no-referrer");
-        assert_eq!(header_of(header::CACHE_CONTROL), "no-store");
-        assert!(header_of(header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
-        let body = read_body(resp).await;
-        assert!(!String::from_utf8_lossy(&body).contains("abc"));
-        assert!(String::from_utf8_lossy(&body).contains("/public/schedule.js"));
+        for (page, script) in [("schedule", "schedule.js"), ("privacy", "privacy.js")] {
+            let uri = format!("/{page}/abc");
+            let resp = call_service(&app, TestRequest::get().uri(&uri).to_request()).await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            let header_of = |name| resp.headers().get(name).unwrap().to_str().unwrap();
+            assert_eq!(header_of(header::REFERRER_POLICY), "no-referrer");
+            assert_eq!(header_of(header::CACHE_CONTROL), "no-store");
+            assert!(header_of(header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
+            let body = read_body(resp).await;
+            assert!(!String::from_utf8_lossy(&body).contains("abc"));
+            assert!(String::from_utf8_lossy(&body).contains(&format!("/public/{script}")));
+        }
     }
 
     #[actix_web::test]
@@ -103,6 +122,7 @@ mod tests {
         }
         for path in [
             "/public/schedule.html",
+            "/public/privacy.html",
             "/public/..%2fCargo.toml",
             "/public/x",
         ] {

@@ -212,7 +212,8 @@ pub async fn acknowledge(
         return Ok(None);
     };
     let actor = Actor::automatic(company.id, sender.id);
-    let context = load_context(db, &actor, candidate.id, Some(application.id), None).await?;
+    let mut context = load_context(db, &actor, candidate.id, Some(application.id), None).await?;
+    crate::privacy::links::fill_urls(settings, std::slice::from_mut(&mut context));
     // The acknowledgement is the new application's own mail, which the
     // do-not-contact list lets through; the check keeps that rule in one place.
     let refused = crate::do_not_contact::refusal(

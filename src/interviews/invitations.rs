@@ -563,6 +563,7 @@ pub(super) async fn context(
     .await?;
     crate::scheduling::links::fill_urls(db, settings, std::slice::from_mut(&mut context), now)
         .await?;
+    crate::privacy::links::fill_urls(settings, std::slice::from_mut(&mut context));
     Ok(context)
 }
 

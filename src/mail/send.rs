@@ -126,6 +126,7 @@ pub async fn send(
         )
         .await?;
         crate::scheduling::links::fill_urls(txn, settings, &mut contexts, now).await?;
+        crate::privacy::links::fill_urls(settings, &mut contexts);
         let threading = match request.in_reply_to {
             Some(id) => Some(threading(txn, actor, id, only_candidate).await?),
             None => None,

@@ -52,7 +52,7 @@ impl SchedulingLimits {
         }
         result.map_err(|_| {
             ApiError::RateLimited(
-                "too many scheduling requests from this address; try again in a minute".into(),
+                "too many requests from this address; try again in a minute".into(),
             )
         })
     }

@@ -40,6 +40,8 @@ pub struct Values {
     pub today: Option<String>,
     /// The page where the candidate books their interview.
     pub scheduling_link: Option<String>,
+    /// The candidate's privacy page.
+    pub privacy_link: Option<String>,
     pub interview: Option<InterviewValues>,
 }
 
@@ -60,6 +62,7 @@ impl Values {
             application_date: None,
             today: None,
             scheduling_link: None,
+            privacy_link: None,
             interview: None,
         }
     }
@@ -183,6 +186,13 @@ pub static PLACEHOLDERS: &[Placeholder] = &[
         example: "https://jobs.acme.example/schedule/rms_4fJ2…",
         interview: false,
         read: |v| v.scheduling_link.as_deref(),
+    },
+    Placeholder {
+        name: "privacy_link",
+        description: "The candidate's privacy page, where they can withdraw an application and ask for a copy or the erasure of their data.",
+        example: "https://jobs.acme.example/privacy/rmp_42_Xk9…",
+        interview: false,
+        read: |v| v.privacy_link.as_deref(),
     },
     Placeholder {
         name: "interview_title",

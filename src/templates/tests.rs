@@ -18,6 +18,7 @@ fn maria() -> Values {
         application_date: Some("3 November 2026".into()),
         today: Some("22 November 2026".into()),
         scheduling_link: Some("https://jobs.acme.example/schedule/rms_x".into()),
+        privacy_link: Some("https://jobs.acme.example/privacy/rmp_1_x".into()),
         interview: Some(InterviewValues {
             title: "Technical interview".into(),
             date: "Tuesday, 1 December 2026".into(),

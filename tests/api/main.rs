@@ -41,6 +41,7 @@ mod migrations;
 mod n_plus_one;
 mod outbound;
 mod permissions;
+mod privacy_page;
 mod reading;
 mod retention;
 mod s3;

@@ -1610,6 +1610,18 @@ fn id_cases() -> Vec<IdCase> {
             &["t_plain", "other_template"],
         ),
         id_case(
+            "withdrawApplication",
+            "mutation { withdrawApplication(input: { token: \"rmp_1_x\", applicationId: \"$ID\" }) { application { id } } }",
+            &["app_c3_p1", "app_hidden", "other_application"],
+        ),
+        // Recruiting admins' only: the limited callers are refused before
+        // any lookup; another company's request is tried in privacy_page.rs.
+        id_case(
+            "resolvePrivacyRequest",
+            "mutation { resolvePrivacyRequest(input: { id: \"$ID\" }) { request { id } } }",
+            &[],
+        ),
+        id_case(
             "recordInvitationResponse",
             "mutation { recordInvitationResponse(input: { interviewId: \"$ID\", status: ACCEPTED }) { interview { id } } }",
             &["iv_c3_p1", "iv_hidden"],

@@ -12,6 +12,7 @@ mod interviews;
 mod mail;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod retention;
 mod scheduling_links;
@@ -42,4 +43,5 @@ pub struct MutationRoot(
     do_not_contact::DoNotContactMutation,
     erasure::ErasureMutation,
     retention::RetentionMutation,
+    privacy::PrivacyMutation,
 );

@@ -10,6 +10,7 @@ mod mail;
 mod node;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod retention;
 mod scheduling_links;
@@ -39,4 +40,5 @@ pub struct QueryRoot(
     candidate_export::CandidateExportQuery,
     do_not_contact::DoNotContactQuery,
     retention::RetentionQuery,
+    privacy::PrivacyQuery,
 );

@@ -9,7 +9,7 @@ use crate::graphql::state::db;
 use crate::graphql::types::{
     ApiToken, Application, Candidate, CandidateExport, Category, Company, Document,
     DocumentCategory, EmailBatch, EmailTemplate, ExternalCalendar, Interview, Message, Node,
-    Position, RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
+    Position, PrivacyRequest, RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 use crate::mail::messages;
 use crate::webhooks::endpoints;
@@ -33,7 +33,10 @@ impl NodeQuery {
             Kind::EmailTemplate => Require::Templates,
             Kind::Message | Kind::EmailBatch => Require::Section(Section::Messages),
             Kind::Interview => Require::Section(Section::Interviews),
-            Kind::WebhookEndpoint | Kind::WebhookDelivery | Kind::CandidateExport => Require::Admin,
+            Kind::WebhookEndpoint
+            | Kind::WebhookDelivery
+            | Kind::CandidateExport
+            | Kind::PrivacyRequest => Require::Admin,
             _ => Require::SignedIn,
         };
         required.check(ctx).await?;
@@ -98,6 +101,9 @@ impl NodeQuery {
             Kind::CandidateExport => Node::CandidateExport(CandidateExport(
                 crate::candidate_export::find(db, actor, row).await?,
             )),
+            Kind::PrivacyRequest => {
+                Node::PrivacyRequest(PrivacyRequest(crate::privacy::find(db, actor, row).await?))
+            }
         })
     }
 }

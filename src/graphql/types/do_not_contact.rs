@@ -1,7 +1,6 @@
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
-use entity::{do_not_contact, user};
-use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+use entity::do_not_contact;
 
 use super::User;
 use crate::error::ApiError;
@@ -24,13 +23,6 @@ impl DoNotContactEntry {
     /// The user who put it there; `null` when the person asked themselves,
     /// a spam report put it there, or the user was deleted since.
     async fn added_by(&self, ctx: &Context<'_>) -> Result<Option<User>, ApiError> {
-        let Some(id) = self.0.created_by_id else {
-            return Ok(None);
-        };
-        Ok(user::Entity::find_by_id(id)
-            .filter(user::Column::CompanyId.eq(self.0.company_id))
-            .one(db(ctx)?)
-            .await?
-            .map(User::one))
+        User::of_company(db(ctx)?, self.0.company_id, self.0.created_by_id).await
     }
 }

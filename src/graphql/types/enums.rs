@@ -215,3 +215,20 @@ pub enum DoNotContactReason {
     /// A user of the company put them on the list.
     Recruiter,
 }
+
+/// What a candidate asked for through their privacy page.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "stored::PrivacyRequestKind")]
+pub enum PrivacyRequestKind {
+    /// Erase their data (GDPR Art. 17).
+    Erasure,
+    /// A copy of their data (GDPR Art. 15(3)).
+    Export,
+}
+
+/// Whether a privacy request still waits for an answer.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrivacyRequestStatus {
+    Open,
+    Resolved,
+}

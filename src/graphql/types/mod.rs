@@ -13,6 +13,7 @@ mod mail;
 mod node;
 mod organisation;
 mod people;
+mod privacy;
 mod recruiting;
 mod retention;
 mod scheduling_links;
@@ -35,6 +36,7 @@ pub use mail::{EmailBatch, Message, RecruitingEmailSettings, SmtpConnectionTest}
 pub use node::Node;
 pub use organisation::{Category, Company, DocumentCategory, Position, Subsidiary};
 pub use people::{ApiToken, DocumentPermission, RecruitingRole, User, Viewer};
+pub use privacy::{CandidatePrivacyRequest, PrivacyPage, PrivacyPageApplication, PrivacyRequest};
 pub use recruiting::{Application, Candidate};
 pub use retention::{LegalHold, RetentionSettings};
 pub use scheduling_links::{

@@ -5,7 +5,7 @@ use async_graphql::{ID, Interface};
 use super::{
     ApiToken, Application, Candidate, CandidateExport, Category, Company, Document,
     DocumentCategory, EmailBatch, EmailTemplate, ExternalCalendar, Interview, Message, Position,
-    RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
+    PrivacyRequest, RecruitingRole, Subsidiary, User, WebhookDelivery, WebhookEndpoint,
 };
 
 /// An object that can be fetched again by its global ID through `node(id:)`.
@@ -31,4 +31,5 @@ pub enum Node {
     WebhookDelivery(WebhookDelivery),
     ExternalCalendar(ExternalCalendar),
     CandidateExport(CandidateExport),
+    PrivacyRequest(PrivacyRequest),
 }

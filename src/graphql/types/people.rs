@@ -91,6 +91,24 @@ struct UserSet {
 }
 
 impl User {
+    /// The user `id` of `company_id`, if there is one: who added or
+    /// resolved something, when anyone did and is still there.
+    pub async fn of_company(
+        db: &sea_orm::DatabaseConnection,
+        company_id: i64,
+        id: Option<i64>,
+    ) -> Result<Option<Self>, ApiError> {
+        use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        Ok(user::Entity::find_by_id(id)
+            .filter(user::Column::CompanyId.eq(company_id))
+            .one(db)
+            .await?
+            .map(Self::one))
+    }
+
     /// A user loaded alone.
     pub fn one(row: user::Model) -> Self {
         let siblings = Arc::new(UserSet {
