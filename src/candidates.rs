@@ -167,6 +167,21 @@ pub async fn find(
         .ok_or(ApiError::NotFound("candidate"))
 }
 
+/// One candidate the actor may see, locked for the transaction on
+/// PostgreSQL (SQLite's write transaction holds the whole database), or
+/// `NOT_FOUND`.
+pub async fn locked(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<candidate::Model> {
+    let mut query = visible(actor).filter(candidate::Column::Id.eq(id));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query.one(txn).await?.ok_or(ApiError::NotFound("candidate"))
+}
+
 pub async fn create(
     db: &impl crate::db::Writable,
     actor: &Actor,

@@ -23,6 +23,9 @@ pub struct Model {
     /// When the candidate was anonymised (GDPR Art. 17): their names and
     /// addresses are gone, the row stays for the company's statistics.
     pub erased_at: Option<DateTimeUtc>,
+    /// The version of the candidate's privacy-page link: raising it
+    /// revokes every link issued before.
+    pub privacy_link_version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,7 @@ mod m20261209_000002_retention;
 mod m20261209_000003_candidate_exports;
 mod m20261209_000004_do_not_contact;
 mod m20261209_000005_privacy_requests;
+mod m20261210_000001_privacy_link_version;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000003_candidate_exports::Migration),
             Box::new(m20261209_000004_do_not_contact::Migration),
             Box::new(m20261209_000005_privacy_requests::Migration),
+            Box::new(m20261210_000001_privacy_link_version::Migration),
         ]
     }
 }

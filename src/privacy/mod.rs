@@ -44,7 +44,8 @@ pub fn can_withdraw(status: ApplicationStatus) -> bool {
 }
 
 /// The candidate a presented token opens. A token never issued, a forged
-/// one and one of a deleted candidate are all alike `NOT_FOUND`.
+/// or revoked one and one of a deleted or anonymised candidate are all
+/// alike `NOT_FOUND`.
 pub async fn open(
     db: &impl ConnectionTrait,
     settings: &Settings,
@@ -62,7 +63,14 @@ pub async fn open(
     let Some(candidate) = query.one(db).await? else {
         return Err(not_found);
     };
-    if !TokenKey::new(&settings.secret_key).verify(token, candidate.company_id, candidate.id) {
+    let key = TokenKey::new(&settings.secret_key);
+    let issued = key.verify(
+        token,
+        candidate.company_id,
+        candidate.id,
+        candidate.privacy_link_version,
+    );
+    if !issued || candidate.erased_at.is_some() {
         return Err(not_found);
     }
     Ok(candidate)
@@ -245,6 +253,31 @@ pub async fn request(
             now,
         )
         .await?;
+        Ok(row)
+    })
+}
+
+/// Revokes every privacy-page link of candidate `id` issued so far (one
+/// forwarded to the wrong person, say) by raising the link version; mail
+/// sent from now on carries a new link. Recorded in the audit trail.
+pub async fn revoke_links(
+    db: &impl crate::db::Writable,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<candidate::Model> {
+    crate::db::write_transaction!(db, |txn| {
+        let row = crate::candidates::locked(txn, actor, id).await?;
+        let version = row.privacy_link_version.checked_add(1).ok_or_else(|| {
+            ApiError::conflict("this candidate's links were revoked too many times")
+        })?;
+        let mut active = row.into_active_model();
+        active.privacy_link_version = Set(version);
+        let row = active.update(txn).await?;
+        let change = Change::new("candidate.privacy_links_revoked")
+            .on("Candidate", row.id)
+            .with("version", version);
+        audit::record(txn, row.company_id, Some(actor), change, now).await?;
         Ok(row)
     })
 }

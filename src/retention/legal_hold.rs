@@ -11,8 +11,8 @@
 use chrono::{DateTime, Utc};
 use entity::{candidate, candidate_legal_hold, user};
 use sea_orm::{
-    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, DbBackend, EntityTrait as _,
-    IntoActiveModel as _, QueryFilter as _, QuerySelect as _, Set,
+    ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _,
+    IntoActiveModel as _, QueryFilter as _, Set,
 };
 
 use crate::access::Actor;
@@ -62,7 +62,7 @@ pub async fn set(
     now: DateTime<Utc>,
 ) -> ApiResult<candidate::Model> {
     crate::db::write_transaction!(db, |txn| {
-        let row = locked(txn, actor, id).await?;
+        let row = candidates::locked(txn, actor, id).await?;
         if reason.is_some() && row.erased_at.is_some() {
             return Err(ApiError::conflict(
                 "this candidate is anonymised; nothing personal is left to hold",
@@ -118,20 +118,6 @@ pub async fn set(
         events::append(txn, vec![event], now).await?;
         Ok(row)
     })
-}
-
-/// Candidate `id` as the actor sees them, locked for the transaction on
-/// PostgreSQL (SQLite's write transaction holds the whole database).
-async fn locked(
-    txn: &sea_orm::DatabaseTransaction,
-    actor: &Actor,
-    id: i64,
-) -> ApiResult<candidate::Model> {
-    let mut query = candidates::visible(actor).filter(candidate::Column::Id.eq(id));
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    query.one(txn).await?.ok_or(ApiError::NotFound("candidate"))
 }
 
 /// Whether candidate `id` is held: erasure refuses an admin's request then.

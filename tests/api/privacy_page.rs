@@ -383,6 +383,30 @@ async fn an_erasure_request_is_listed_with_its_due_date_and_stops_mail_at_once()
     .await;
 }
 
+/// Asserts that `token` opens nothing: the page and every operation answer
+/// NOT_FOUND with the very message a token never issued gets.
+async fn assert_opens_nothing(app: &TestApp, token: &str, application: &str) {
+    let missing = page(app, "rmp_1_missing").await;
+    assert_eq!(first_code(&missing).as_deref(), Some("NOT_FOUND"));
+    for response in [
+        page(app, token).await,
+        app.gql(None, WITHDRAW, json!({ "t": token, "a": application }))
+            .await,
+        app.gql(None, ERASE, json!({ "t": token })).await,
+        app.gql(None, EXPORT, json!({ "t": token })).await,
+    ] {
+        assert_eq!(
+            first_code(&response).as_deref(),
+            Some("NOT_FOUND"),
+            "{token}: {response}"
+        );
+        assert_eq!(
+            response["errors"][0]["message"], missing["errors"][0]["message"],
+            "{token}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_forged_token_answers_exactly_like_a_missing_one() {
     // Many tries from one address: above the default rate.
@@ -407,26 +431,8 @@ async fn a_forged_token_answers_exactly_like_a_missing_one() {
             format!("{real}x"),
             "x".repeat(500),
         ];
-        let missing = page(&app, "rmp_1_missing").await;
-        assert_eq!(first_code(&missing).as_deref(), Some("NOT_FOUND"));
         for token in &tokens {
-            for response in [
-                page(&app, token).await,
-                app.gql(None, WITHDRAW, json!({ "t": token, "a": application }))
-                    .await,
-                app.gql(None, ERASE, json!({ "t": token })).await,
-                app.gql(None, EXPORT, json!({ "t": token })).await,
-            ] {
-                assert_eq!(
-                    first_code(&response).as_deref(),
-                    Some("NOT_FOUND"),
-                    "{token}: {response}"
-                );
-                assert_eq!(
-                    response["errors"][0]["message"], missing["errors"][0]["message"],
-                    "{token}"
-                );
-            }
+            assert_opens_nothing(&app, token, &application).await;
         }
         // Nothing was written through them.
         assert_eq!(
@@ -445,6 +451,99 @@ async fn a_forged_token_answers_exactly_like_a_missing_one() {
             first_code(&page(&app, &real).await).as_deref(),
             Some("NOT_FOUND")
         );
+    })
+    .await;
+}
+
+const REVOKE: &str = "mutation($c: ID!) {
+    revokePrivacyLinks(input: { candidateId: $c }) { candidate { id } } }";
+
+#[tokio::test]
+async fn an_admin_revokes_a_candidates_links_and_new_mail_carries_a_new_one() {
+    on_each_backend(async |app| {
+        let (hal, application) = applicant(&app, "Hal").await;
+        let (ivy, _) = applicant(&app, "Ivy").await;
+        let old = token_of(&privacy_link(&app, &hal).await);
+        let ivys = token_of(&privacy_link(&app, &ivy).await);
+        assert!(page(&app, &old).await.get("errors").is_none());
+        // The same candidate's link is the same in every mail until revoked.
+        assert_eq!(token_of(&privacy_link(&app, &hal).await), old);
+
+        // Only recruiting admins revoke, and only their own company's.
+        let (_, _, recruiter) = user_with_role(
+            &app,
+            &app.admin,
+            "Rex",
+            json!({ "sections": ["CANDIDATES", "MESSAGES"] }),
+        )
+        .await;
+        let refused = app.gql(Some(&recruiter), REVOKE, json!({ "c": hal })).await;
+        assert_eq!(
+            first_code(&refused).as_deref(),
+            Some("FORBIDDEN"),
+            "{refused}"
+        );
+        let other = app.other_company("Initech").await;
+        let theirs = app.gql(Some(&other), REVOKE, json!({ "c": hal })).await;
+        assert_eq!(
+            first_code(&theirs).as_deref(),
+            Some("NOT_FOUND"),
+            "{theirs}"
+        );
+        assert!(page(&app, &old).await.get("errors").is_none());
+
+        let revoked = app.ok(&app.admin, REVOKE, json!({ "c": hal })).await;
+        assert_eq!(revoked["revokePrivacyLinks"]["candidate"]["id"], json!(hal));
+        // The old link opens nothing, exactly like a forged one, and does
+        // nothing either.
+        assert_opens_nothing(&app, &old, &application).await;
+        assert_eq!(
+            app.ok(&app.admin, REQUESTS, json!({})).await["privacyRequests"]["totalCount"],
+            0
+        );
+        // New mail carries a new link, which opens the page.
+        let new = token_of(&privacy_link(&app, &hal).await);
+        assert_ne!(new, old);
+        let seen = page(&app, &new).await;
+        assert_eq!(seen["data"]["privacyPage"]["firstName"], "Hal", "{seen}");
+        // Revoking again retires that one too; another candidate's link is
+        // untouched throughout.
+        app.ok(&app.admin, REVOKE, json!({ "c": hal })).await;
+        assert_eq!(
+            first_code(&page(&app, &new).await).as_deref(),
+            Some("NOT_FOUND")
+        );
+        assert!(page(&app, &ivys).await.get("errors").is_none());
+
+        let entries = audit(&app, "candidate.privacy_links_revoked").await;
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0]["subjectType"], "Candidate");
+        assert_eq!(entries[0]["actor"]["email"], "admin@acme.example");
+        let text = serde_json::to_string(&entries).unwrap();
+        assert!(!text.contains("Hal") && !text.contains("hal@"), "{text}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_anonymised_candidates_link_opens_nothing() {
+    on_each_backend(async |app| {
+        let (jo, application) = applicant(&app, "Jo").await;
+        let token = token_of(&privacy_link(&app, &jo).await);
+        app.ok(
+            &app.admin,
+            "mutation($a: ID!) {
+                updateApplicationStatus(input: { id: $a, status: REJECTED }) { application { id } } }",
+            json!({ "a": application }),
+        )
+        .await;
+        app.ok(
+            &app.admin,
+            "mutation($id: ID!) { eraseCandidate(input: { id: $id, mode: ANONYMISE }) { erasedAt } }",
+            json!({ "id": jo }),
+        )
+        .await;
+        assert_opens_nothing(&app, &token, &application).await;
     })
     .await;
 }

@@ -9,7 +9,9 @@ use crate::access::{ContextExt as _, Require};
 use crate::error::ApiError;
 use crate::graphql::ids::{Kind, decode};
 use crate::graphql::state::{count_public_privacy, db, settings};
-use crate::graphql::types::{CandidatePrivacyRequest, PrivacyPageApplication, PrivacyRequest};
+use crate::graphql::types::{
+    Candidate, CandidatePrivacyRequest, PrivacyPageApplication, PrivacyRequest,
+};
 use crate::privacy;
 
 #[derive(Default)]
@@ -47,6 +49,16 @@ struct ResolvePrivacyRequestInput {
 #[derive(SimpleObject)]
 struct ResolvePrivacyRequestPayload {
     request: PrivacyRequest,
+}
+
+#[derive(InputObject)]
+struct RevokePrivacyLinksInput {
+    candidate_id: ID,
+}
+
+#[derive(SimpleObject)]
+struct RevokePrivacyLinksPayload {
+    candidate: Candidate,
 }
 
 #[Object]
@@ -105,6 +117,24 @@ impl PrivacyMutation {
         let row = privacy::resolve(db(ctx)?, ctx.actor()?, id, Utc::now()).await?;
         Ok(ResolvePrivacyRequestPayload {
             request: PrivacyRequest(row),
+        })
+    }
+
+    /// Revokes every privacy-page link of a candidate sent so far (one
+    /// forwarded to the wrong person, say): those links open nothing any
+    /// more, and mail sent from now on carries a new one. Recorded in the
+    /// audit trail (`candidate.privacy_links_revoked`). Recruiting admins
+    /// only.
+    #[graphql(guard = "Require::Admin")]
+    async fn revoke_privacy_links(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokePrivacyLinksInput,
+    ) -> Result<RevokePrivacyLinksPayload, ApiError> {
+        let id = decode(&input.candidate_id, Kind::Candidate, "candidateId")?;
+        let row = privacy::revoke_links(db(ctx)?, ctx.actor()?, id, Utc::now()).await?;
+        Ok(RevokePrivacyLinksPayload {
+            candidate: Candidate::one(row),
         })
     }
 }
