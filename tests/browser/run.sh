@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts a built recruitmail binary on a free loopback port with a throwaway
 # data dir, waits for /healthz, and runs the headless-Chromium proofs against
-# it: the GraphiQL playground (graphiql.mjs) and the candidate's scheduling
-# page (schedule.mjs). The server is stopped on exit, pass or fail.
+# it: the GraphiQL playground (graphiql.mjs), the candidate's scheduling
+# page (schedule.mjs) and their privacy page (privacy.mjs). The server is
+# stopped on exit, pass or fail.
 #
 # Usage: tests/browser/run.sh path/to/recruitmail
 # Env:   SCREENSHOT=path.png  optional screenshots: the final page, and
@@ -71,6 +72,7 @@ fi
 status=0
 RECRUITMAIL_URL="$url" RECRUITMAIL_TOKEN="$token" node graphiql.mjs || status=$?
 RECRUITMAIL_URL="$url" RECRUITMAIL_TOKEN="$token" node schedule.mjs || status=$?
+RECRUITMAIL_URL="$url" RECRUITMAIL_TOKEN="$token" node privacy.mjs || status=$?
 if [[ $status -ne 0 ]]; then
   echo "recruitmail log:" >&2
   cat "$log" >&2

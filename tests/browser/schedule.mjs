@@ -9,41 +9,18 @@
 // Prints "1 passed, 0 failed" on success; otherwise the reason and
 // "0 passed, 1 failed", exiting non-zero.
 
-import { launch, offMachine, prove } from './chromium.mjs';
+import { api, applicant, candidateBrowser, hiring, onServer, requireServer } from './candidate_pages.mjs';
+import { prove } from './chromium.mjs';
 
 const TIMEOUT_MS = 60_000;
 const ZONE = 'Europe/Paris';
-const baseUrl = (process.env.RECRUITMAIL_URL ?? '').replace(/\/+$/, '');
-const token = process.env.RECRUITMAIL_TOKEN;
-
-
-/** One GraphQL call as the recruiter (or, without a token, as anyone). */
-async function api(query, variables = {}, bearer = token) {
-  const headers = { 'content-type': 'application/json' };
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors) throw new Error(`${query.slice(0, 60)}…: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
 
 /** A candidate's application and a link for it with the admin on the panel. */
 async function linkFor(email, position, admin, from, to) {
-  const candidate = (await api(
-    `mutation($e: String!) { createCandidate(input: { firstName: "Zoé", lastName: "Martin", email: $e }) { candidate { id } } }`,
-    { e: email },
-  )).createCandidate.candidate.id;
-  const application = (await api(
-    `mutation($c: ID!, $p: ID!) { createApplication(input: { candidateId: $c, positionId: $p }) { application { id } } }`,
-    { c: candidate, p: position },
-  )).createApplication.application.id;
+  const { candidate, applications } = await applicant({ firstName: 'Zoé', lastName: 'Martin', email }, [position]);
   const created = (await api(
     `mutation($i: CreateSchedulingLinkInput!) { createSchedulingLink(input: $i) { token url } }`,
-    { i: { applicationId: application, participantIds: [admin], durationMinutes: 45, from, to, expiresAt: to, location: "Acme, 12 rue de la Paix, Paris" } },
+    { i: { applicationId: applications[0], participantIds: [admin], durationMinutes: 45, from, to, expiresAt: to, location: "Acme, 12 rue de la Paix, Paris" } },
   )).createSchedulingLink;
   return { ...created, candidate };
 }
@@ -61,33 +38,17 @@ function paris(instant, options) {
 }
 
 async function run() {
-  if (!/^https?:\/\//.test(baseUrl) || !token) throw new Error('set RECRUITMAIL_URL and RECRUITMAIL_TOKEN');
+  requireServer();
   const admin = (await api('{ viewer { user { id } } }')).viewer.user.id;
-  const subsidiary = (await api('mutation { createSubsidiary(input: { name: "Acme Paris" }) { subsidiary { id } } }'))
-    .createSubsidiary.subsidiary.id;
-  const category = (await api('mutation { createCategory(input: { name: "Engineering" }) { category { id } } }'))
-    .createCategory.category.id;
-  const position = (await api(
-    `mutation($s: ID!, $c: ID!) { createPosition(input: { subsidiaryId: $s, categoryId: $c, name: "Ingénieure backend", hiringManagerIds: [] }) { position { id } } }`,
-    { s: subsidiary, c: category },
-  )).createPosition.position.id;
+  const { positions: [position] } = await hiring('Acme Paris', 'Engineering', ['Ingénieure backend']);
   const from = new Date(Date.now() + 60_000).toISOString();
   const to = new Date(Date.now() + 14 * 86_400_000).toISOString();
   const link = await linkFor('zoe.martin@example.com', position, admin, from, to);
   const rival = await linkFor('rival@example.com', position, admin, from, to);
   if (!link.url.endsWith(`/schedule/${link.token}`)) throw new Error(`unexpected link URL ${link.url}`);
 
-  const browser = await launch();
-  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: ZONE });
-  const page = await context.newPage();
-  const violations = [];
-  page.on('request', (req) => {
-    const why = offMachine(req.url());
-    if (why) violations.push(why);
-  });
-  page.on('pageerror', (err) => violations.push(`page error: ${err.message}`));
-
-  const pageUrl = new URL(new URL(link.url).pathname, baseUrl).toString();
+  const { page, violations } = await candidateBrowser({ locale: 'fr-FR', timezoneId: ZONE });
+  const pageUrl = onServer(link.url);
   const response = await page.goto(pageUrl, { waitUntil: 'load' });
   if (!response || !response.ok()) throw new Error(`GET ${pageUrl} answered ${response?.status()}`);
   await page.waitForSelector('button.slot', { timeout: TIMEOUT_MS / 3 });
@@ -98,7 +59,7 @@ async function run() {
   const view = (await api(
     `query($t: String!) { schedulingLink(token: $t, timeZone: "${ZONE}") { slots { startsAt } } }`,
     { t: link.token },
-    null,
+    { bearer: null },
   )).schedulingLink;
   const starts = await page.$$eval('button.slot', (buttons) => buttons.map((b) => b.dataset.start));
   if (starts.length !== view.slots.length || starts[0] !== view.slots[0].startsAt) {
@@ -114,7 +75,7 @@ async function run() {
   await api(
     `mutation($i: BookInterviewSlotInput!) { bookInterviewSlot(input: $i) { booking { startsAt } } }`,
     { i: { token: rival.token, startsAt: starts[0], timeZone: ZONE } },
-    null,
+    { bearer: null },
   );
   await page.click(`button.slot[data-start="${starts[0]}"]`);
   await page.click('#confirm-yes');
