@@ -4,7 +4,8 @@
 // public GraphQL operations (privacyPage, withdrawApplication,
 // requestDataExport, requestErasure) with the token from its own address;
 // it needs no bearer token and loads nothing from other hosts. It speaks the
-// candidate's language as the server reports it.
+// candidate's language as the server reports it. `token`, `$`, `call` and
+// `notice` come from page.js, loaded first.
 'use strict';
 
 const WORDS = {
@@ -127,8 +128,6 @@ const WITHDRAW = `mutation($i: WithdrawApplicationInput!) { withdrawApplication(
 const EXPORT = `mutation($i: PrivacyRequestInput!) { requestDataExport(input: $i) { request { kind } } }`;
 const ERASE = `mutation($i: PrivacyRequestInput!) { requestErasure(input: $i) { request { kind } } }`;
 
-const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
-const $ = (id) => document.getElementById(id);
 let locale = navigator.language || 'en';
 let words = WORDS[locale.slice(0, 2).toLowerCase()] || WORDS.en;
 let page = null;
@@ -138,30 +137,6 @@ function say(key, values = {}) {
 }
 
 const day = (instant) => new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(new Date(instant));
-
-/** Posts one operation; resolves to its data, or throws its first error. */
-async function call(query, variables) {
-  let body;
-  try {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    body = await response.json();
-  } catch {
-    throw { code: 'NETWORK' };
-  }
-  if (body.errors && body.errors.length) throw { code: body.errors[0].extensions?.code };
-  return body.data;
-}
-
-function notice(text, isError = false) {
-  const box = $('notice');
-  box.textContent = text;
-  box.classList.toggle('error', isError);
-  box.hidden = !text;
-}
 
 function failure(error) {
   if (error.code === 'NOT_FOUND') return say('gone');

@@ -3,7 +3,8 @@
 // booking until the company's deadline. It only calls the three public
 // GraphQL operations (schedulingLink, bookInterviewSlot,
 // cancelInterviewBooking) with the token from its own address; it needs no
-// bearer token and loads nothing from other hosts.
+// bearer token and loads nothing from other hosts. `token`, `$`, `call` and
+// `notice` come from page.js, loaded first.
 'use strict';
 
 const WORDS = {
@@ -103,8 +104,6 @@ const CANCEL = `mutation($i: CancelInterviewBookingInput!) { cancelInterviewBook
 
 const locale = navigator.language || 'en';
 const words = WORDS[locale.slice(0, 2).toLowerCase()] || WORDS.en;
-const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
-const $ = (id) => document.getElementById(id);
 let zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 let link = null;
 
@@ -116,33 +115,6 @@ function when(instant, options) {
   return new Intl.DateTimeFormat(locale, { timeZone: zone, ...options }).format(new Date(instant));
 }
 const fullTime = (instant) => when(instant, { dateStyle: 'full', timeStyle: 'short' });
-
-/** Posts one operation; resolves to its data, or throws its first error. */
-async function call(query, variables) {
-  let body;
-  try {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    body = await response.json();
-  } catch {
-    throw { code: 'NETWORK' };
-  }
-  if (body.errors && body.errors.length) {
-    const error = body.errors[0];
-    throw { code: error.extensions?.code, extensions: error.extensions || {} };
-  }
-  return body.data;
-}
-
-function notice(text, isError = false) {
-  const box = $('notice');
-  box.textContent = text;
-  box.classList.toggle('error', isError);
-  box.hidden = !text;
-}
 
 function failure(error) {
   switch (error.code) {

@@ -21,7 +21,12 @@ const PRIVACY_HTML: &str = include_str!("../../assets/public/privacy.html");
 
 /// Name, bytes and content type of every asset: a fixed table, so nothing
 /// else can ever be served from here.
-const ASSETS: [(&str, &str, &str); 3] = [
+const ASSETS: [(&str, &str, &str); 4] = [
+    (
+        "page.js",
+        include_str!("../../assets/public/page.js"),
+        "application/javascript; charset=utf-8",
+    ),
     (
         "schedule.js",
         include_str!("../../assets/public/schedule.js"),
@@ -98,7 +103,11 @@ mod tests {
             assert!(header_of(header::CONTENT_SECURITY_POLICY).contains("frame-ancestors 'none'"));
             let body = read_body(resp).await;
             assert!(!String::from_utf8_lossy(&body).contains("abc"));
-            assert!(String::from_utf8_lossy(&body).contains(&format!("/public/{script}")));
+            let html = String::from_utf8_lossy(&body);
+            // The shared script first, then the page's own (both deferred,
+            // so they run in this order).
+            let shared = html.find("/public/page.js").unwrap();
+            assert!(html[shared..].contains(&format!("/public/{script}")));
         }
     }
 
