@@ -19,7 +19,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
-use ring::{hkdf, hmac};
+use ring::hmac;
 
 use crate::settings::SecretKey;
 
@@ -129,13 +129,7 @@ impl Signer {
     /// `info`): its key is its own, so a link of one kind never verifies
     /// as a link of another, even for the same row id.
     pub fn for_purpose(key: &SecretKey, purpose: &'static [u8]) -> Self {
-        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&key.0);
-        // `expand` fails only when asked for more than 255 hash lengths; one
-        // HMAC-SHA-256 key is one.
-        match prk.expand(&[purpose], hmac::HMAC_SHA256) {
-            Ok(okm) => Self(hmac::Key::from(okm)),
-            Err(_) => Self(hmac::Key::new(hmac::HMAC_SHA256, &key.0)),
-        }
+        Self(key.derive(purpose))
     }
 
     /// The link for `grant`: a path on the API's own origin, with the

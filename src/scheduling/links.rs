@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use entity::enums::{ApplicationStatus, InterviewStatus};
 use entity::{interview, scheduling_link};
-use ring::{hkdf, hmac};
+use ring::hmac;
 use sea_orm::{
     ActiveModelTrait as _, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, Set,
@@ -47,12 +47,7 @@ struct TokenKey(hmac::Key);
 
 impl TokenKey {
     fn new(key: &SecretKey) -> Self {
-        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&key.0);
-        // `expand` fails only when asked for more than 255 hash lengths.
-        match prk.expand(&[KEY_PURPOSE], hmac::HMAC_SHA256) {
-            Ok(okm) => Self(hmac::Key::from(okm)),
-            Err(_) => Self(hmac::Key::new(hmac::HMAC_SHA256, &key.0)),
-        }
+        Self(key.derive(KEY_PURPOSE))
     }
 
     fn token(&self, salt: &str) -> String {
