@@ -29,6 +29,7 @@ mod m20261209_000003_candidate_exports;
 mod m20261209_000004_do_not_contact;
 mod m20261209_000005_privacy_requests;
 mod m20261210_000001_privacy_link_version;
+mod m20261210_000002_blob_sweep_index;
 
 /// Applies recruitmail's migrations in order.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000004_do_not_contact::Migration),
             Box::new(m20261209_000005_privacy_requests::Migration),
             Box::new(m20261210_000001_privacy_link_version::Migration),
+            Box::new(m20261210_000002_blob_sweep_index::Migration),
         ]
     }
 }

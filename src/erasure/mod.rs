@@ -31,7 +31,8 @@
 //!    ([`crate::blobs::references::sweep`], which also finishes earlier
 //!    sweeps that failed), then the outbox files. On SQLite the WAL is
 //!    checkpointed and truncated, so the erased bytes do not linger in it
-//!    (with `secure_delete` on, freed pages are zeroed too).
+//!    (with `secure_delete` on, freed pages are zeroed too); the retention
+//!    run does this once per batch of candidates instead of once each.
 
 mod documents;
 mod event_log;
@@ -224,6 +225,21 @@ pub async fn erase(
     outbox_dir: &Path,
     erasure: Erasure<'_>,
 ) -> ApiResult<Receipt> {
+    let receipt = erase_leaving_wal(db, blobs, outbox_dir, erasure).await;
+    checkpoint_wal(db).await;
+    receipt
+}
+
+/// [`erase`] without the WAL checkpoint, for callers that erase many
+/// candidates in a row and call [`checkpoint_wal`] once after them (the
+/// retention run, per batch): a checkpoint copies and truncates the whole
+/// WAL, which costs more than the erasure itself.
+pub async fn erase_leaving_wal(
+    db: &DatabaseConnection,
+    blobs: &BlobStore,
+    outbox_dir: &Path,
+    erasure: Erasure<'_>,
+) -> ApiResult<Receipt> {
     // As stored: PostgreSQL keeps microseconds, and the receipt's time is
     // the one `erasedAt` shows.
     let erasure = Erasure {
@@ -254,17 +270,20 @@ pub async fn erase(
             "an erasure could not delete every file yet; the next sweep retries the blob store"
         );
     }
-    if db.get_database_backend() == DatabaseBackend::Sqlite {
-        // The WAL still holds the pages as they were before the erasure
-        // until a checkpoint copies it back and truncates it.
-        if let Err(error) = db
+    Ok(receipt)
+}
+
+/// On SQLite, copies the WAL back into the database file and truncates it:
+/// until then the WAL still holds pages as they were before an erasure.
+/// Nothing to do on PostgreSQL.
+pub async fn checkpoint_wal(db: &DatabaseConnection) {
+    if db.get_database_backend() == DatabaseBackend::Sqlite
+        && let Err(error) = db
             .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
             .await
-        {
-            tracing::warn!(%error, "the WAL could not be checkpointed after an erasure");
-        }
+    {
+        tracing::warn!(%error, "the WAL could not be checkpointed after an erasure");
     }
-    Ok(receipt)
 }
 
 /// The database part of [`erase`]: the receipt so far, the blob keys whose

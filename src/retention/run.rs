@@ -124,6 +124,7 @@ pub async fn run_day(eraser: &Eraser<'_>, holder: &str, now: DateTime<Utc>) -> A
             let counts = anonymise(eraser, company_id, candidate_id, now).await;
             by_company.entry(company_id).or_default().add(counts);
         }
+        erasure::checkpoint_wal(db).await;
         if !claim.renew(db, clock()).await? {
             tracing::warn!(run_key = %key, "the retention run was taken over; stopping");
             return Ok(Ran::Lost {
@@ -192,7 +193,7 @@ async fn anonymise(
         do_not_contact: None,
         now,
     };
-    match erasure::erase(eraser.db, eraser.blobs, &eraser.outbox_dir, erasure).await {
+    match erasure::erase_leaving_wal(eraser.db, eraser.blobs, &eraser.outbox_dir, erasure).await {
         Ok(_) => Counts {
             anonymised: 1,
             ..Counts::default()
