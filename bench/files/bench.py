@@ -10,11 +10,15 @@ For each blob store (a local folder, an S3 bucket on moto's server):
    `Document.url`, CONCURRENCY at once, without a bearer header;
    With --nginx, a third scenario: the local folder behind nginx set up as
    deploy/nginx/recruitmail.conf says, recruitmail checking each link and
-   nginx sending the bytes (X-Accel-Redirect);
-4. repeats both ROUNDS times, alternating, and reports the median
+   nginx sending the bytes (X-Accel-Redirect); and for both folder
+   scenarios a second reference: nginx alone serving the same file as a
+   static file (sendfile on), the fastest any HTTP server can hand it over
+   on this machine, to tell the network's share of the gap from ours;
+4. repeats them ROUNDS times, interleaved, and reports the median
    throughput of each (total bytes of a round / the round's wall time), the
-   ratio, and the server's peak RSS above its RSS at rest before the first
-   download (VmHWM - VmRSS, Linux, the peak reset after the upload).
+   ratios, and the server's peak RSS above its RSS at rest before the first
+   download (VmHWM after the rounds minus VmRSS before them, Linux, with the
+   peak reset after the upload).
 
 Every download is checked: status 200 and the exact size.
 
@@ -118,6 +122,37 @@ class Server:
         self.process.wait(timeout=30)
 
 
+class StaticNginx:
+    """nginx alone serving a folder as static files: the HTTP reference."""
+
+    def __init__(self, root):
+        self.binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.dir = tempfile.mkdtemp(prefix="rm-nginx-static-")
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        temp = "".join(f"    {name}_temp_path {self.dir}/{name};\n"
+                       for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        config = (
+            f"{user}daemon off;\nworker_processes auto;\npid {self.dir}/nginx.pid;\n"
+            f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 256; }}\n"
+            f"http {{\n    access_log off;\n{temp}"
+            f"    server {{\n        listen 127.0.0.1:{self.port};\n"
+            f"        location / {{ root {root}; sendfile on; tcp_nopush on; }}\n    }}\n}}\n"
+        )
+        path = os.path.join(self.dir, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(config)
+        self.process = subprocess.Popen([self.binary, "-p", self.dir, "-c", path],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_http(self.base + "/")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def round_of(commands, size):
     """Runs the commands at once; returns MB/s for the whole round."""
     start = time.perf_counter()
@@ -143,37 +178,46 @@ def rss(pid, field):
     return 0.0
 
 
-def measure(label, pids, base, direct, link_path, size, concurrency, rounds):
-    """Rounds of the ceiling and of downloads from `base`; memory of the
-    processes `pids` (the server, and nginx's workers when in front)."""
+def measure(label, pids, base, references, link_path, size, concurrency, rounds):
+    """Rounds of each reference (name, curl command; the first is the
+    ceiling) and of downloads from `base`; memory of the processes `pids`
+    (the server, and nginx's workers when in front)."""
     # Resets the peak (Linux: "5" to clear_refs), so that the upload's own
     # peak before the downloads is not counted.
     for pid in pids:
         with open(f"/proc/{pid}/clear_refs", "w") as refs:
             refs.write("5")
     idle = sum(rss(pid, "VmRSS") for pid in pids)
-    ceiling, ours = [], []
+    seen = {name: [] for name, _ in references}
+    ours = []
     for i in range(rounds):
-        ceiling.append(round_of([direct] * concurrency, size))
+        for name, command in references:
+            seen[name].append(round_of([command] * concurrency, size))
         # A fresh link each round: links live five minutes.
         ours.append(round_of([CURL + [base + link_path()]] * concurrency, size))
-        log(f"{label} round {i + 1}: ceiling {ceiling[-1]:.0f} MB/s, recruitmail {ours[-1]:.0f} MB/s")
-    growth = sum(rss(pid, "VmHWM") - rss(pid, "VmRSS") for pid in pids)
+        done = ", ".join(f"{name} {seen[name][-1]:.0f}" for name, _ in references)
+        log(f"{label} round {i + 1} (MB/s): {done}, recruitmail {ours[-1]:.0f}")
+    # The peak during the downloads above the resident size before them.
+    growth = sum(rss(pid, "VmHWM") for pid in pids) - idle
     return {
         "label": label,
-        "ceiling": statistics.median(ceiling),
+        "references": {name: statistics.median(values) for name, values in seen.items()},
+        "ceiling": statistics.median(seen[references[0][0]]),
         "ours": statistics.median(ours),
         "idle": idle,
         "growth": growth,
-        "all_ceiling": ceiling,
-        "all_ours": ours,
+        "all": {**seen, "recruitmail": ours},
     }
+
+
+CEILING = "curl direct"
+STATIC = "nginx static"
 
 
 def scenario(args, label, extra, direct_for, behind_nginx=False):
     data_dir = tempfile.mkdtemp(prefix="rm-bench-files-")
     server = Server(args.bin, data_dir, extra)
-    nginx = None
+    nginx = static = None
     try:
         pids, base = [server.process.pid], server.base
         if behind_nginx:
@@ -194,11 +238,16 @@ def scenario(args, label, extra, direct_for, behind_nginx=False):
                 "query($id: ID!) { node(id: $id) { ... on Document { url } } }", {"id": document}
             )["node"]["url"]
         key = f"sha256/{digest[:2]}/{digest}"
-        return measure(label, pids, base, direct_for(data_dir, key), link_path, size,
+        references = [(CEILING, direct_for(data_dir, key))]
+        if args.nginx and not extra.get("RECRUITMAIL_S3_BUCKET"):
+            static = StaticNginx(os.path.join(data_dir, "blobs"))
+            references.append((STATIC, CURL + [f"{static.base}/{key}"]))
+        return measure(label, pids, base, references, link_path, size,
                        args.concurrency, args.rounds)
     finally:
-        if nginx:
-            nginx.stop()
+        for front in (nginx, static):
+            if front:
+                front.stop()
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
@@ -257,15 +306,22 @@ def main():
         log(f"no moto at {args.moto} (made by the first `cargo test`): S3 not measured")
         print(f"S3 bucket: not measured (no moto at {args.moto}).\n")
 
-    print(f"| store | ceiling (curl direct), MB/s | recruitmail, MB/s | ratio | RSS at rest | peak RSS growth |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| store | ceiling (curl direct), MB/s | nginx static, MB/s | recruitmail, MB/s "
+          "| ratio to ceiling | ratio to nginx static | RSS at rest | peak RSS growth |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['label']} | {r['ceiling']:.0f} | {r['ours']:.0f} | {r['ours'] / r['ceiling']:.0%} "
+        static = r["references"].get(STATIC)
+        static_cells = (f"{static:.0f} | {r['ours'] / static:.0%}" if static else "— | —")
+        static_mb, static_ratio = static_cells.split(" | ")
+        print(f"| {r['label']} | {r['ceiling']:.0f} | {static_mb} | {r['ours']:.0f} "
+              f"| {r['ours'] / r['ceiling']:.0%} | {static_ratio} "
               f"| {r['idle']:.1f} MB | {r['growth']:.1f} MB |")
     print()
     for r in results:
-        rounds = ", ".join(f"{c:.0f}/{o:.0f}" for c, o in zip(r["all_ceiling"], r["all_ours"]))
-        print(f"- {r['label']}, each round (ceiling/recruitmail MB/s): {rounds}")
+        names = list(r["all"])
+        rounds = ", ".join("/".join(f"{r['all'][n][i]:.0f}" for n in names)
+                           for i in range(len(r["all"]["recruitmail"])))
+        print(f"- {r['label']}, each round ({' / '.join(names)}, MB/s): {rounds}")
 
 
 if __name__ == "__main__":

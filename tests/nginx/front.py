@@ -54,7 +54,7 @@ class Nginx:
             for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
         config = (
-            f"{user}daemon off;\nworker_processes 1;\npid {self.dir}/nginx.pid;\n"
+            f"{user}daemon off;\nworker_processes auto;\npid {self.dir}/nginx.pid;\n"
             f"error_log {self.dir}/error.log warn;\nevents {{ worker_connections 256; }}\n"
             f"http {{\n    access_log off;\n{temp}\n"
             f"{site_config(upstream_port, self.port, blobs_dir)}\n}}\n"
