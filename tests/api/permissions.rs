@@ -1636,6 +1636,11 @@ fn id_cases() -> Vec<IdCase> {
             "mutation { setCandidateLegalHold(input: { id: \"$ID\", hold: true, reason: \"r\" }) { candidate { id } } }",
             &["c_hidden", "other_candidate"],
         ),
+        id_case(
+            "revokePrivacyLinks",
+            "mutation { revokePrivacyLinks(input: { candidateId: \"$ID\" }) { candidate { id } } }",
+            &["c_hidden", "other_candidate"],
+        ),
     ]
 }
 
