@@ -383,18 +383,23 @@ async fn an_erasure_request_is_listed_with_its_due_date_and_stops_mail_at_once()
     .await;
 }
 
-/// Asserts that `token` opens nothing: the page and every operation answer
-/// NOT_FOUND with the very message a token never issued gets.
-async fn assert_opens_nothing(app: &TestApp, token: &str, application: &str) {
-    let missing = page(app, "rmp_1_missing").await;
-    assert_eq!(first_code(&missing).as_deref(), Some("NOT_FOUND"));
-    for response in [
+/// The answers of the page and of each public operation with `token`.
+async fn every_operation(app: &TestApp, token: &str, application: &str) -> [Value; 4] {
+    [
         page(app, token).await,
         app.gql(None, WITHDRAW, json!({ "t": token, "a": application }))
             .await,
         app.gql(None, ERASE, json!({ "t": token })).await,
         app.gql(None, EXPORT, json!({ "t": token })).await,
-    ] {
+    ]
+}
+
+/// Asserts that `token` opens nothing: the page and every operation answer
+/// NOT_FOUND with the very message a token never issued gets.
+async fn assert_opens_nothing(app: &TestApp, token: &str, application: &str) {
+    let missing = page(app, "rmp_1_missing").await;
+    assert_eq!(first_code(&missing).as_deref(), Some("NOT_FOUND"));
+    for response in every_operation(app, token, application).await {
         assert_eq!(
             first_code(&response).as_deref(),
             Some("NOT_FOUND"),
@@ -616,13 +621,7 @@ async fn the_privacy_page_is_rate_limited_per_address() {
             Some("NOT_FOUND")
         );
         assert!(page(&app, &token).await.get("errors").is_none());
-        for response in [
-            page(&app, &token).await,
-            app.gql(None, WITHDRAW, json!({ "t": token, "a": application }))
-                .await,
-            app.gql(None, ERASE, json!({ "t": token })).await,
-            app.gql(None, EXPORT, json!({ "t": token })).await,
-        ] {
+        for response in every_operation(&app, &token, &application).await {
             assert_eq!(
                 first_code(&response).as_deref(),
                 Some("RATE_LIMITED"),
