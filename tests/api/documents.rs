@@ -354,6 +354,22 @@ pub fn with_changed_signature(url: &str) -> String {
     changed
 }
 
+/// The forgeries every signed link (documents, exports) must refuse, made
+/// from a genuine `url` of `user`: a changed signature, none, a later
+/// expiry, another user.
+pub fn forged_from(url: &str, user: i64) -> Vec<(&'static str, String)> {
+    let path = url.split_once('?').unwrap().0;
+    vec![
+        ("a changed signature", with_changed_signature(url)),
+        ("no signature", path.to_owned()),
+        ("a later expiry", url.replace("&e=", "&e=9")),
+        (
+            "another user",
+            url.replace(&format!("u={user}"), &format!("u={}", user + 1)),
+        ),
+    ]
+}
+
 /// The claims of a link minted by the server: (user, token).
 pub fn claims(url: &str) -> (i64, i64) {
     let query = url.split_once('?').unwrap().1;
@@ -425,15 +441,9 @@ async fn forged_expired_and_other_company_links_get_403_and_reveal_nothing() {
         let their_url = link(&app, &other, &theirs, "INLINE").await;
 
         let now = chrono::Utc::now().timestamp();
-        let (path, query) = url.split_once('?').unwrap();
-        let cases = [
-            ("a changed signature", with_changed_signature(&url)),
-            ("no signature", path.to_owned()),
-            ("a later expiry", url.replace("&e=", "&e=9")),
-            (
-                "another user",
-                url.replace(&format!("u={user}"), &format!("u={}", user + 1)),
-            ),
+        let (_, query) = url.split_once('?').unwrap();
+        let mut cases = forged_from(&url, user);
+        cases.extend([
             (
                 "the query on another company's document",
                 format!("/files/{theirs}?{query}"),
@@ -452,7 +462,7 @@ async fn forged_expired_and_other_company_links_get_403_and_reveal_nothing() {
                 "another token of the same user",
                 signed(&app, &document, user, token + 1000, now + 60).await,
             ),
-        ];
+        ]);
         for (what, forged) in cases {
             assert_refused(open(&app, &forged, None).await, what).await;
         }
